@@ -1,0 +1,166 @@
+package components
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Attrs holds the attribute values of one component instance as plain Go
+// values: nil, bool, int64, float64, string, []byte, []any and
+// map[string]any.
+type Attrs map[string]any
+
+// AttrType names the type an attribute accepts.
+type AttrType string
+
+// The attribute types a kind can declare.
+const (
+	TypeStr   AttrType = "str"
+	TypeInt   AttrType = "int"
+	TypeFloat AttrType = "float"
+	TypeBool  AttrType = "bool"
+	TypeList  AttrType = "list"
+	TypeDict  AttrType = "dict"
+	TypeBytes AttrType = "bytes"
+	// TypeAny accepts any value (for example mode: an int or a string).
+	TypeAny AttrType = "any"
+)
+
+// Attr declares one attribute of a kind.
+type Attr struct {
+	Name string
+	Type AttrType
+	// Default is used when the attribute is not given. A nil Default with
+	// Required false means the attribute is simply unset (None).
+	Default  any
+	Required bool
+	Doc      string
+}
+
+// Sub is a sub-component produced by Expand.
+type Sub struct {
+	Kind  string
+	Attrs Attrs
+}
+
+// ExpandContext is what Expand may use on the deploying machine. It is
+// provided by the Starlark runtime; it never touches the target host.
+type ExpandContext interface {
+	// Map turns a path as the user wrote it into the path used on the host:
+	// a relative path is joined to the component's workdir; an absolute
+	// path or one starting with ~ is returned unchanged.
+	Map(path string) string
+	// ReadAsset reads a file of the project, relative to the component's
+	// defdir (absolute paths must still lie inside the project).
+	ReadAsset(path string) ([]byte, error)
+	// ReadTree lists a directory of the project, relative to the defdir,
+	// recursively, in lexical order of relative path.
+	ReadTree(path string) ([]TreeEntry, error)
+	// Render renders text as a template; name is used in errors (the
+	// template file). args become `args` in the template context and the
+	// `component` is the parent of the component being expanded.
+	Render(name, text string, args any) (string, error)
+}
+
+// TreeEntry is one entry of a project directory returned by ReadTree.
+type TreeEntry struct {
+	Path string // relative, slash separated
+	Dir  bool
+	Mode uint32 // permission bits
+	Link string // symlink target, when the entry is a symlink
+	Data []byte // file content
+}
+
+// Context is what Verify and Update get on the host.
+type Context struct {
+	// Workdir is the root component's working directory (absolute).
+	Workdir string
+	// Home is the home directory used to expand ~ in paths.
+	Home string
+	// Predict is true when nothing may be changed.
+	Predict bool
+	// Log reports a message under the current component.
+	Log func(format string, args ...any)
+}
+
+// Result is what Verify found.
+type Result struct {
+	// NeedsUpdate is true when the host does not match the attributes.
+	NeedsUpdate bool
+	// Reason says why, in a few words ("file missing").
+	Reason string
+	// Diff is a unified diff of the change (file content), if any.
+	Diff string
+	// Sensitive is true when the diff must not be shown.
+	Sensitive bool
+}
+
+// Kind is a built-in component kind.
+type Kind struct {
+	// Name as seen in Starlark: "File", "Directory", "git.Clone".
+	Name string
+	// Namevar is the attribute filled by the first positional argument.
+	Namevar string
+	Attrs   []Attr
+	Doc     string
+	// Expand runs during configure. It returns the normalised attributes of
+	// the component itself (may be the input, changed) and its
+	// sub-components, in deploy order. Nil means no sub-components and the
+	// attributes unchanged.
+	Expand func(ctx ExpandContext, a Attrs) (Attrs, []Sub, error)
+	// Verify runs on the host. Nil means always up to date.
+	Verify func(ctx *Context, a Attrs) (Result, error)
+	// Update runs on the host when Verify asked for it (not when predicting).
+	Update func(ctx *Context, a Attrs) error
+}
+
+// Attr returns the declaration of the attribute name, or nil.
+func (k *Kind) Attr(name string) *Attr {
+	for i := range k.Attrs {
+		if k.Attrs[i].Name == name {
+			return &k.Attrs[i]
+		}
+	}
+	return nil
+}
+
+// Registry maps kind names to kinds.
+type Registry struct {
+	kinds map[string]*Kind
+}
+
+// Add registers k; a second kind of the same name panics (a programming error).
+func (r *Registry) Add(k *Kind) {
+	if r.kinds == nil {
+		r.kinds = map[string]*Kind{}
+	}
+	if _, dup := r.kinds[k.Name]; dup {
+		panic(fmt.Sprintf("components: kind %s registered twice", k.Name))
+	}
+	r.kinds[k.Name] = k
+}
+
+// Get returns the kind called name, or nil.
+func (r *Registry) Get(name string) *Kind {
+	return r.kinds[name]
+}
+
+// Names returns the registered kind names, sorted.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.kinds))
+	for n := range r.kinds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Builtin returns a registry with every built-in kind. The registry is new on
+// every call, so callers may add to it.
+func Builtin() *Registry {
+	r := &Registry{}
+	for _, k := range builtinKinds() {
+		r.Add(k)
+	}
+	return r
+}

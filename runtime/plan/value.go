@@ -1,0 +1,357 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Value is one attribute value in a plan. Its dynamic type is one of: nil,
+// bool, string, int64, float64, []Value (a list), Tuple, *Dict, Bytes,
+// Address, Ref, *View, *Struct or Unsupported.
+type Value any
+
+// Tuple is an immutable sequence.
+type Tuple []Value
+
+// Dict is an ordered mapping with keys of any value type.
+type Dict struct {
+	Keys   []Value
+	Values []Value
+}
+
+// Get returns the value stored under the string key k.
+func (d *Dict) Get(k string) (Value, bool) {
+	for i, key := range d.Keys {
+		if s, ok := key.(string); ok && s == k {
+			return d.Values[i], true
+		}
+	}
+	return nil, false
+}
+
+// Bytes is binary data; it travels base64-encoded.
+type Bytes []byte
+
+// Address is a network address with a port.
+type Address struct {
+	Host string
+	Port int
+}
+
+// String returns host:port, or [host]:port for IPv6 literals.
+func (a Address) String() string {
+	if strings.Contains(a.Host, ":") {
+		return "[" + a.Host + "]:" + strconv.Itoa(a.Port)
+	}
+	return a.Host + ":" + strconv.Itoa(a.Port)
+}
+
+// Ref points at another node of the same root by its ID.
+type Ref int
+
+// View is a read-only snapshot of a component on another root (a provided
+// component seen by a requirer).
+type View struct {
+	Kind  string
+	Label string
+	Host  string
+	Root  string
+	Attrs Attrs
+}
+
+// Struct is a record of named fields.
+type Struct struct {
+	Fields Attrs
+}
+
+// Unsupported stands for a value that cannot travel to the host (a function,
+// say). Using it on the host is an error that names its type.
+type Unsupported string
+
+// Attrs maps attribute names to values. Its JSON form is deterministic.
+type Attrs map[string]Value
+
+// MarshalJSON encodes attributes with sorted keys and tagged values.
+func (a Attrs) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := writeAttrs(&buf, a); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote.
+func (a *Attrs) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw map[string]any
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	out, err := decodeAttrs(raw)
+	if err != nil {
+		return err
+	}
+	*a = out
+	return nil
+}
+
+func writeAttrs(buf *bytes.Buffer, a Attrs) error {
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeString(buf, k)
+		buf.WriteByte(':')
+		if err := writeValue(buf, a[k]); err != nil {
+			return fmt.Errorf("attribute %s: %w", k, err)
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+func writeString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	buf.Truncate(buf.Len() - 1) // drop the newline Encode adds
+}
+
+func writeTagged(buf *bytes.Buffer, tag string, fn func() error) error {
+	buf.WriteString(`{"$` + tag + `":`)
+	if err := fn(); err != nil {
+		return err
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+func writeList(buf *bytes.Buffer, items []Value) error {
+	buf.WriteByte('[')
+	for i, it := range items {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writeValue(buf, it); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
+func writeValue(buf *bytes.Buffer, v Value) error {
+	switch v := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(v))
+	case string:
+		writeString(buf, v)
+	case int64:
+		buf.WriteString(strconv.FormatInt(v, 10))
+	case int:
+		buf.WriteString(strconv.Itoa(v))
+	case float64:
+		return writeFloat(buf, v)
+	case []Value:
+		return writeList(buf, v)
+	case Tuple:
+		return writeTagged(buf, "tuple", func() error { return writeList(buf, v) })
+	case *Dict:
+		return writeTagged(buf, "dict", func() error {
+			pairs := make([]Value, len(v.Keys))
+			for i := range v.Keys {
+				pairs[i] = []Value{v.Keys[i], v.Values[i]}
+			}
+			return writeList(buf, pairs)
+		})
+	case Bytes:
+		return writeTagged(buf, "bytes", func() error {
+			writeString(buf, base64.StdEncoding.EncodeToString(v))
+			return nil
+		})
+	case Address:
+		return writeTagged(buf, "address", func() error { writeString(buf, v.String()); return nil })
+	case Ref:
+		return writeTagged(buf, "ref", func() error { buf.WriteString(strconv.Itoa(int(v))); return nil })
+	case *View:
+		return writeTagged(buf, "view", func() error {
+			return writeAttrs(buf, Attrs{"kind": v.Kind, "label": v.Label, "host": v.Host, "root": v.Root, "attrs": &Struct{v.Attrs}})
+		})
+	case *Struct:
+		return writeTagged(buf, "struct", func() error { return writeAttrs(buf, v.Fields) })
+	case Unsupported:
+		return writeTagged(buf, "unsupported", func() error { writeString(buf, string(v)); return nil })
+	default:
+		return fmt.Errorf("cannot encode %T in a plan", v)
+	}
+	return nil
+}
+
+func writeFloat(buf *bytes.Buffer, f float64) error {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return writeTagged(buf, "float", func() error { writeString(buf, strconv.FormatFloat(f, 'g', -1, 64)); return nil })
+	}
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	buf.WriteString(s)
+	return nil
+}
+
+func decodeAttrs(raw map[string]any) (Attrs, error) {
+	out := make(Attrs, len(raw))
+	for k, rv := range raw {
+		v, err := decodeValue(rv)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func decodeList(raw any) ([]Value, error) {
+	items, ok := raw.([]any)
+	if !ok {
+		return nil, fmt.Errorf("expected a list, got %T", raw)
+	}
+	out := make([]Value, len(items))
+	for i, it := range items {
+		v, err := decodeValue(it)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func decodeValue(raw any) (Value, error) {
+	switch r := raw.(type) {
+	case nil, bool, string:
+		return r, nil
+	case json.Number:
+		s := r.String()
+		if strings.ContainsAny(s, ".eE") {
+			return strconv.ParseFloat(s, 64)
+		}
+		return strconv.ParseInt(s, 10, 64)
+	case []any:
+		return decodeList(r)
+	case map[string]any:
+		return decodeTagged(r)
+	}
+	return nil, fmt.Errorf("unexpected JSON value %T", raw)
+}
+
+func decodeTagged(r map[string]any) (Value, error) {
+	if len(r) != 1 {
+		return nil, fmt.Errorf("tagged value with %d keys", len(r))
+	}
+	for tag, body := range r {
+		switch tag {
+		case "$tuple":
+			l, err := decodeList(body)
+			return Tuple(l), err
+		case "$dict":
+			return decodeDict(body)
+		case "$bytes":
+			s, _ := body.(string)
+			b, err := base64.StdEncoding.DecodeString(s)
+			return Bytes(b), err
+		case "$address":
+			s, _ := body.(string)
+			return ParseAddress(s)
+		case "$ref":
+			n, _ := body.(json.Number)
+			i, err := n.Int64()
+			return Ref(i), err
+		case "$view":
+			return decodeView(body)
+		case "$struct":
+			m, _ := body.(map[string]any)
+			a, err := decodeAttrs(m)
+			return &Struct{a}, err
+		case "$unsupported":
+			s, _ := body.(string)
+			return Unsupported(s), nil
+		case "$float":
+			s, _ := body.(string)
+			return strconv.ParseFloat(s, 64)
+		}
+		return nil, fmt.Errorf("unknown value tag %q", tag)
+	}
+	return nil, nil
+}
+
+func decodeDict(body any) (Value, error) {
+	pairs, err := decodeList(body)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dict{}
+	for _, p := range pairs {
+		kv, ok := p.([]Value)
+		if !ok || len(kv) != 2 {
+			return nil, fmt.Errorf("malformed dict entry")
+		}
+		d.Keys = append(d.Keys, kv[0])
+		d.Values = append(d.Values, kv[1])
+	}
+	return d, nil
+}
+
+func decodeView(body any) (Value, error) {
+	m, _ := body.(map[string]any)
+	a, err := decodeAttrs(m)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{}
+	v.Kind, _ = a["kind"].(string)
+	v.Label, _ = a["label"].(string)
+	v.Host, _ = a["host"].(string)
+	v.Root, _ = a["root"].(string)
+	if s, ok := a["attrs"].(*Struct); ok {
+		v.Attrs = s.Fields
+	}
+	return v, nil
+}
+
+// ParseAddress parses host:port or [v6]:port.
+func ParseAddress(s string) (Address, error) {
+	i := strings.LastIndex(s, ":")
+	if i < 0 {
+		return Address{}, fmt.Errorf("address %q has no port (want host:port)", s)
+	}
+	host, portText := s[:i], s[i+1:]
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	} else if strings.Contains(host, ":") {
+		return Address{}, fmt.Errorf("address %q: write IPv6 addresses as [addr]:port", s)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port < 0 || port > 65535 {
+		return Address{}, fmt.Errorf("address %q: port %q is not a number from 0 to 65535", s, portText)
+	}
+	if host == "" {
+		return Address{}, fmt.Errorf("address %q has no host", s)
+	}
+	return Address{Host: host, Port: port}, nil
+}
