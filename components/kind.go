@@ -43,6 +43,15 @@ type Sub struct {
 	Attrs Attrs
 }
 
+// DisplayAttr is the attribute in which a kind whose namevar is a path keeps
+// that path as the user wrote it ("hello.conf"), while the namevar attribute
+// itself holds the mapped, absolute path after Expand. Every built-in
+// path kind sets it in Expand when it is absent, and passes it on unchanged
+// to its sub-components, so that the breadcrumb of a sub-component shows the
+// user's spelling: File('hello.conf') > Content('hello.conf'). The runtime
+// uses it for labels only; it is not needed on the host.
+const DisplayAttr = "_display"
+
 // ExpandContext is what Expand may use on the deploying machine. It is
 // provided by the Starlark runtime; it never touches the target host.
 type ExpandContext interface {

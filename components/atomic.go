@@ -1,0 +1,187 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// WriteFileAtomic replaces the file at path with data so that readers see
+// either the old or the new content, never a mix, even when the process is
+// killed half way.
+//
+// The data goes to a temporary file in the same directory, named
+// .<basename>.batou-tmp (a leftover from a killed run is removed and
+// written anew), which is synced to disk and renamed over path; then the
+// directory is synced. A file that already exists keeps its permission bits
+// and, when running as root, its owner and group; a new file gets exactly
+// perm (the umask does not apply). When path is a symlink to a regular file,
+// the file it points to is replaced and the link stays.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return writeAtomic(path, data, perm, true)
+}
+
+// writeAtomic is WriteFileAtomic; keep false makes the result have perm
+// even when the file exists, and replaces a symlink instead of following it.
+func writeAtomic(path string, data []byte, perm os.FileMode, keep bool) error {
+	if keep {
+		path = followFileLink(path)
+	}
+	old, err := os.Lstat(path)
+	if err != nil {
+		old = nil
+	}
+	if old != nil && keep && old.Mode().IsRegular() {
+		perm = old.Mode() & modeMask
+	}
+	tmp := tmpName(path)
+	if err := writeTemp(tmp, data, perm&modeMask, old); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("replacing %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// modeMask selects the permission bits together with setuid, setgid and
+// sticky.
+const modeMask = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
+// tmpName is the deterministic temporary name used to replace path.
+func tmpName(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".batou-tmp")
+}
+
+// followFileLink returns the file a symlink at path points to, when it
+// points to a regular file; otherwise path.
+func followFileLink(path string) string {
+	info, err := os.Lstat(path)
+	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return path
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return path
+	}
+	if info, err := os.Stat(real); err == nil && info.Mode().IsRegular() {
+		return real
+	}
+	return path
+}
+
+// writeTemp writes data into a fresh file tmp (private while it is being
+// written), copies the owner of old when running as root, sets perm and
+// syncs it.
+func writeTemp(tmp string, data []byte, perm os.FileMode, old os.FileInfo) error {
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing leftover temporary file: %w", err)
+	}
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating temporary file: %w", err)
+	}
+	err = fillTemp(f, data, perm, old)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("closing temporary file: %w", cerr)
+	}
+	return err
+}
+
+func fillTemp(f *os.File, data []byte, perm os.FileMode, old os.FileInfo) error {
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("writing temporary file: %w", err)
+	}
+	if uid, gid, ok := fileOwner(old); ok && os.Geteuid() == 0 {
+		if err := f.Chown(uid, gid); err != nil {
+			return fmt.Errorf("keeping owner of %s: %w", f.Name(), err)
+		}
+	}
+	// chmod after chown: chown clears setuid and setgid.
+	if err := f.Chmod(perm); err != nil {
+		return fmt.Errorf("setting mode of temporary file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("syncing temporary file: %w", err)
+	}
+	return nil
+}
+
+// fileOwner returns the uid and gid of info, when known.
+func fileOwner(info os.FileInfo) (uid, gid int, ok bool) {
+	if info == nil {
+		return 0, 0, false
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, 0, false
+	}
+	return int(st.Uid), int(st.Gid), true
+}
+
+// syncDir flushes the directory entry changes of dir to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// removeAny removes whatever stands at path: a file, a symlink (never
+// followed) or a whole directory tree. A missing path is fine.
+func removeAny(path string) error {
+	info, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("removing %s: %w", path, err)
+	case info.IsDir():
+		err = os.RemoveAll(path)
+	default:
+		err = os.Remove(path)
+	}
+	if err != nil {
+		return fmt.Errorf("removing %s: %w", path, err)
+	}
+	return nil
+}
+
+// replaceSymlink makes path a symlink to target: the link is created under
+// the temporary name and renamed over path, so a symlink or file at path is
+// replaced atomically; a real directory there is removed first.
+func replaceSymlink(path, target string) error {
+	if info, err := os.Lstat(path); err == nil && info.IsDir() {
+		if err := removeAny(path); err != nil {
+			return err
+		}
+	}
+	tmp := tmpName(path)
+	if err := removeAny(tmp); err != nil {
+		return err
+	}
+	if err := os.Symlink(target, tmp); err != nil {
+		return fmt.Errorf("creating symlink %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("creating symlink %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// missing reports whether err means the path is not there. In predict mode a
+// parent that is a file also counts: an earlier component would have fixed it.
+func missing(c *Context, err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || (c.predict() && errors.Is(err, syscall.ENOTDIR))
+}

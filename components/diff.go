@@ -1,0 +1,60 @@
+package components
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	udiff "github.com/aymanbagabas/go-udiff"
+)
+
+// Diffs longer than maxDiffLines are cut to their first and last
+// diffLead lines, as batou does.
+const (
+	maxDiffLines = 200
+	diffLead     = 50
+)
+
+// textDiff returns a unified diff (diff -u style, both headers naming path)
+// from old to new, and false when either side is not text in enc, so that
+// no diff can be shown.
+func textDiff(path, enc string, old, new []byte) (string, bool) {
+	o, ok1 := diffText(enc, old)
+	n, ok2 := diffText(enc, new)
+	if !ok1 || !ok2 {
+		return "", false
+	}
+	return capLines(udiff.Unified(path, path, o, n)), true
+}
+
+// diffText decodes b for a diff; binary data (NUL bytes, invalid text, or
+// encoding None) gives false.
+func diffText(enc string, b []byte) (string, bool) {
+	if enc == "" || bytes.IndexByte(b, 0) >= 0 {
+		return "", false
+	}
+	if enc == encLatin1 {
+		s, err := decodeText(enc, b)
+		return s, err == nil
+	}
+	return string(b), utf8.Valid(b)
+}
+
+// capLines shortens a long diff (or list) to its first and last diffLead
+// lines, with a line saying how many were left out.
+func capLines(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) <= maxDiffLines {
+		return s
+	}
+	cut := len(lines) - 2*diffLead
+	var b strings.Builder
+	b.WriteString(strings.Join(lines[:diffLead], ""))
+	fmt.Fprintf(&b, "[... %d lines not shown ...]\n", cut)
+	b.WriteString(strings.Join(lines[len(lines)-diffLead:], ""))
+	return b.String()
+}

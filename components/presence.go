@@ -1,0 +1,95 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+func presenceKind() *Kind {
+	return &Kind{
+		Name:    "Presence",
+		Namevar: "path",
+		Doc: "Presence makes sure a regular file exists, without touching its content. Whatever else " +
+			"stands at the path (a directory tree, a broken symlink) is removed first; a new file is empty " +
+			"with mode 0644 minus the umask. A symlink to a regular file counts as present.",
+		Attrs: []Attr{
+			pathAttr("the file; relative paths are relative to the workdir"),
+			leadingAttr(),
+		},
+		Expand: expandPresence,
+		Verify: verifyPresence,
+		Update: updatePresence,
+	}
+}
+
+// leadingAttr is the leading attribute of Presence, Directory and File.
+func leadingAttr() Attr {
+	return Attr{Name: "leading", Type: TypeBool, Default: false,
+		Doc: "create missing parent directories (through a Directory sub-component with leading=True)"}
+}
+
+// expandPresence adds, with leading, a Directory sub-component for the
+// parent, deployed before the file, as batou does.
+func expandPresence(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
+	out, display, err := normPath(ctx, a, "path")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !out.flag("leading") {
+		return out, nil, nil
+	}
+	parent := Attrs{"path": filepath.Dir(out.str("path")), DisplayAttr: filepath.Dir(display), "leading": true}
+	return out, []Sub{{Kind: "Directory", Attrs: parent}}, nil
+}
+
+func verifyPresence(ctx *Context, a Attrs) (Result, error) {
+	p := ctx.hostPath(a.str("path"))
+	info, err := os.Stat(p)
+	switch {
+	case err == nil && info.Mode().IsRegular():
+		return Result{}, nil
+	case err == nil:
+		return Result{NeedsUpdate: true, Reason: "not a regular file: " + describe(info)}, nil
+	case missing(ctx, err):
+		return Result{NeedsUpdate: true, Reason: "file missing"}, nil
+	}
+	return Result{}, fmt.Errorf("checking %s: %w", p, err)
+}
+
+// describe names the type of a file for messages.
+func describe(info fs.FileInfo) string {
+	switch m := info.Mode(); {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSymlink != 0:
+		return "a symlink"
+	case m.IsRegular():
+		return "a file"
+	}
+	return "a special file"
+}
+
+func updatePresence(ctx *Context, a Attrs) error {
+	p := ctx.hostPath(a.str("path"))
+	if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+		return nil
+	}
+	if err := removeAny(p); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("creating %s: parent directory %s does not exist (hint: leading=True creates it): %w",
+			p, filepath.Dir(p), err)
+	}
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", p, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("creating %s: %w", p, err)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+)
+
+// rawContent is a File's or Content's content before rendering: literal
+// text, or the bytes of a source file of the project.
+type rawContent struct {
+	text  string // literal content given as a string
+	data  []byte // literal bytes or a source file
+	isStr bool   // text is set, data is not
+	name  string // template name for errors: the source file or <content of ...>
+}
+
+// finalContent computes the content a file must have, from content= or
+// source= (or the implicit source named like the target), rendered as a
+// template when is_template is set and the encoding is not None. label is
+// the component's breadcrumb, for the template name of literal content.
+func finalContent(ctx ExpandContext, a Attrs, label string) (any, error) {
+	enc, err := normEncoding(a["encoding"])
+	if err != nil {
+		return nil, err
+	}
+	raw, err := contentSource(ctx, a, label)
+	if err != nil {
+		return nil, err
+	}
+	if enc == "" {
+		if raw.isStr {
+			return []byte(raw.text), nil
+		}
+		return raw.data, nil
+	}
+	if !a.flag("is_template") {
+		return plainContent(enc, raw)
+	}
+	return renderContent(ctx, a, enc, raw)
+}
+
+// plainContent encodes literal text; bytes are taken as they are.
+func plainContent(enc string, raw rawContent) (any, error) {
+	if !raw.isStr {
+		return finalValue(enc, raw.data), nil
+	}
+	b, err := encodeText(enc, raw.text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", raw.name, err)
+	}
+	return finalValue(enc, b), nil
+}
+
+// renderContent decodes, renders and encodes the content.
+func renderContent(ctx ExpandContext, a Attrs, enc string, raw rawContent) (any, error) {
+	text := raw.text
+	if !raw.isStr {
+		var err error
+		if text, err = decodeText(enc, raw.data); err != nil {
+			return nil, fmt.Errorf("%s: %w", raw.name, err)
+		}
+	}
+	args, _ := a["template_args"].(map[string]any)
+	if args == nil {
+		args = map[string]any{}
+	}
+	out, err := ctx.Render(raw.name, text, args)
+	if err != nil {
+		return nil, err
+	}
+	b, err := encodeText(enc, out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", raw.name, err)
+	}
+	return finalValue(enc, b), nil
+}
+
+// contentSource finds the raw content: content=, source=, or the implicit
+// source named like the target's basename in the defdir.
+func contentSource(ctx ExpandContext, a Attrs, label string) (rawContent, error) {
+	source, err := a.strOrNil("source")
+	if err != nil {
+		return rawContent{}, err
+	}
+	content := a["content"]
+	switch c := content.(type) {
+	case nil:
+	case string:
+		if source == "" {
+			return rawContent{text: c, isStr: true, name: "<content of " + label + ">"}, nil
+		}
+	case []byte:
+		if source == "" {
+			return rawContent{data: c, name: "<content of " + label + ">"}, nil
+		}
+	default:
+		return rawContent{}, fmt.Errorf("content must be a string or bytes, not %s", typeName(c))
+	}
+	if content != nil {
+		return rawContent{}, errors.New("give either content= or source=, not both")
+	}
+	if source != "" {
+		return readSource(ctx, source)
+	}
+	return implicitSource(ctx, a)
+}
+
+func readSource(ctx ExpandContext, source string) (rawContent, error) {
+	data, err := ctx.ReadAsset(source)
+	if err != nil {
+		return rawContent{}, fmt.Errorf("source %s: %w", source, err)
+	}
+	return rawContent{data: data, name: source}, nil
+}
+
+// implicitSource reads the file of the defdir named like the target.
+func implicitSource(ctx ExpandContext, a Attrs) (rawContent, error) {
+	display, _ := a[DisplayAttr].(string)
+	if display == "" {
+		display = a.str("path")
+	}
+	name := filepath.Base(display)
+	data, err := ctx.ReadAsset(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return rawContent{}, fmt.Errorf("missing implicit template file %s; hint: pass content=... or source=...", name)
+	}
+	if err != nil {
+		return rawContent{}, fmt.Errorf("implicit source %s: %w", name, err)
+	}
+	return rawContent{data: data, name: name}, nil
+}
