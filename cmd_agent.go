@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+
+	"github.com/batou-go/batou/remote/agent"
+	"github.com/urfave/cli/v3"
+)
+
+// agentCommand runs the host side of a deploy on stdin/stdout. It is what
+// transports start; users do not call it.
+func agentCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "agent",
+		Usage:  "apply a plan (started by batou on each host)",
+		Hidden: true,
+		Action: func(ctx context.Context, c *cli.Command) error {
+			// The controller decides when to stop: it lets the current
+			// component finish and then asks the agent to stop.
+			signal.Ignore(os.Interrupt)
+			if err := agent.Run(os.Stdin, os.Stdout, agent.Options{Version: version, Renderer: templates()}); err != nil {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+}

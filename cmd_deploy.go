@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/batou-go/batou/remote"
+	"github.com/batou-go/batou/runtime"
+	"github.com/batou-go/batou/runtime/plan"
+	"github.com/urfave/cli/v3"
+)
+
+func deployCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "deploy",
+		Usage:     "deploy an environment",
+		ArgsUsage: "ENV",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "consistency-only", Aliases: []string{"c"}, Usage: "configure the model locally and stop; contact no host"},
+			&cli.BoolFlag{Name: "predict-only", Aliases: []string{"P"}, Usage: "show what would change, with diffs; change nothing"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "run at most `N` roots at once across hosts"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line (events) instead of text"},
+			&cli.BoolFlag{Name: "break-lock", Usage: "take over a lock held by another deploy"},
+		},
+		OnUsageError: usageError,
+		Action:       runDeploy,
+	}
+}
+
+// run modes and their banners.
+type mode struct {
+	name, action, working string
+}
+
+var (
+	modeDeploy      = mode{"deploy", "DEPLOYMENT", "Deploying"}
+	modePredict     = mode{"predict", "DEPLOYMENT PREDICTION", "Predicting"}
+	modeConsistency = mode{"consistency", "CONSISTENCY CHECK", ""}
+)
+
+// deployRun is one run of batou deploy.
+type deployRun struct {
+	r     *renderer
+	mode  mode
+	env   string
+	start time.Time
+	times []string
+}
+
+func runDeploy(ctx context.Context, c *cli.Command) error {
+	env, err := envArg(c)
+	if err != nil {
+		return err
+	}
+	m := modeDeploy
+	switch {
+	case c.Bool("consistency-only") && c.Bool("predict-only"):
+		fmt.Fprintln(c.Root().ErrWriter, "batou deploy: -c and -P exclude each other")
+		return exitError{2}
+	case c.Bool("consistency-only"):
+		m = modeConsistency
+	case c.Bool("predict-only"):
+		m = modePredict
+	}
+	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, start: time.Now()}
+	return d.run(ctx, int(c.Int("jobs")), c.Bool("break-lock"))
+}
+
+func (d *deployRun) section(title string) {
+	d.r.Event(plan.Event{Type: plan.EventSection, Title: title})
+}
+
+func (d *deployRun) info(msg string) {
+	d.r.Event(plan.Event{Type: plan.EventLog, Host: "main", Message: msg})
+}
+
+// fail prints the banner of a failed run and returns exit status 1.
+func (d *deployRun) fail(step string, counts *plan.Counts) error {
+	title := d.mode.action + " FAILED"
+	if d.mode == modeDeploy {
+		title += " (during " + step + ")"
+	}
+	d.r.Event(plan.Event{Type: plan.EventFinish, Status: "failed", Title: title, Counts: counts})
+	return exitError{1}
+}
+
+func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
+	d.r.Event(plan.Event{Type: plan.EventStart, Format: plan.Format, Environment: d.env, Mode: d.mode.name})
+	d.section("Preparing")
+	d.info(fmt.Sprintf("Loading environment `%s`...", d.env))
+	model, errs := runtime.Load(".", d.env, newSession("."))
+	d.warn(model)
+	if len(errs) > 0 {
+		d.showErrors(errs)
+		return d.fail("load", nil)
+	}
+	d.r.setSecrets(model.Sensitive)
+	cerrs := model.Configure()
+	d.warn(model)
+	for _, e := range model.ConfigureLogs() {
+		d.r.Event(e)
+	}
+	if len(cerrs) > 0 {
+		d.showErrors(cerrs)
+		return d.fail("configure", nil)
+	}
+	if d.mode == modeConsistency {
+		return d.finish(nil, 0)
+	}
+	return d.deploy(ctx, model, jobs, breakLock)
+}
+
+// warn shows (once) the warnings the model collected so far.
+func (d *deployRun) warn(m *runtime.Model) {
+	if m == nil {
+		return
+	}
+	for _, w := range m.Warnings {
+		d.r.Event(errorEvent(plan.EventWarning, w))
+	}
+	m.Warnings = nil
+}
+
+func (d *deployRun) showErrors(errs runtime.Errors) {
+	for _, e := range errs {
+		d.r.Event(errorEvent(plan.EventError, e))
+	}
+}
+
+func errorEvent(typ string, e *runtime.Error) plan.Event {
+	return plan.Event{Type: typ, Host: e.Host, Path: e.Component, File: e.File, Line: e.Line,
+		Message: e.Msg, Hint: e.Hint, Detail: e.Detail}
+}
+
+func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, breakLock bool) error {
+	plans, err := model.Plans(runtime.CompileOptions{Version: version, Now: time.Now()})
+	if err != nil {
+		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
+		return d.fail("configure", nil)
+	}
+	if jobs == 0 {
+		jobs = model.Env.Jobs
+	}
+	agent, err := os.Executable()
+	if err != nil {
+		d.r.Event(plan.Event{Type: plan.EventError, Message: "cannot find the agent binary: " + err.Error()})
+		return d.fail("connect", nil)
+	}
+	d.section("Connecting hosts")
+	connectStart := time.Now()
+	opts := remote.Options{Mode: d.mode.name, Jobs: jobs, Agent: []string{agent, "agent"}, BreakLock: breakLock, Emit: d.r.Event}
+	dep, err := remote.Connect(ctx, targets(model, plans), opts)
+	if err != nil {
+		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
+		return d.fail("connect", nil)
+	}
+	d.times = append(d.times, "connect="+seconds(time.Since(connectStart)))
+	d.section(d.mode.working)
+	deployStart := time.Now()
+	sum := dep.Deploy(ctx, model.Schedule())
+	if err := dep.Close(); err != nil {
+		d.r.Event(plan.Event{Type: plan.EventWarning, Message: err.Error()})
+	}
+	d.times = append(d.times, "deploy="+seconds(time.Since(deployStart)))
+	return d.finish(sum, len(model.Hosts))
+}
+
+// targets pairs hosts with their plans.
+func targets(m *runtime.Model, plans []*plan.Plan) []*remote.Target {
+	byHost := map[string]*plan.Plan{}
+	for _, p := range plans {
+		byHost[p.Host.Name] = p
+	}
+	out := make([]*remote.Target, 0, len(m.Hosts))
+	for _, h := range m.Hosts {
+		out = append(out, &remote.Target{Host: h.Name, Method: h.ConnectMethod, Plan: byHost[h.Name], Ignore: h.Ignore})
+	}
+	return out
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+// finish prints the summary and the final banner.
+func (d *deployRun) finish(sum *remote.Summary, hosts int) error {
+	d.section("Summary")
+	counts := &plan.Counts{Hosts: hosts}
+	took := "Deployment took"
+	if d.mode == modeConsistency {
+		took = "Consistency check took"
+	}
+	msg := fmt.Sprintf("%s total=%s", took, seconds(time.Since(d.start)))
+	if len(d.times) > 0 {
+		msg += ", " + strings.Join(d.times, ", ")
+	}
+	detail := ""
+	if sum != nil {
+		counts.Roots, counts.Done, counts.Changed = len(sum.Roots), sum.Done, sum.Changed
+		counts.Failed, counts.Skipped, counts.NotStarted = sum.Failed, sum.Skipped, sum.NotStarted
+		detail = summaryLists(sum)
+	}
+	if sum != nil && (sum.Failed > 0 || sum.NotStarted > 0) {
+		d.r.Event(plan.Event{Type: plan.EventLog, Message: msg})
+		if detail != "" {
+			d.r.Event(plan.Event{Type: plan.EventLog, Message: detail})
+		}
+		return d.fail("deploy", counts)
+	}
+	d.r.Event(plan.Event{Type: plan.EventFinish, Status: "ok", Title: d.mode.action + " FINISHED", Message: msg, Counts: counts, Detail: detail})
+	return nil
+}
+
+// summaryLists names the roots that changed, failed or never started.
+func summaryLists(sum *remote.Summary) string {
+	groups := map[string][]string{}
+	for _, r := range sum.Roots {
+		id := r.Host + ": " + r.Root
+		if r.Changed {
+			groups["changed"] = append(groups["changed"], id)
+		}
+		if r.Status == "failed" || r.Status == "not-started" {
+			groups[r.Status] = append(groups[r.Status], id)
+		}
+	}
+	var lines []string
+	for _, k := range []string{"changed", "failed", "not-started"} {
+		if len(groups[k]) > 0 {
+			lines = append(lines, fmt.Sprintf("%s: %s", strings.ReplaceAll(k, "-", " "), strings.Join(groups[k], ", ")))
+		}
+	}
+	return strings.Join(lines, "\n")
+}

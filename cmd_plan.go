@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/batou-go/batou/runtime"
+	"github.com/batou-go/batou/runtime/plan"
+	"github.com/urfave/cli/v3"
+)
+
+func planCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "plan",
+		Usage:     "write each host's compiled plan as JSON",
+		ArgsUsage: "ENV",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "plans", Usage: "write the plans to `DIR`"},
+		},
+		OnUsageError: usageError,
+		Action: func(ctx context.Context, c *cli.Command) error {
+			env, err := envArg(c)
+			if err != nil {
+				return err
+			}
+			return writePlans(c, env, c.String("output"))
+		},
+	}
+}
+
+// configured loads and configures env, printing errors; nil means failed.
+func configured(r *renderer, env string) *runtime.Model {
+	model, errs := runtime.Load(".", env, newSession("."))
+	if model != nil {
+		for _, w := range model.Warnings {
+			r.Event(errorEvent(plan.EventWarning, w))
+		}
+		model.Warnings = nil
+	}
+	if len(errs) == 0 {
+		errs = model.Configure()
+	}
+	for _, e := range errs {
+		r.Event(errorEvent(plan.EventError, e))
+	}
+	if len(errs) > 0 {
+		return nil
+	}
+	return model
+}
+
+func writePlans(c *cli.Command, env, dir string) error {
+	r := newRenderer(c.Root().Writer, false)
+	model := configured(r, env)
+	if model == nil {
+		return exitError{1}
+	}
+	plans, err := model.Plans(runtime.CompileOptions{Version: version, Now: time.Now()})
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	for _, p := range plans {
+		if err != nil {
+			break
+		}
+		err = writePlan(filepath.Join(dir, p.Host.Name+".json"), p)
+	}
+	if err != nil {
+		fmt.Fprintf(c.Root().ErrWriter, "batou plan: %v\n", err)
+		return exitError{1}
+	}
+	fmt.Fprintf(c.Root().Writer, "wrote %d plan(s) to %s\n", len(plans), dir)
+	return nil
+}
+
+// writePlan writes p with secret values replaced by ***.
+func writePlan(path string, p *plan.Plan) error {
+	data, err := p.Marshal()
+	if err != nil {
+		return err
+	}
+	text := string(data)
+	for _, s := range p.Secrets {
+		if s == "" {
+			continue
+		}
+		quoted, _ := jsonString(s)
+		text = strings.ReplaceAll(text, quoted[1:len(quoted)-1], "***")
+	}
+	return writeFileAtomic(path, []byte(text))
+}

@@ -1,0 +1,91 @@
+// Command batou deploys software to many hosts in many environments. Users
+// model their deployment as components written in Starlark, describe each
+// environment in an INI file, and run `batou deploy ENV`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+
+	"github.com/urfave/cli/v3"
+)
+
+// version is the tool version; plans and agents of other versions are
+// refused. Release builds set it with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// exitError carries an exit status out of a command.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
+
+// run executes the command line and returns the exit status: 0 success, 1
+// a failed deploy or check, 2 wrong usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	cmd := newApp(stdout, stderr)
+	err := cmd.Run(ctx, args)
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "batou: %v\n", err)
+	return 2
+}
+
+func newApp(stdout, stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:      "batou",
+		Usage:     "deploy software to many hosts in many environments",
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Commands: []*cli.Command{
+			deployCommand(), planCommand(), graphCommand(), initCommand(), versionCommand(), agentCommand(),
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			_ = cli.ShowRootCommandHelp(c)
+			if c.Args().Present() {
+				fmt.Fprintf(stderr, "batou: unknown command %q\n", c.Args().First())
+			}
+			return exitError{2}
+		},
+		OnUsageError: usageError,
+	}
+}
+
+// usageError reports wrong usage with exit status 2.
+func usageError(ctx context.Context, c *cli.Command, err error, isSubcommand bool) error {
+	fmt.Fprintf(c.Root().ErrWriter, "batou %s: %v\n", c.Name, err)
+	return exitError{2}
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version",
+		Action: func(ctx context.Context, c *cli.Command) error {
+			fmt.Fprintf(c.Root().Writer, "batou %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}
+
+// envArg returns the single ENV argument of c, or a usage error.
+func envArg(c *cli.Command) (string, error) {
+	if c.Args().Len() != 1 {
+		fmt.Fprintf(c.Root().ErrWriter, "batou %s: want exactly one environment name, got %d arguments\nusage: batou %s %s\n", c.Name, c.Args().Len(), c.Name, c.ArgsUsage)
+		return "", exitError{2}
+	}
+	return c.Args().First(), nil
+}

@@ -1,0 +1,58 @@
+package agent
+
+import (
+	"github.com/batou-go/batou/components"
+	"github.com/batou-go/batou/runtime/plan"
+)
+
+// goAttrs converts plan attributes to the plain Go values built-in kinds
+// take.
+func goAttrs(a plan.Attrs) components.Attrs {
+	out := make(components.Attrs, len(a))
+	for k, v := range a {
+		out[k] = goValue(v)
+	}
+	return out
+}
+
+func goValue(v plan.Value) any {
+	switch v := v.(type) {
+	case nil, bool, int64, float64, string:
+		return v
+	case plan.Bytes:
+		return []byte(v)
+	case []plan.Value:
+		return goList(v)
+	case plan.Tuple:
+		return goList(v)
+	case *plan.Dict:
+		m := make(map[string]any, len(v.Keys))
+		for i, k := range v.Keys {
+			if s, ok := k.(string); ok {
+				m[s] = goValue(v.Values[i])
+			}
+		}
+		return m
+	case plan.Address:
+		return v.String()
+	case *plan.Struct:
+		return goAttrsMap(v.Fields)
+	}
+	return nil
+}
+
+func goList(v []plan.Value) []any {
+	out := make([]any, len(v))
+	for i, it := range v {
+		out[i] = goValue(it)
+	}
+	return out
+}
+
+func goAttrsMap(a plan.Attrs) map[string]any {
+	m := make(map[string]any, len(a))
+	for k, v := range a {
+		m[k] = goValue(v)
+	}
+	return m
+}

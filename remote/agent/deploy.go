@@ -1,0 +1,187 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/batou-go/batou/components"
+	"github.com/batou-go/batou/runtime/plan"
+	"github.com/batou-go/batou/starlib"
+	"go.starlark.net/starlark"
+)
+
+// Renderer renders templates on the host (self.expand in verify/update).
+type Renderer = starlib.Renderer
+
+// deployer deploys the roots of one plan.
+type deployer struct {
+	plan    *plan.Plan
+	home    string
+	emit    func(plan.Event)
+	session *starlib.Session
+	loader  *starlib.Loader
+	predict bool
+	root    *plan.Root
+	failed  bool
+}
+
+func newDeployer(p *plan.Plan, home string, emit func(plan.Event), r Renderer) *deployer {
+	d := &deployer{plan: p, home: home, emit: emit}
+	d.session = starlib.NewSession("", r)
+	d.session.Host = d
+	d.loader = &starlib.Loader{Session: d.session, Read: d.readProgram}
+	return d
+}
+
+func (d *deployer) readProgram(rel string) ([]byte, error) {
+	src, ok := d.plan.Programs[rel]
+	if !ok {
+		return nil, fmt.Errorf("%s is not part of the plan", rel)
+	}
+	return []byte(src), nil
+}
+
+// Predicting implements starlib.HostSide.
+func (d *deployer) Predicting() bool { return d.predict }
+
+// Home implements starlib.HostSide.
+func (d *deployer) Home() string { return d.home }
+
+// Log implements starlib.HostSide.
+func (d *deployer) Log(c *starlib.Component, msg string) {
+	d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: c.Path(), Message: msg})
+}
+
+// runRoot deploys the root called name and reports how it went.
+func (d *deployer) runRoot(name string, predict bool) {
+	d.predict = predict
+	finish := plan.Event{Type: plan.EventRootFinish, Root: name, Status: "ok", Changed: plan.Bool(false)}
+	r := d.findRoot(name)
+	if r == nil {
+		d.emit(plan.Event{Type: plan.EventError, Root: name, Message: "the plan has no root " + name})
+		finish.Status = "failed"
+		d.emit(finish)
+		return
+	}
+	d.root = r
+	changed, err := d.deployRoot(r)
+	if err != nil {
+		d.emit(*err)
+		finish.Status = "failed"
+	}
+	finish.Changed = plan.Bool(changed)
+	d.emit(finish)
+}
+
+func (d *deployer) findRoot(name string) *plan.Root {
+	for _, r := range d.plan.Roots {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// hostRoot holds the components of one root during its deploy.
+type hostRoot struct {
+	sroot *starlib.Root
+	byID  map[int]*starlib.Component
+}
+
+func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
+	workdir := expandHome(r.Workdir, d.home)
+	if err := os.MkdirAll(workdir, 0o755); err != nil {
+		return false, d.failure(r.Node, r.Node.Label, fmt.Errorf("creating workdir %s: %w", workdir, err))
+	}
+	hr, err := d.build(r, workdir)
+	if err != nil {
+		return false, d.failure(r.Node, r.Node.Label, err)
+	}
+	thread := d.session.NewThread(r.Name, starlib.PhaseHost)
+	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir}
+	changed, ev := w.deploy(r.Node, hr.sroot.Top)
+	return changed, ev
+}
+
+// build creates the host-side components of a root from its nodes.
+func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
+	env := d.plan.Environment
+	sroot := d.session.NewRoot(r.Name, starlib.NewHost(d.plan.Host), starlib.NewEnvironment(env, nil), workdir)
+	hr := &hostRoot{sroot: sroot, byID: map[int]*starlib.Component{}}
+	var nodes []*plan.Node
+	var create func(n *plan.Node, parent *starlib.Component) error
+	create = func(n *plan.Node, parent *starlib.Component) error {
+		def, err := d.defOf(n)
+		if err != nil {
+			return err
+		}
+		c := starlib.NewHostComponent(def, sroot, parent)
+		hr.byID[n.ID], nodes = c, append(nodes, n)
+		for _, ch := range n.Children {
+			if err := create(ch, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := create(r.Node, nil); err != nil {
+		return nil, err
+	}
+	resolve := func(ref plan.Ref) starlark.Value {
+		if c := hr.byID[int(ref)]; c != nil {
+			return c
+		}
+		return starlark.None
+	}
+	for _, n := range nodes {
+		hr.byID[n.ID].SetValues(starlib.FromPlanAttrs(n.Attrs, resolve))
+	}
+	return hr, nil
+}
+
+// defOf returns the definition a node needs on the host.
+func (d *deployer) defOf(n *plan.Node) (*starlib.Def, error) {
+	if n.Def != nil {
+		def, err := d.loader.Def(n.Def.File, n.Def.Name)
+		if err != nil {
+			return nil, fmt.Errorf("loading %s from the plan: %s", n.Def.Name, starlib.Message(err))
+		}
+		return def, nil
+	}
+	if def := d.session.KindDef(n.Kind); def != nil {
+		return def, nil
+	}
+	return starlib.NewPlainDef(n.Kind), nil
+}
+
+// failure builds the error event of a failing component.
+func (d *deployer) failure(n *plan.Node, path string, err error) *plan.Event {
+	ev := &plan.Event{Type: plan.EventError, Root: d.root.Name, Path: path, Message: starlib.Message(err), Detail: starlib.Backtrace(err)}
+	if f, l := starlib.Where(err); f != "" {
+		ev.File, ev.Line = f, l
+	} else if file, line, ok := splitOrigin(n.Origin); ok {
+		ev.File, ev.Line = file, line
+	}
+	return ev
+}
+
+func splitOrigin(o string) (string, int, bool) {
+	i := strings.LastIndex(o, ":")
+	if i < 0 {
+		return "", 0, false
+	}
+	var line int
+	if _, err := fmt.Sscan(o[i+1:], &line); err != nil {
+		return "", 0, false
+	}
+	return o[:i], line, true
+}
+
+// kindContext is the components.Context for built-in kinds.
+func (d *deployer) kindContext(workdir string, path string) *components.Context {
+	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict,
+		Log: func(format string, args ...any) {
+			d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: path, Message: fmt.Sprintf(format, args...)})
+		}}
+}

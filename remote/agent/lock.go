@@ -1,0 +1,112 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// LockFile is the name of the per-target lock, in the target directory.
+const LockFile = ".batou-lock"
+
+// holder describes who holds a lock.
+type holder struct {
+	User    string    `json:"user"`
+	Host    string    `json:"host"`
+	PID     int       `json:"pid"`
+	Started time.Time `json:"started"`
+}
+
+func (h holder) String() string {
+	return fmt.Sprintf("%s@%s (pid %d, since %s)", h.User, h.Host, h.PID, h.Started.Local().Format("2006-01-02 15:04:05"))
+}
+
+// hostLock is a held lock: an flock on the lock file, which also records
+// the holder. The flock ends with the process, so a lock whose holder died
+// (or whose host rebooted) is free again; the holder record left behind
+// shows it was not released cleanly.
+type hostLock struct {
+	f *os.File
+}
+
+func currentHolder() holder {
+	h := holder{PID: os.Getpid(), Started: time.Now()}
+	if u, err := user.Current(); err == nil {
+		h.User = u.Username
+	}
+	h.Host, _ = os.Hostname()
+	if ctl := os.Getenv("BATOU_CONTROLLER"); ctl != "" {
+		h.Host = ctl
+	}
+	return h
+}
+
+// acquireLock takes the lock of target. It fails at once when another
+// deploy holds it, naming the holder, unless breakLock is set. A stale
+// holder record is taken over with a warning.
+func acquireLock(target string, breakLock bool) (*hostLock, string, error) {
+	path := filepath.Join(target, LockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, "", fmt.Errorf("opening lock %s: %w", path, err)
+	}
+	prev, hasPrev := readHolder(f)
+	warning := ""
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if !breakLock {
+			f.Close()
+			return nil, "", lockedError(path, prev, hasPrev)
+		}
+		warning = fmt.Sprintf("breaking the lock %s held by %s (--break-lock)", path, describe(prev, hasPrev))
+	} else if hasPrev {
+		warning = fmt.Sprintf("taking over a stale lock %s: the deploy of %s ended without releasing it", path, prev)
+	}
+	if err := writeHolder(f, currentHolder()); err != nil {
+		f.Close()
+		return nil, "", fmt.Errorf("writing lock %s: %w", path, err)
+	}
+	return &hostLock{f: f}, warning, nil
+}
+
+func describe(h holder, ok bool) string {
+	if !ok {
+		return "an unknown process"
+	}
+	return h.String()
+}
+
+func lockedError(path string, h holder, ok bool) error {
+	return fmt.Errorf("another deploy is running here: %s holds the lock %s; hint: wait for it to finish, or use --break-lock if it hangs", describe(h, ok), path)
+}
+
+func readHolder(f *os.File) (holder, bool) {
+	var h holder
+	data := make([]byte, 4096)
+	n, _ := f.ReadAt(data, 0)
+	if n == 0 || json.Unmarshal(data[:n], &h) != nil {
+		return h, false
+	}
+	return h, true
+}
+
+func writeHolder(f *os.File, h holder) error {
+	data, _ := json.Marshal(h)
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(append(data, '\n'), 0); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// release empties the holder record and drops the flock.
+func (l *hostLock) release() {
+	_ = l.f.Truncate(0)
+	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	l.f.Close()
+}

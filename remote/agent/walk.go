@@ -1,0 +1,153 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/batou-go/batou/components"
+	"github.com/batou-go/batou/runtime/plan"
+	"github.com/batou-go/batou/starlib"
+	"go.starlark.net/starlark"
+)
+
+// walker deploys the tree of one root.
+type walker struct {
+	d       *deployer
+	hr      *hostRoot
+	thread  *starlark.Thread
+	workdir string
+}
+
+// verdict is what verify found out about one component.
+type verdict struct {
+	needs  bool
+	reason string
+	diff   string
+}
+
+// deploy deploys n (component c): children first, then verify, update.
+func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) {
+	path := c.Path()
+	for i, ch := range n.Children {
+		changed, ev := w.deploy(ch, c.Children()[i])
+		if ev != nil {
+			return false, ev
+		}
+		c.Changed = c.Changed || changed
+	}
+	if err := os.Chdir(w.workdir); err != nil {
+		return false, w.d.failure(n, path, err)
+	}
+	v, err := w.verify(n, c, path)
+	if err != nil {
+		return false, w.d.failure(n, path, err)
+	}
+	if !v.needs {
+		return c.Changed, nil
+	}
+	w.report(n, path, v)
+	if !w.d.predict {
+		if err := w.update(n, c, path); err != nil {
+			return false, w.d.failure(n, path, err)
+		}
+	}
+	c.Changed = true
+	return true, nil
+}
+
+func (w *walker) report(n *plan.Node, path string, v verdict) {
+	action := "update"
+	if w.d.predict {
+		action = "predict"
+	}
+	w.d.emit(plan.Event{Type: plan.EventComponent, Root: w.d.root.Name, Path: path, Action: action, Diff: v.diff, Message: v.reason})
+}
+
+func (w *walker) verify(n *plan.Node, c *starlib.Component, path string) (verdict, error) {
+	if k := c.Def().Kind(); k != nil {
+		return w.verifyKind(k, n, path)
+	}
+	needs, reason, err := c.Verify(w.thread)
+	return verdict{needs: needs, reason: reason}, err
+}
+
+func (w *walker) verifyKind(k *components.Kind, n *plan.Node, path string) (verdict, error) {
+	if k.Verify == nil {
+		return verdict{}, nil
+	}
+	res, err := k.Verify(w.d.kindContext(w.workdir, path), goAttrs(n.Attrs))
+	if err != nil {
+		return verdict{}, err
+	}
+	v := verdict{needs: res.NeedsUpdate, reason: res.Reason, diff: res.Diff}
+	switch {
+	case res.Sensitive && v.diff != "":
+		v.diff = "(diff not shown: the file holds sensitive data)\n"
+	case containsSecret(w.d.plan.Secrets, v.diff):
+		v.diff = "(diff not shown: it contains secret values)\n"
+	}
+	return v, nil
+}
+
+// update fires before-update handlers, runs update and, for built-in
+// kinds, checks that the update converged.
+func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
+	if err := w.beforeUpdate(c); err != nil {
+		return err
+	}
+	k := c.Def().Kind()
+	if k == nil {
+		return c.Update(w.thread)
+	}
+	if k.Update == nil {
+		return nil
+	}
+	attrs := goAttrs(n.Attrs)
+	ctx := w.d.kindContext(w.workdir, path)
+	if err := k.Update(ctx, attrs); err != nil {
+		return err
+	}
+	res, err := k.Verify(ctx, attrs)
+	if err != nil {
+		return err
+	}
+	if res.NeedsUpdate {
+		return fmt.Errorf("update did not converge: %s still needs an update after updating (%s)", path, res.Reason)
+	}
+	return nil
+}
+
+// beforeUpdate calls the before-update handlers of the root's components
+// in scope: "*" handlers always, "precursor" ones when c was deployed
+// before them.
+func (w *walker) beforeUpdate(c *starlib.Component) error {
+	all := w.hr.preorder()
+	pos := map[*starlib.Component]int{}
+	for i, x := range all {
+		pos[x] = i
+	}
+	for _, x := range all {
+		scope := x.Def().BeforeUpdateScope()
+		if x == c || scope == "" || (scope == "precursor" && pos[c] >= pos[x]) {
+			continue
+		}
+		if err := x.BeforeUpdate(w.thread, c); err != nil {
+			return fmt.Errorf("before-update handler of %s: %w", x.Path(), err)
+		}
+	}
+	return nil
+}
+
+// preorder lists the root's components, parents before children.
+func (hr *hostRoot) preorder() []*starlib.Component {
+	var out []*starlib.Component
+	var walk func(c *starlib.Component)
+	walk = func(c *starlib.Component) {
+		out = append(out, c)
+		for _, ch := range c.Children() {
+			walk(ch)
+		}
+	}
+	walk(hr.sroot.Top)
+	return out
+}

@@ -1,0 +1,122 @@
+package remote
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/batou-go/batou/runtime/plan"
+)
+
+// conn is the controller's side of one agent.
+type conn struct {
+	host   string
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	enc    *json.Encoder
+	events chan plan.Event
+	stderr *bytes.Buffer
+	done   chan struct{}
+	mu     sync.Mutex
+}
+
+// startLocal runs the agent as a child process.
+func startLocal(ctx context.Context, host string, agent []string, env []string) (*conn, error) {
+	cmd := exec.Command(agent[0], agent[1:]...)
+	cmd.Env = env
+	// Own process group: Ctrl-C reaches the controller, which then stops
+	// the agents in order instead of killing them mid-component.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return startCmd(host, cmd)
+}
+
+func startCmd(host string, cmd *exec.Cmd) (*conn, error) {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	c := &conn{host: host, cmd: cmd, stdin: stdin, enc: json.NewEncoder(stdin),
+		events: make(chan plan.Event, 64), stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	c.enc.SetEscapeHTML(false)
+	cmd.Stderr = &lockedWriter{buf: c.stderr}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting agent: %w", err)
+	}
+	go c.read(stdout)
+	return c, nil
+}
+
+// read decodes events until the agent's output ends.
+func (c *conn) read(r io.Reader) {
+	defer close(c.events)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for sc.Scan() {
+		var e plan.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			e = plan.Event{Type: plan.EventLog, Message: strings.TrimSpace(sc.Text())}
+		}
+		e.Host = c.host
+		c.events <- e
+	}
+}
+
+// send writes one request to the agent.
+func (c *conn) send(req plan.Request) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.enc.Encode(req); err != nil {
+		return fmt.Errorf("sending to the agent: %w", err)
+	}
+	return nil
+}
+
+// next returns the next event, or false when the agent has gone away.
+func (c *conn) next() (plan.Event, bool) {
+	e, ok := <-c.events
+	return e, ok
+}
+
+// close asks the agent to stop and waits for it.
+func (c *conn) close() error {
+	_ = c.send(plan.Request{Type: "stop"})
+	_ = c.stdin.Close()
+	for range c.events {
+	}
+	err := c.cmd.Wait()
+	if err != nil {
+		return fmt.Errorf("agent: %w%s", err, c.stderrText())
+	}
+	return nil
+}
+
+// stderrText is what the agent wrote to stderr, for error messages.
+func (c *conn) stderrText() string {
+	s := strings.TrimSpace(c.stderr.String())
+	if s == "" {
+		return ""
+	}
+	return "\n" + s
+}
+
+type lockedWriter struct {
+	mu  sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}

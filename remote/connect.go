@@ -1,0 +1,159 @@
+package remote
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/batou-go/batou/runtime/plan"
+	"golang.org/x/sync/errgroup"
+)
+
+// Target is one host to deploy: how to reach it and its plan.
+type Target struct {
+	Host   string
+	Method string // local | ssh | vagrant
+	Plan   *plan.Plan
+	Ignore bool
+}
+
+// Options configure a deploy.
+type Options struct {
+	// Mode is "deploy" or "predict".
+	Mode string
+	// Jobs caps how many roots run at once across hosts (0: no cap).
+	Jobs int
+	// Agent is the command that starts an agent on this machine.
+	Agent []string
+	// BreakLock takes over a lock held by another deploy.
+	BreakLock bool
+	// Emit receives every event; it must be safe for concurrent use.
+	Emit func(plan.Event)
+}
+
+// Deployment is a set of connected hosts.
+type Deployment struct {
+	opts  Options
+	conns map[string]*conn
+}
+
+// connectLimit bounds how many hosts connect at once.
+const connectLimit = 32
+
+// Connect starts an agent on every target that is not ignored and hands it
+// its plan. Host events are emitted in target order. If any host fails,
+// the others are closed again and the error names the failed hosts.
+func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment, error) {
+	d := &Deployment{opts: opts, conns: map[string]*conn{}}
+	errs := make([]error, len(targets))
+	conns := make([]*conn, len(targets))
+	var g errgroup.Group
+	g.SetLimit(connectLimit)
+	for i, t := range targets {
+		if t.Ignore {
+			continue
+		}
+		g.Go(func() error {
+			conns[i], errs[i] = d.connect(ctx, t)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var failed []string
+	for i, t := range targets {
+		d.emitHost(t, errs[i])
+		if errs[i] != nil {
+			failed = append(failed, t.Host)
+		} else if conns[i] != nil {
+			d.conns[t.Host] = conns[i]
+		}
+	}
+	if len(failed) > 0 {
+		d.Close()
+		return nil, fmt.Errorf("could not connect %d of %d hosts: %v", len(failed), len(targets), failed)
+	}
+	return d, nil
+}
+
+func (d *Deployment) emitHost(t *Target, err error) {
+	e := plan.Event{Type: plan.EventHost, Host: t.Host, Status: "connected", Mode: t.Method}
+	switch {
+	case t.Ignore:
+		e.Status = "ignored"
+	case err != nil:
+		e.Status, e.Message = "failed", err.Error()
+	}
+	d.opts.Emit(e)
+}
+
+// connect starts the agent of t and waits until it holds the lock.
+func (d *Deployment) connect(ctx context.Context, t *Target) (*conn, error) {
+	var c *conn
+	var err error
+	switch t.Method {
+	case "local":
+		c, err = startLocal(ctx, t.Host, d.opts.Agent, os.Environ())
+	default:
+		return nil, fmt.Errorf("connect_method %s is not supported yet", t.Method)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.send(plan.Request{Type: "plan", Plan: t.Plan, BreakLock: d.opts.BreakLock}); err != nil {
+		c.close()
+		return nil, err
+	}
+	if err := d.awaitReady(c); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// awaitReady forwards events until the agent is ready or gives up.
+func (d *Deployment) awaitReady(c *conn) error {
+	var last string
+	for {
+		e, ok := c.next()
+		if !ok {
+			return fmt.Errorf("the agent ended before it was ready%s", c.stderrText())
+		}
+		switch e.Type {
+		case plan.EventReady:
+			return nil
+		case plan.EventError:
+			last = e.Message
+		case plan.EventBye:
+			if last == "" {
+				last = "the agent stopped"
+			}
+			return fmt.Errorf("%s", last)
+		default:
+			d.opts.Emit(e)
+		}
+	}
+}
+
+// Close stops every agent (releasing its lock) and waits for it.
+func (d *Deployment) Close() error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for _, c := range d.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.close(); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = fmt.Errorf("%s: %w", c.host, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	d.conns = map[string]*conn{}
+	return first
+}

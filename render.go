@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/batou-go/batou/runtime/plan"
+	"golang.org/x/term"
+)
+
+// renderer shows events. The text and JSON renderers see the same events;
+// secret values are masked here, by value, for every channel.
+type renderer struct {
+	mu    sync.Mutex
+	w     io.Writer
+	json  *json.Encoder
+	tty   bool
+	scrub *strings.Replacer
+	// failed counts error events, so that a run can tell whether it failed.
+	errors int
+}
+
+func newRenderer(w io.Writer, asJSON bool) *renderer {
+	r := &renderer{w: w}
+	if asJSON {
+		r.json = json.NewEncoder(w)
+		r.json.SetEscapeHTML(false)
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		r.tty = true
+	}
+	return r
+}
+
+// setSecrets makes the renderer mask these values from now on.
+func (r *renderer) setSecrets(values []string) {
+	var pairs []string
+	for _, v := range values {
+		if v != "" {
+			pairs = append(pairs, v, "***")
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(pairs) > 0 {
+		r.scrub = strings.NewReplacer(pairs...)
+	}
+}
+
+// Event shows one event.
+func (r *renderer) Event(e plan.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.scrub != nil {
+		for _, f := range []*string{&e.Message, &e.Detail, &e.Diff, &e.Path, &e.Hint} {
+			*f = r.scrub.Replace(*f)
+		}
+	}
+	if e.Type == plan.EventError {
+		r.errors++
+	}
+	if r.json != nil {
+		_ = r.json.Encode(e)
+		return
+	}
+	r.text(e)
+}
+
+func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
+
+func (r *renderer) text(e plan.Event) {
+	switch e.Type {
+	case plan.EventSection:
+		r.printf("=== %s ===\n", e.Title)
+	case plan.EventLog:
+		r.textLog(e)
+	case plan.EventHost:
+		r.textHost(e)
+	case plan.EventRootStart:
+		r.printf("%s: Scheduling component %s ...\n", e.Host, e.Root)
+	case plan.EventRootFinish:
+		if e.Status == "skipped" {
+			r.printf("%s: Skipping component %s ... (%s)\n", e.Host, e.Root, e.Message)
+		}
+	case plan.EventComponent:
+		r.printf("%s: %s\n", e.Host, e.Path)
+		r.textDiff(e.Diff)
+	case plan.EventWarning:
+		r.printf("WARNING: %s%s\n", where(e), e.Message)
+		r.textHint(e.Hint)
+	case plan.EventError:
+		r.textError(e)
+	case plan.EventFinish:
+		r.textFinish(e)
+	}
+}
+
+func (r *renderer) textLog(e plan.Event) {
+	switch {
+	case e.Host == "":
+		r.printf("%s\n", e.Message)
+	case e.Path == "":
+		r.printf("%s: %s\n", e.Host, e.Message)
+	default:
+		r.printf("%s: %s: %s\n", e.Host, e.Path, e.Message)
+	}
+}
+
+func (r *renderer) textHost(e plan.Event) {
+	switch e.Status {
+	case "ignored":
+		r.printf("%s: Connection ignored\n", e.Host)
+	case "failed":
+		r.printf("ERROR: %s: could not connect: %s\n", e.Host, e.Message)
+	default:
+		r.printf("%s: Connected via %s\n", e.Host, e.Mode)
+	}
+}
+
+// where renders "file:line: host: path: " for an event, leaving out what
+// is unknown.
+func where(e plan.Event) string {
+	var parts []string
+	if e.File != "" {
+		if e.Line > 0 {
+			parts = append(parts, fmt.Sprintf("%s:%d", e.File, e.Line))
+		} else {
+			parts = append(parts, e.File)
+		}
+	}
+	if e.Host != "" {
+		parts = append(parts, e.Host)
+	}
+	if e.Path != "" && !strings.Contains(e.Message, e.Path) {
+		parts = append(parts, e.Path)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ": ") + ": "
+}
+
+func (r *renderer) textError(e plan.Event) {
+	r.printf("ERROR: %s%s\n", where(e), indentRest(e.Message))
+	if e.Detail != "" {
+		r.printf("%s\n", indentAll(e.Detail))
+	}
+	r.textHint(e.Hint)
+}
+
+func (r *renderer) textHint(hint string) {
+	if hint != "" {
+		r.printf("  hint: %s\n", hint)
+	}
+}
+
+func indentRest(s string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+func indentAll(s string) string {
+	return "  " + indentRest(s)
+}
+
+// maxDiffLines is how many diff lines are shown before the middle is cut.
+const maxDiffLines = 200
+
+func (r *renderer) textDiff(diff string) {
+	if diff == "" {
+		return
+	}
+	lines := strings.Split(strings.TrimRight(diff, "\n"), "\n")
+	if len(lines) > maxDiffLines {
+		head, tail := lines[:50], lines[len(lines)-50:]
+		r.printf("  (diff of %d lines: showing the first and last 50)\n", len(lines))
+		lines = append(append(head, "..."), tail...)
+	}
+	for _, l := range lines {
+		r.printf("  %s\n", l)
+	}
+}
+
+func (r *renderer) textFinish(e plan.Event) {
+	if e.Message != "" {
+		r.printf("%s\n", e.Message)
+	}
+	if c := e.Counts; c != nil && c.Roots > 0 {
+		r.printf("Roots: %d done, %d changed, %d failed, %d skipped, %d not started\n", c.Done, c.Changed, c.Failed, c.Skipped, c.NotStarted)
+	}
+	if e.Detail != "" {
+		r.printf("%s\n", e.Detail)
+	}
+	r.printf("=== %s ===\n", e.Title)
+}

@@ -1,0 +1,93 @@
+package runtime
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/batou-go/batou/runtime/plan"
+	"github.com/batou-go/batou/starlib"
+)
+
+// CompileOptions are the facts a plan records besides the model.
+type CompileOptions struct {
+	Version     string
+	AgentSHA256 string
+	Now         time.Time
+}
+
+// Plans compiles one plan per host that is deployed (hosts marked with !
+// get none), in environment order. Configure must have succeeded.
+func (m *Model) Plans(opts CompileOptions) ([]*plan.Plan, error) {
+	if !m.configured {
+		return nil, fmt.Errorf("plans need a configured model")
+	}
+	var out []*plan.Plan
+	for _, h := range m.Hosts {
+		if !h.Ignore {
+			out = append(out, m.compileHost(h, opts))
+		}
+	}
+	return out, nil
+}
+
+func (m *Model) compileHost(h *Host, opts CompileOptions) *plan.Plan {
+	env := m.envInfo()
+	env.TargetDirectory = h.TargetDirectory
+	p := &plan.Plan{Format: plan.Format, Version: opts.Version, AgentSHA256: opts.AgentSHA256,
+		Environment: env, Host: h.Info, Created: opts.Now.UTC(), TargetDirectory: h.TargetDirectory,
+		Programs: map[string]string{}}
+	for _, r := range h.Roots {
+		if r.Ignore || r.current == nil {
+			continue
+		}
+		p.Roots = append(p.Roots, m.compileRoot(r, p.Programs))
+	}
+	if len(p.Programs) == 0 {
+		p.Programs = nil
+	}
+	p.Secrets = m.Sensitive
+	return p
+}
+
+func (m *Model) compileRoot(r *Root, programs map[string]string) *plan.Root {
+	top := r.current.Top
+	next := 0
+	numberTree(top, &next)
+	var ref func(c *starlib.Component) plan.Value
+	ref = func(c *starlib.Component) plan.Value {
+		if c.Root() == r.current && c.ID > 0 {
+			return plan.Ref(c.ID)
+		}
+		return starlib.ToPlan(starlib.NewView(c), ref)
+	}
+	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Node: m.compileNode(top, ref, programs)}
+}
+
+func numberTree(c *starlib.Component, next *int) {
+	*next++
+	c.ID = *next
+	for _, ch := range c.Children() {
+		numberTree(ch, next)
+	}
+}
+
+func (m *Model) compileNode(c *starlib.Component, ref func(*starlib.Component) plan.Value, programs map[string]string) *plan.Node {
+	def := c.Def()
+	n := &plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(), Attrs: plan.Attrs{},
+		Origin: fmt.Sprintf("%s:%d", c.Pos().Filename(), c.Pos().Line), BeforeUpdate: def.BeforeUpdateScope()}
+	if def.Kind() == nil && def.HasHostCode() {
+		v, u, l, b := def.Funcs()
+		n.Def = &plan.DefRef{File: def.File(), Name: def.Name(), Verify: v, Update: u, LastUpdated: l, BeforeUpdate: b}
+		m.Project.Closure(def.File(), programs)
+	}
+	for _, name := range def.AttrNames() {
+		_, _ = c.Attr(name) // computes defaults; attributes without a value stay unset
+	}
+	for name, v := range c.Values() {
+		n.Attrs[name] = starlib.ToPlan(v, ref)
+	}
+	for _, ch := range c.Children() {
+		n.Children = append(n.Children, m.compileNode(ch, ref, programs))
+	}
+	return n
+}

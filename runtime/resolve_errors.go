@@ -1,0 +1,135 @@
+package runtime
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// errors returns the resolution errors: unsatisfied and unused keys, and
+// dependency cycles, plus a configuration that did not settle.
+func (g *registry) errors() Errors {
+	out := append(Errors{}, g.errs...)
+	out = append(out, g.unsatisfied()...)
+	out = append(out, g.unused()...)
+	out = append(out, g.cycles()...)
+	return out
+}
+
+// allSubs returns every subscription in environment order of roots.
+func (g *registry) allSubs() []*subscription {
+	var out []*subscription
+	for _, r := range g.m.Roots {
+		out = append(out, g.subs[r]...)
+	}
+	return out
+}
+
+func (g *registry) unsatisfied() Errors {
+	type group struct {
+		key, host string
+		subs      []*subscription
+	}
+	var groups []*group
+	index := map[string]*group{}
+	for _, s := range g.allSubs() {
+		if !s.opts.Strict || len(g.matching(s.key, s.opts)) > 0 {
+			continue
+		}
+		k := s.key + "\x00" + s.opts.Host
+		if index[k] == nil {
+			index[k] = &group{key: s.key, host: s.opts.Host}
+			groups = append(groups, index[k])
+		}
+		index[k].subs = append(index[k].subs, s)
+	}
+	var out Errors
+	for _, gr := range groups {
+		out = append(out, unsatisfiedError(gr.key, gr.host, gr.subs))
+	}
+	return out
+}
+
+func unsatisfiedError(key, host string, subs []*subscription) *Error {
+	where := ""
+	if host != "" {
+		where = fmt.Sprintf(" on host %s", host)
+	}
+	var req []string
+	for _, s := range subs {
+		req = append(req, fmt.Sprintf("%s (%s:%d)", s.root.ID(), s.pos.Filename(), s.pos.Line))
+	}
+	first := subs[0]
+	return &Error{File: first.pos.Filename(), Line: int(first.pos.Line), Host: first.root.Host.Name, Component: first.root.Def.Name(),
+		Msg:  fmt.Sprintf("unsatisfied requirement: nobody provides %q%s; required by %s", key, where, strings.Join(req, ", ")),
+		Hint: fmt.Sprintf("add a component that calls self.provide(%q, ...) to a host%s, or pass strict=False", key, where)}
+}
+
+// unused reports provided keys that no requirement (with its host filter)
+// reads.
+func (g *registry) unused() Errors {
+	var out Errors
+	for _, key := range sortedKeys(g.provided) {
+		var unread []*provision
+		for _, p := range g.provided[key] {
+			if !g.isRead(p) {
+				unread = append(unread, p)
+			}
+		}
+		if len(unread) > 0 {
+			out = append(out, unusedError(key, unread))
+		}
+	}
+	return out
+}
+
+func (g *registry) isRead(p *provision) bool {
+	for _, s := range g.allSubs() {
+		if s.key == p.key && (s.opts.Host == "" || s.opts.Host == p.root.Host.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+func unusedError(key string, ps []*provision) *Error {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].root.index < ps[j].root.index })
+	var by []string
+	for _, p := range ps {
+		by = append(by, fmt.Sprintf("%s (%s:%d)", p.root.ID(), p.pos.Filename(), p.pos.Line))
+	}
+	first := ps[0]
+	return &Error{File: first.pos.Filename(), Line: int(first.pos.Line), Host: first.root.Host.Name, Component: first.root.Def.Name(),
+		Msg:  fmt.Sprintf("unused provided value: nobody requires %q; provided by %s", key, strings.Join(dedupStrings(by), ", ")),
+		Hint: fmt.Sprintf("remove the provide, or require(%q) where it is needed", key)}
+}
+
+func dedupStrings(in []string) []string {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// notSettling reports that configure kept changing for the given roots.
+func (g *registry) notSettling(set []bool) {
+	var ids []string
+	var first *Root
+	for i, in := range set {
+		if in {
+			r := g.m.Roots[i]
+			ids = append(ids, r.ID())
+			if first == nil {
+				first = r
+			}
+		}
+	}
+	g.errs = append(g.errs, &Error{Host: first.Host.Name, Component: first.Def.Name(), File: first.Def.File(), Line: int(first.Def.Pos().Line),
+		Msg:  fmt.Sprintf("configuration does not settle: these roots keep changing each other's required values: %s", strings.Join(ids, ", ")),
+		Hint: "break the loop: require with dirty=True where a stale value is acceptable (and reverse=True to turn the order around)"})
+}

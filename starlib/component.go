@@ -1,0 +1,321 @@
+package starlib
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"path"
+	"sort"
+	"strings"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// Component is a component instance: the `self` of configure, verify and
+// update.
+type Component struct {
+	def      *Def
+	pos      syntax.Position
+	values   map[string]starlark.Value
+	parent   *Component
+	root     *Root
+	children []*Component
+	last     starlark.Value
+	added    bool
+	frozen   bool
+	sum      hash.Hash
+
+	// ID numbers the component within its root's plan.
+	ID int
+	// Changed is set on the host when the component or a sub-component
+	// was updated.
+	Changed bool
+}
+
+var (
+	_ starlark.HasSetField = (*Component)(nil)
+	_ starlark.HasBinary   = (*Component)(nil)
+)
+
+func newComponent(def *Def, pos syntax.Position) *Component {
+	return &Component{def: def, pos: pos, values: map[string]starlark.Value{}}
+}
+
+// Def returns the component's definition.
+func (c *Component) Def() *Def { return c.def }
+
+// Pos returns where the component was created.
+func (c *Component) Pos() syntax.Position { return c.pos }
+
+// Parent returns the parent component, nil for a root's top component.
+func (c *Component) Parent() *Component { return c.parent }
+
+// Root returns the root the component belongs to.
+func (c *Component) Root() *Root { return c.root }
+
+// Children returns the sub-components in the order they were added.
+func (c *Component) Children() []*Component { return c.children }
+
+// Values returns the attributes set on the component (explicitly, by
+// override or by reading a default).
+func (c *Component) Values() map[string]starlark.Value { return c.values }
+
+// Label is the component's breadcrumb: Hello, or File('hello.conf').
+func (c *Component) Label() string {
+	name := c.def.Name()
+	if c.def.namevar == "" {
+		return name
+	}
+	v := c.values["_display"]
+	if v == nil {
+		v = c.values[c.def.namevar]
+	}
+	if s, ok := v.(starlark.String); ok {
+		return fmt.Sprintf("%s('%s')", name, string(s))
+	}
+	if v == nil {
+		return name
+	}
+	return fmt.Sprintf("%s(%s)", name, v.String())
+}
+
+// Path is the breadcrumb path from the root: Hello > File('x') > Content('x').
+func (c *Component) Path() string {
+	if c.parent == nil {
+		return c.Label()
+	}
+	return c.parent.Path() + " > " + c.Label()
+}
+
+func (c *Component) String() string {
+	host := ""
+	if c.root != nil && c.root.Host != nil {
+		host = " on " + c.root.Host.name
+	}
+	return fmt.Sprintf("<%s%s>", c.Path(), host)
+}
+
+// Type implements starlark.Value.
+func (c *Component) Type() string { return "component" }
+
+// Freeze marks the component read-only.
+func (c *Component) Freeze() { c.frozen = true }
+
+// Truth implements starlark.Value.
+func (c *Component) Truth() starlark.Bool { return true }
+
+// Hash hashes by identity.
+func (c *Component) Hash() (uint32, error) {
+	return starlark.String(fmt.Sprintf("%p", c)).Hash()
+}
+
+var reservedNames = map[string]bool{
+	"host": true, "environment": true, "workdir": true, "defdir": true,
+	"root": true, "parent": true, "_": true, "changed": true,
+}
+
+func isReserved(name string) bool { return reservedNames[name] }
+
+// Attr returns an attribute, a property of self or a bound method.
+func (c *Component) Attr(name string) (starlark.Value, error) {
+	if v, ok := c.values[name]; ok {
+		return v, nil
+	}
+	if spec := c.def.attrs[name]; spec != nil {
+		return c.defaultValue(spec)
+	}
+	if v, ok, err := c.property(name); ok || err != nil {
+		return v, err
+	}
+	if m := methods[name]; m != nil {
+		return starlark.NewBuiltin(name, m).BindReceiver(c), nil
+	}
+	return nil, starlark.NoSuchAttrError(fmt.Sprintf("%s has no attribute %s%s", c.def.Name(), name, suggest(name, c.AttrNames())))
+}
+
+func (c *Component) property(name string) (starlark.Value, bool, error) {
+	switch name {
+	case "host":
+		return orNone(c.root.hostValue()), true, nil
+	case "environment":
+		return orNone(c.root.envValue()), true, nil
+	case "workdir":
+		return starlark.String(c.root.Workdir), true, nil
+	case "defdir":
+		return starlark.String(c.root.Defdir), true, nil
+	case "root":
+		return c.root.Top, true, nil
+	case "parent":
+		if c.parent == nil {
+			return starlark.None, true, nil
+		}
+		return c.parent, true, nil
+	case "_":
+		if c.last == nil {
+			return starlark.None, true, nil
+		}
+		return c.last, true, nil
+	case "changed":
+		return starlark.Bool(c.Changed), true, nil
+	}
+	return nil, false, nil
+}
+
+func (r *Root) hostValue() starlark.Value {
+	if r == nil || r.Host == nil {
+		return nil
+	}
+	return r.Host
+}
+
+func (r *Root) envValue() starlark.Value {
+	if r == nil || r.Env == nil {
+		return nil
+	}
+	return r.Env
+}
+
+func orNone(v starlark.Value) starlark.Value {
+	if v == nil {
+		return starlark.None
+	}
+	return v
+}
+
+// AttrNames lists attributes, properties and methods, sorted.
+func (c *Component) AttrNames() []string {
+	seen := map[string]bool{}
+	for n := range c.values {
+		seen[n] = true
+	}
+	for n := range c.def.attrs {
+		seen[n] = true
+	}
+	for n := range reservedNames {
+		seen[n] = true
+	}
+	for n := range methods {
+		seen[n] = true
+	}
+	delete(seen, "_display")
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// SetField implements self.name = value.
+func (c *Component) SetField(name string, v starlark.Value) error {
+	if c.frozen {
+		return fmt.Errorf("cannot set %s on %s: it is read-only here", name, c.Label())
+	}
+	if isReserved(name) {
+		return fmt.Errorf("cannot set %s: it is part of self and read-only", name)
+	}
+	return c.setAttr(name, v)
+}
+
+// setAttr stores v, checking its type when name is declared.
+func (c *Component) setAttr(name string, v starlark.Value) error {
+	if spec := c.def.attrs[name]; spec != nil {
+		if err := spec.CheckValue(v); err != nil {
+			return fmt.Errorf("attribute %s %w", name, err)
+		}
+	}
+	c.values[name] = v
+	return nil
+}
+
+// defaultValue computes (and caches) a declared attribute's default.
+func (c *Component) defaultValue(spec *AttrSpec) (starlark.Value, error) {
+	if !spec.HasDefault {
+		return nil, c.noValueError(spec.Name)
+	}
+	v := spec.Default
+	if s, ok := v.(starlark.String); ok && (spec.Expand || spec.Map) {
+		thread := c.root.thread()
+		conv, err := c.convertString(thread, spec, string(s))
+		if err != nil {
+			return nil, fmt.Errorf("default of %s.%s: %w", c.def.Name(), spec.Name, err)
+		}
+		v = conv
+	}
+	c.values[spec.Name] = v
+	return v, nil
+}
+
+func (c *Component) noValueError(name string) error {
+	host := "?"
+	if c.root != nil && c.root.Host != nil {
+		host = c.root.Host.name
+	}
+	hint := fmt.Sprintf("give it a default, set self.%s in configure", name)
+	if c.parent == nil && c.root != nil {
+		hint += fmt.Sprintf(", or add `%s = ...` to [component:%s] in the environment", name, c.root.Name)
+	}
+	return fmt.Errorf("%s.%s has no value on host %s: no default and no override; hint: %s", c.Path(), name, host, hint)
+}
+
+// convertString turns an environment string into the attribute's type:
+// expanded as a template first if the attribute says so, then mapped, then
+// converted.
+func (c *Component) convertString(thread *starlark.Thread, spec *AttrSpec, s string) (starlark.Value, error) {
+	if spec.Expand && strings.Contains(s, "{") {
+		out, err := c.render(thread, fmt.Sprintf("%s.%s", c.def.Name(), spec.Name), s, c, nil)
+		if err != nil {
+			return nil, err
+		}
+		s = out
+	}
+	if spec.Map {
+		s = c.mapPath(s)
+	}
+	return spec.ConvertOverride(s)
+}
+
+// mapPath joins a relative path to the workdir; absolute and ~ paths stay.
+func (c *Component) mapPath(p string) string {
+	if p == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") {
+		return p
+	}
+	return path.Join(c.root.Workdir, p)
+}
+
+// Binary implements self += X (and self + X) for sub-components. X may be
+// a component, a list of components or None.
+func (c *Component) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
+	if op != syntax.PLUS || side != starlark.Left {
+		return nil, nil
+	}
+	thread := c.root.configuring()
+	if thread == nil {
+		return nil, fmt.Errorf("self += ... adds sub-components and is only available in configure")
+	}
+	switch y := y.(type) {
+	case starlark.NoneType:
+		return c, nil
+	case *Component:
+		return c, c.add(thread, y)
+	case *starlark.List:
+		for i := 0; i < y.Len(); i++ {
+			if _, err := c.Binary(op, y.Index(i), side); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("self += expects a component (or a list of them), not %s", y.Type())
+}
+
+// checksumOf feeds data into the running checksum and returns the hex
+// digest so far.
+func (c *Component) checksumOf(data []byte) string {
+	if c.sum == nil {
+		c.sum = sha256.New()
+	}
+	c.sum.Write(data)
+	return fmt.Sprintf("%x", c.sum.Sum(nil))
+}

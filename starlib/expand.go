@@ -1,0 +1,147 @@
+package starlib
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/batou-go/batou/components"
+	"go.starlark.net/starlark"
+)
+
+// expandContext is the components.ExpandContext of one component.
+type expandContext struct {
+	c      *Component
+	thread *starlark.Thread
+}
+
+var _ components.ExpandContext = (*expandContext)(nil)
+
+func (e *expandContext) Map(p string) string { return e.c.mapPath(p) }
+
+func (e *expandContext) ReadAsset(p string) ([]byte, error) {
+	full, err := e.c.root.assetPath(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", e.c.root.rel(full), unwrapPathError(err))
+	}
+	return data, nil
+}
+
+func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
+	full, err := e.c.root.assetPath(p)
+	if err != nil {
+		return nil, err
+	}
+	return readTree(full)
+}
+
+func (e *expandContext) Render(name, text string, args any) (string, error) {
+	ctx := e.c.templateComponent()
+	kw := map[string]starlark.Value{"args": goToStarlark(args)}
+	if args == nil {
+		kw["args"] = starlark.NewDict(0)
+	}
+	return ctx.render(e.thread, e.c.root.relName(name), text, ctx, kw)
+}
+
+// templateComponent is the component a File's template sees as
+// `component`: the nearest enclosing component written in Starlark.
+func (c *Component) templateComponent() *Component {
+	x := c.parent
+	for x != nil && x.def.kind != nil {
+		x = x.parent
+	}
+	if x == nil {
+		return c
+	}
+	return x
+}
+
+// assetPath resolves a path of the project: relative to the root's defdir;
+// it must not lead outside the project.
+func (r *Root) assetPath(p string) (string, error) {
+	full := p
+	if !filepath.IsAbs(p) {
+		full = filepath.Join(r.Defdir, p)
+	}
+	full = filepath.Clean(full)
+	if real, err := filepath.EvalSymlinks(full); err == nil {
+		full = real
+	}
+	proj := r.session.Project
+	if real, err := filepath.EvalSymlinks(proj); err == nil {
+		proj = real
+	}
+	if rel, err := filepath.Rel(proj, full); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("%s lies outside the project; configure may only read files of the project (hint: put the file next to the component)", p)
+	}
+	return full, nil
+}
+
+// rel returns a path relative to the project, for messages.
+func (r *Root) rel(full string) string {
+	proj := r.session.Project
+	if real, err := filepath.EvalSymlinks(proj); err == nil {
+		proj = real
+	}
+	if rel, err := filepath.Rel(proj, full); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return full
+}
+
+// relName turns a template name that is a path relative to the defdir into
+// a project-relative one; other names stay.
+func (r *Root) relName(name string) string {
+	if strings.HasPrefix(name, "<") {
+		return name
+	}
+	if full, err := r.assetPath(name); err == nil {
+		return r.rel(full)
+	}
+	return name
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func readTree(dir string) ([]components.TreeEntry, error) {
+	var out []components.TreeEntry
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		e, err := treeEntry(p, filepath.ToSlash(rel), d)
+		if err == nil {
+			out = append(out, e)
+		}
+		return err
+	})
+	return out, err
+}
+
+func treeEntry(p, rel string, d fs.DirEntry) (components.TreeEntry, error) {
+	info, err := d.Info()
+	if err != nil {
+		return components.TreeEntry{}, err
+	}
+	e := components.TreeEntry{Path: rel, Mode: uint32(info.Mode().Perm()), Dir: d.IsDir()}
+	switch {
+	case d.Type()&fs.ModeSymlink != 0:
+		e.Link, err = os.Readlink(p)
+	case !d.IsDir():
+		e.Data, err = os.ReadFile(p)
+	}
+	return e, err
+}

@@ -1,0 +1,73 @@
+package starlib
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+)
+
+// NewPlainDef returns a definition without code, standing on the host for a
+// Starlark component whose verify and update are not needed there.
+func NewPlainDef(name string) *Def {
+	return &Def{name: name, attrs: map[string]*AttrSpec{}}
+}
+
+// NewHostComponent creates a component on the host, as a child of parent
+// (nil for a root's top component). Its attributes are set with SetValues
+// once every component of the root exists (attributes may refer to each
+// other).
+func NewHostComponent(def *Def, root *Root, parent *Component) *Component {
+	c := &Component{def: def, values: map[string]starlark.Value{}, root: root, parent: parent, added: true}
+	if parent != nil {
+		parent.children = append(parent.children, c)
+		parent.last = c
+	} else {
+		root.Top = c
+	}
+	return c
+}
+
+// SetValues replaces the component's attributes.
+func (c *Component) SetValues(v map[string]starlark.Value) { c.values = v }
+
+// Verify runs the component's Starlark verify. It reports whether an update
+// is needed and why: update_needed() or a failing assert helper, or verify
+// returning False.
+func (c *Component) Verify(thread *starlark.Thread) (bool, string, error) {
+	if c.def.verify == nil {
+		return false, "", nil
+	}
+	v, err := starlark.Call(thread, c.def.verify, starlark.Tuple{c}, nil)
+	if un, ok := AsUpdateNeeded(err); ok {
+		return true, un.Reason, nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	if v == starlark.False {
+		return true, "verify returned False", nil
+	}
+	return false, "", nil
+}
+
+// Update runs the component's Starlark update.
+func (c *Component) Update(thread *starlark.Thread) error {
+	if c.def.update == nil {
+		return nil
+	}
+	_, err := starlark.Call(thread, c.def.update, starlark.Tuple{c}, nil)
+	if un, ok := AsUpdateNeeded(err); ok {
+		return fmt.Errorf("update raised update_needed(%q); hint: update_needed belongs in verify", un.Reason)
+	}
+	return err
+}
+
+// BeforeUpdate calls the component's on_before_update handler with the
+// component that is about to update.
+func (c *Component) BeforeUpdate(thread *starlark.Thread, other *Component) error {
+	if c.def.onBeforeUpdate == nil {
+		return nil
+	}
+	_, err := starlark.Call(thread, c.def.onBeforeUpdate, starlark.Tuple{c, other}, nil)
+	return err
+}

@@ -1,0 +1,141 @@
+package starlib
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+)
+
+// add makes x a sub-component of c and configures it.
+func (c *Component) add(thread *starlark.Thread, x *Component) error {
+	if x.added {
+		return fmt.Errorf("%s is already a sub-component of %s; create a new instance instead", x.Label(), parentLabel(x))
+	}
+	if x.frozen {
+		return fmt.Errorf("%s was created at the top level of a file and is frozen; create components inside configure", x.Label())
+	}
+	x.parent, x.root, x.added = c, c.root, true
+	c.children = append(c.children, x)
+	c.last = x
+	return x.prepare(thread)
+}
+
+func parentLabel(x *Component) string {
+	if x.parent == nil {
+		return "a root"
+	}
+	return x.parent.Path()
+}
+
+// prepare configures c: a built-in kind is expanded, a Starlark component's
+// configure runs; then platform components are added.
+func (c *Component) prepare(thread *starlark.Thread) error {
+	if c.def.kind != nil {
+		if err := c.expandKind(thread); err != nil {
+			return err
+		}
+	} else if c.def.configure != nil {
+		if _, err := starlark.Call(thread, c.def.configure, starlark.Tuple{c}, nil); err != nil {
+			return err
+		}
+	}
+	return c.addPlatforms(thread)
+}
+
+func (c *Component) addPlatforms(thread *starlark.Thread) error {
+	if c.root.Host == nil || c.root.Host.platform == "" {
+		return nil
+	}
+	for _, impl := range c.root.session.Platforms(c.root.Host.platform, c.def) {
+		if err := c.add(thread, newComponent(impl, c.pos)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expandKind runs the built-in kind's Expand and adds its sub-components.
+func (c *Component) expandKind(thread *starlark.Thread) error {
+	attrs, err := c.goAttrs()
+	if err != nil {
+		return err
+	}
+	norm, subs, err := c.def.kind.Expand(&expandContext{c: c, thread: thread}, attrs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Label(), err)
+	}
+	for k, v := range norm {
+		c.values[k] = goToStarlark(v)
+	}
+	for _, sub := range subs {
+		if err := c.addSub(thread, sub.Kind, sub.Attrs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Component) addSub(thread *starlark.Thread, kind string, attrs map[string]any) error {
+	def := c.root.session.kindDef(kind)
+	if def == nil {
+		return fmt.Errorf("%s: unknown sub-component kind %s", c.Label(), kind)
+	}
+	x := newComponent(def, c.pos)
+	for k, v := range attrs {
+		x.values[k] = goToStarlark(v)
+	}
+	return c.add(thread, x)
+}
+
+// goAttrs returns every declared attribute (set or default) as Go values,
+// for a built-in kind.
+func (c *Component) goAttrs() (map[string]any, error) {
+	out := make(map[string]any, len(c.def.attrs))
+	for name, spec := range c.def.attrs {
+		v, ok := c.values[name]
+		if !ok {
+			if !spec.HasDefault {
+				if name == c.def.namevar {
+					return nil, fmt.Errorf("%s needs its %s as first argument", c.def.Name(), name)
+				}
+				return nil, fmt.Errorf("%s needs %s=", c.def.Name(), name)
+			}
+			v = spec.Default
+		}
+		g, err := starlarkToGo(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: attribute %s: %w", c.Label(), name, err)
+		}
+		out[name] = g
+	}
+	for name, v := range c.values {
+		if _, declared := c.def.attrs[name]; !declared {
+			if g, err := starlarkToGo(v); err == nil {
+				out[name] = g
+			}
+		}
+	}
+	return out, nil
+}
+
+// kindDef returns the definition of a built-in kind by name.
+func (s *Session) kindDef(name string) *Def {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kindDefs == nil {
+		s.kindDefs = map[string]*Def{}
+	}
+	if d := s.kindDefs[name]; d != nil {
+		return d
+	}
+	k := s.Kinds.Get(name)
+	if k == nil {
+		return nil
+	}
+	d := defFromKind(k)
+	s.kindDefs[name] = d
+	return d
+}
+
+// KindDef returns the definition of the built-in kind name, or nil.
+func (s *Session) KindDef(name string) *Def { return s.kindDef(name) }

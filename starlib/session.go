@@ -1,0 +1,167 @@
+package starlib
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/batou-go/batou/components"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// Phase says which part of a component's life a thread is evaluating.
+type Phase int
+
+// The phases.
+const (
+	// PhaseLoad runs the top level of .star files.
+	PhaseLoad Phase = iota
+	// PhaseConfigure runs configure() on the deploying machine.
+	PhaseConfigure
+	// PhaseHost runs verify() and update() on the target host.
+	PhaseHost
+)
+
+func (p Phase) String() string {
+	switch p {
+	case PhaseLoad:
+		return "load"
+	case PhaseConfigure:
+		return "configure"
+	}
+	return "verify/update"
+}
+
+// Resources is the provide/require registry of one configure run. The
+// runtime implements it.
+type Resources interface {
+	// Provide offers value under key on behalf of c's root.
+	Provide(c *Component, key string, value starlark.Value, pos syntax.Position) error
+	// Require returns the values provided under key for c's root.
+	Require(c *Component, key string, opts RequireOptions, pos syntax.Position) ([]starlark.Value, error)
+}
+
+// RequireOptions are the keyword arguments of require and require_one.
+type RequireOptions struct {
+	Host    string // only providers on this host; "" for all
+	Strict  bool
+	Reverse bool
+	Dirty   bool
+	One     bool // require_one
+}
+
+// HostSide is what verify and update need from the agent.
+type HostSide interface {
+	// Predicting is true when nothing may be changed.
+	Predicting() bool
+	// Log reports a message of component c.
+	Log(c *Component, msg string)
+	// Home is the directory ~ expands to.
+	Home() string
+}
+
+// Session is the state shared by the threads of one evaluation: the project,
+// the kind registry, the template engine, the platform registry and, per
+// phase, the resources registry or the host side. It is stored in every
+// thread that evaluates project code.
+type Session struct {
+	// Project is the absolute directory of the project.
+	Project string
+	// Kinds are the built-in component kinds.
+	Kinds *components.Registry
+	// Templates renders templates (section 5 of the spec).
+	Templates Renderer
+	// Resources serves provide/require during configure.
+	Resources Resources
+	// Host serves verify/update on the target.
+	Host HostSide
+	// MaxSteps limits the Starlark steps of one call (0: no limit).
+	MaxSteps uint64
+
+	mu        sync.Mutex
+	platforms map[platformKey][]*Def
+	kindDefs  map[string]*Def
+	predecl   starlark.StringDict
+}
+
+type platformKey struct {
+	platform string
+	def      *Def
+}
+
+// Renderer renders a template source with the given variables. name is the
+// template's file (or a description of where an inline template comes from)
+// and is used in errors.
+type Renderer interface {
+	Render(thread *starlark.Thread, name, source string, vars map[string]starlark.Value) (string, error)
+}
+
+// NewSession returns a session for the project at dir with the built-in
+// kinds and the given template renderer.
+func NewSession(dir string, templates Renderer) *Session {
+	return &Session{Project: dir, Kinds: components.Builtin(), Templates: templates}
+}
+
+const (
+	sessionKey = "batou.session"
+	phaseKey   = "batou.phase"
+)
+
+// NewThread returns a thread for evaluating project code in phase p.
+func (s *Session) NewThread(name string, p Phase) *starlark.Thread {
+	t := &starlark.Thread{Name: name, Print: func(*starlark.Thread, string) {}}
+	t.SetLocal(sessionKey, s)
+	t.SetLocal(phaseKey, p)
+	if s.MaxSteps > 0 {
+		t.SetMaxExecutionSteps(s.MaxSteps)
+	}
+	return t
+}
+
+// SessionOf returns the session of thread t, or nil.
+func SessionOf(t *starlark.Thread) *Session {
+	s, _ := t.Local(sessionKey).(*Session)
+	return s
+}
+
+// PhaseOf returns the phase thread t evaluates.
+func PhaseOf(t *starlark.Thread) Phase {
+	p, _ := t.Local(phaseKey).(Phase)
+	return p
+}
+
+// SetPhase changes the phase of thread t.
+func SetPhase(t *starlark.Thread, p Phase) { t.SetLocal(phaseKey, p) }
+
+// addPlatform registers impl as an extra sub-component of def on hosts of
+// the given platform.
+func (s *Session) addPlatform(platform string, def, impl *Def) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.platforms == nil {
+		s.platforms = map[platformKey][]*Def{}
+	}
+	k := platformKey{platform, def}
+	s.platforms[k] = append(s.platforms[k], impl)
+}
+
+// Platforms returns the platform components registered for def on platform.
+func (s *Session) Platforms(platform string, def *Def) []*Def {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.platforms[platformKey{platform, def}]
+}
+
+// needPhase returns an error unless thread t is in one of the phases.
+func needPhase(t *starlark.Thread, what string, phases ...Phase) error {
+	cur := PhaseOf(t)
+	for _, p := range phases {
+		if p == cur {
+			return nil
+		}
+	}
+	if cur == PhaseConfigure || cur == PhaseLoad {
+		return fmt.Errorf("%s acts on the target host and is only available in verify and update, not in %s (configure is hermetic: no commands, no files outside the project)", what, cur)
+	}
+	return fmt.Errorf("%s is only available in configure, not in %s", what, cur)
+}

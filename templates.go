@@ -1,0 +1,6 @@
+package main
+
+import "github.com/batou-go/batou/starlib"
+
+// templates returns the template engine (section 5 of the spec).
+func templates() starlib.Renderer { return nil }

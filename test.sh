@@ -1,0 +1,25 @@
+#!/bin/sh
+# Runs every test of the project: unit tests, Starlark tests, end-to-end
+# testscripts and short benchmarks-as-tests. On a fresh Debian machine it
+# first installs what the tests drive for real (OpenSSH server, gpg, age,
+# git).
+set -eu
+cd "$(dirname "$0")"
+
+need=""
+command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need="$need openssh-server"
+command -v ssh >/dev/null 2>&1 || need="$need openssh-client"
+command -v gpg >/dev/null 2>&1 || need="$need gnupg"
+command -v age >/dev/null 2>&1 || need="$need age"
+command -v git >/dev/null 2>&1 || need="$need git"
+if [ -n "$need" ]; then
+    echo "installing:$need"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $need
+fi
+
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+go vet ./...
+go test "$@" ./...
