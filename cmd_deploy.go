@@ -79,11 +79,16 @@ func (d *deployRun) info(msg string) {
 
 // fail prints the banner of a failed run and returns exit status 1.
 func (d *deployRun) fail(step string, counts *plan.Counts) error {
-	title := d.mode.action + " FAILED"
+	return d.failWith(step, plan.Event{Counts: counts})
+}
+
+// failWith prints the final event e as a failure during step.
+func (d *deployRun) failWith(step string, e plan.Event) error {
+	e.Type, e.Status, e.Title = plan.EventFinish, "failed", d.mode.action+" FAILED"
 	if d.mode == modeDeploy {
-		title += " (during " + step + ")"
+		e.Title += " (during " + step + ")"
 	}
-	d.r.Event(plan.Event{Type: plan.EventFinish, Status: "failed", Title: title, Counts: counts})
+	d.r.Event(e)
 	return exitError{1}
 }
 
@@ -202,11 +207,7 @@ func (d *deployRun) finish(sum *remote.Summary, hosts int) error {
 		detail = summaryLists(sum)
 	}
 	if sum != nil && (sum.Failed > 0 || sum.NotStarted > 0) {
-		d.r.Event(plan.Event{Type: plan.EventLog, Message: msg})
-		if detail != "" {
-			d.r.Event(plan.Event{Type: plan.EventLog, Message: detail})
-		}
-		return d.fail("deploy", counts)
+		return d.failWith("deploy", plan.Event{Message: msg, Counts: counts, Detail: detail})
 	}
 	d.r.Event(plan.Event{Type: plan.EventFinish, Status: "ok", Title: d.mode.action + " FINISHED", Message: msg, Counts: counts, Detail: detail})
 	return nil

@@ -54,6 +54,7 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 			deployCommand(), planCommand(), graphCommand(), initCommand(), versionCommand(), agentCommand(),
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
+			c.Writer = stderr // help as the answer to wrong usage goes to stderr
 			_ = cli.ShowRootCommandHelp(c)
 			if c.Args().Present() {
 				fmt.Fprintf(stderr, "batou: unknown command %q\n", c.Args().First())

@@ -117,7 +117,7 @@ func (r *renderer) textHost(e plan.Event) {
 	case "failed":
 		r.printf("ERROR: %s: could not connect: %s\n", e.Host, e.Message)
 	default:
-		r.printf("%s: Connected via %s\n", e.Host, e.Mode)
+		r.printf("%s: Connected via %s\n", e.Host, e.Via)
 	}
 }
 

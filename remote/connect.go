@@ -77,7 +77,7 @@ func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment,
 }
 
 func (d *Deployment) emitHost(t *Target, err error) {
-	e := plan.Event{Type: plan.EventHost, Host: t.Host, Status: "connected", Mode: t.Method}
+	e := plan.Event{Type: plan.EventHost, Host: t.Host, Status: "connected", Via: t.Method}
 	switch {
 	case t.Ignore:
 		e.Status = "ignored"

@@ -108,7 +108,9 @@ func (m *Model) buildHosts() Errors {
 		for _, hc := range eh.Components {
 			def := m.Project.Defs[hc.Name]
 			if def == nil {
-				errs = append(errs, m.unknownComponent(hc.Name, eh.Name, hc.Pos))
+				if !m.Project.Failed() { // else the definition may be in a file that did not load
+					errs = append(errs, m.unknownComponent(hc.Name, eh.Name, hc.Pos))
+				}
 				continue
 			}
 			r := &Root{Host: h, Name: hc.Name, Def: def, Ignore: hc.Ignore, Overrides: m.Env.Overrides[hc.Name], index: len(m.Roots)}
@@ -155,6 +157,9 @@ func (m *Model) checkOverrides() Errors {
 	var errs Errors
 	for _, name := range sortedKeys(m.Env.Overrides) {
 		def := m.Project.Defs[name]
+		if def == nil && m.Project.Failed() {
+			continue
+		}
 		if def == nil {
 			pos := m.Env.OverrideSections[name]
 			errs = append(errs, &Error{File: pos.File, Line: pos.Line,

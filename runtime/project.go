@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/batou-go/batou/starlib"
 	"go.starlark.net/resolve"
@@ -86,7 +87,11 @@ func loadErrors(rel string, err error) Errors {
 	}
 	var se syntax.Error
 	if errors.As(err, &se) {
-		return Errors{{File: se.Pos.Filename(), Line: int(se.Pos.Line), Msg: "syntax error: " + se.Msg}}
+		line := int(se.Pos.Line)
+		if strings.HasPrefix(se.Msg, "got newline") && se.Pos.Col == 1 && line > 1 {
+			line-- // the scanner places the newline token on the next line
+		}
+		return Errors{{File: se.Pos.Filename(), Line: line, Msg: "syntax error: " + se.Msg}}
 	}
 	if os.IsNotExist(err) {
 		return Errors{{File: rel, Msg: "cannot read component file: " + err.Error()}}
@@ -116,6 +121,9 @@ func (p *Project) register(rel string, globals starlark.StringDict) {
 		p.Defs[key] = d
 	}
 }
+
+// Failed reports whether some component file did not load.
+func (p *Project) Failed() bool { return len(p.errs) > 0 }
 
 // DefNames returns the defined component names, sorted.
 func (p *Project) DefNames() []string { return sortedKeys(p.Defs) }

@@ -58,10 +58,15 @@ func indent(s string) string {
 // evaluation error, else "".
 func Backtrace(err error) string {
 	var ee *starlark.EvalError
-	if errors.As(err, &ee) {
-		return ee.Backtrace()
+	if !errors.As(err, &ee) {
+		return ""
 	}
-	return ""
+	// The message follows the frames; callers show it already.
+	bt := ee.Backtrace()
+	if i := strings.LastIndex(bt, "\nError"); i >= 0 {
+		bt = bt[:i]
+	}
+	return bt
 }
 
 // Where returns the innermost file:line of err's Starlark call stack that

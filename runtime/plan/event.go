@@ -29,6 +29,7 @@ type Event struct {
 	Root        string  `json:"root,omitempty"`
 	Status      string  `json:"status,omitempty"`
 	Changed     *bool   `json:"changed,omitempty"`
+	Via         string  `json:"via,omitempty"`
 	Path        string  `json:"path,omitempty"`
 	Action      string  `json:"action,omitempty"`
 	Diff        string  `json:"diff,omitempty"`

@@ -1,0 +1,110 @@
+package jinja
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"go.starlark.net/starlark"
+)
+
+// maxCached bounds the number of parsed templates an Engine keeps. When
+// it is full, an arbitrary entry makes room: a deploy renders far fewer
+// distinct templates, so this only guards long-lived processes.
+const maxCached = 4096
+
+// Engine renders templates. It keeps each parsed template, keyed by its
+// source text, so rendering the same source again (say, one template for
+// a thousand files) parses it once. An Engine is safe for concurrent use;
+// the zero value is ready to use.
+type Engine struct {
+	mu    sync.RWMutex
+	cache map[string]*parsed
+}
+
+// parsed is a parsed template, or the syntax error parsing it gave.
+type parsed struct {
+	body   []stmt
+	blocks map[string]*blockStmt
+	err    error
+}
+
+// New returns an Engine.
+func New() *Engine { return &Engine{} }
+
+// Render renders source, a template named name in errors, with vars as
+// its context. Starlark callables the template calls (methods of
+// components, functions in vars) run on thread; when thread is nil,
+// Render creates one for this render. Passing the caller's thread keeps
+// its step limit, cancellation and thread-local state in force.
+//
+// Render only reads vars, but Starlark values that are not frozen must not
+// be shared with renders running at the same time (iterating an unfrozen
+// list counts as a mutation in Starlark).
+//
+// The error, if any, is an *Error with the template name and the line.
+func (e *Engine) Render(thread *starlark.Thread, name, source string, vars map[string]starlark.Value) (out string, err error) {
+	if thread == nil {
+		thread = &starlark.Thread{Name: "template " + name}
+	}
+	r := &renderer{thread: thread, vars: vars, out: &strings.Builder{}}
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = "", &Error{Template: name, Line: max(r.line, 1), Msg: fmt.Sprintf("internal error: %v", p)}
+		}
+	}()
+	t := e.parse(source)
+	if t.err != nil {
+		return "", toError(name, t.err)
+	}
+	r.out.Grow(len(source))
+	r.blocks, r.root = t.blocks, newScope(nil)
+	if err := r.exec(t.body, r.root); err != nil {
+		return "", toError(name, err)
+	}
+	return r.out.String(), nil
+}
+
+// Check parses source and returns its syntax error, if any, as an *Error.
+func (e *Engine) Check(name, source string) error {
+	if t := e.parse(source); t.err != nil {
+		return toError(name, t.err)
+	}
+	return nil
+}
+
+// parse returns the parsed template for source, from the cache when it
+// is there.
+func (e *Engine) parse(source string) *parsed {
+	e.mu.RLock()
+	t, ok := e.cache[source]
+	e.mu.RUnlock()
+	if ok {
+		return t
+	}
+	t = parseSafely(source)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cache == nil {
+		e.cache = make(map[string]*parsed)
+	}
+	if len(e.cache) >= maxCached {
+		for k := range e.cache {
+			delete(e.cache, k)
+			break
+		}
+	}
+	e.cache[source] = t
+	return t
+}
+
+// parseSafely parses source; a panic in the lexer becomes a syntax error.
+func parseSafely(source string) (t *parsed) {
+	defer func() {
+		if p := recover(); p != nil {
+			t = &parsed{err: syntaxErrorf(1, "cannot parse template: %v", p)}
+		}
+	}()
+	body, blocks, err := parse(source)
+	return &parsed{body: body, blocks: blocks, err: err}
+}

@@ -1,0 +1,193 @@
+package jinja
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.starlark.net/starlark"
+)
+
+func (r *renderer) execFor(st *forStmt, s *scope) error {
+	v, err := r.eval(st.iter, s)
+	if err != nil {
+		return err
+	}
+	items, err := iterate(v)
+	if err != nil {
+		return err
+	}
+	return r.runLoop(st, s, items, 1)
+}
+
+// runLoop runs the body of st once per item, each iteration in a scope of
+// its own with the loop variable bound.
+func (r *renderer) runLoop(st *forStmt, s *scope, items []starlark.Value, depth int) error {
+	items, err := r.loopFilter(st, s, items)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return r.exec(st.orelse, newScope(s))
+	}
+	lv := &loopValue{r: r, st: st, scope: s, items: items, depth: depth}
+	for i, item := range items {
+		inner := newScope(s)
+		if err := r.assign(st.target, item, inner); err != nil {
+			return err
+		}
+		lv.index = i
+		inner.set("loop", lv)
+		if err := r.exec(st.body, inner); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loopFilter keeps the items for which the loop's "if" condition holds.
+func (r *renderer) loopFilter(st *forStmt, s *scope, items []starlark.Value) ([]starlark.Value, error) {
+	if st.cond == nil {
+		return items, nil
+	}
+	var kept []starlark.Value
+	for _, item := range items {
+		inner := newScope(s)
+		if err := r.assign(st.target, item, inner); err != nil {
+			return nil, err
+		}
+		ok, err := r.evalTruth(st.cond, inner)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			kept = append(kept, item)
+		}
+	}
+	return kept, nil
+}
+
+// loopValue is the `loop` variable inside a for loop.
+type loopValue struct {
+	r       *renderer
+	st      *forStmt
+	scope   *scope
+	items   []starlark.Value
+	index   int
+	depth   int
+	changed []starlark.Value
+	seen    bool
+}
+
+var (
+	_ starlark.HasAttrs = (*loopValue)(nil)
+	_ starlark.Callable = (*loopValue)(nil)
+)
+
+func (l *loopValue) String() string {
+	return fmt.Sprintf("<LoopContext %d/%d>", l.index+1, len(l.items))
+}
+func (l *loopValue) Type() string          { return "LoopContext" }
+func (l *loopValue) Freeze()               {}
+func (l *loopValue) Truth() starlark.Bool  { return true }
+func (l *loopValue) Hash() (uint32, error) { return 0, errors.New("unhashable type: LoopContext") }
+func (l *loopValue) Name() string          { return "loop" }
+
+var loopAttrs = []string{
+	"changed", "cycle", "depth", "depth0", "first", "index", "index0", "last",
+	"length", "nextitem", "previtem", "revindex", "revindex0",
+}
+
+func (l *loopValue) AttrNames() []string { return loopAttrs }
+
+func (l *loopValue) Attr(name string) (starlark.Value, error) {
+	n := len(l.items)
+	switch name {
+	case "index":
+		return starlark.MakeInt(l.index + 1), nil
+	case "index0":
+		return starlark.MakeInt(l.index), nil
+	case "revindex":
+		return starlark.MakeInt(n - l.index), nil
+	case "revindex0":
+		return starlark.MakeInt(n - l.index - 1), nil
+	case "first":
+		return starlark.Bool(l.index == 0), nil
+	case "last":
+		return starlark.Bool(l.index == n-1), nil
+	case "length":
+		return starlark.MakeInt(n), nil
+	case "depth":
+		return starlark.MakeInt(l.depth), nil
+	case "depth0":
+		return starlark.MakeInt(l.depth - 1), nil
+	}
+	return l.attrValue(name)
+}
+
+// attrValue returns the loop attributes that are not plain numbers.
+func (l *loopValue) attrValue(name string) (starlark.Value, error) {
+	switch name {
+	case "previtem":
+		if l.index == 0 {
+			return &undefined{hint: "there is no previous item", name: "previtem"}, nil
+		}
+		return l.items[l.index-1], nil
+	case "nextitem":
+		if l.index == len(l.items)-1 {
+			return &undefined{hint: "there is no next item", name: "nextitem"}, nil
+		}
+		return l.items[l.index+1], nil
+	case "cycle":
+		return starlark.NewBuiltin("cycle", l.cycle), nil
+	case "changed":
+		return starlark.NewBuiltin("changed", l.change), nil
+	}
+	return nil, nil
+}
+
+func (l *loopValue) cycle(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if len(args) == 0 {
+		return nil, errors.New("no items for cycling given")
+	}
+	return args[l.index%len(args)], nil
+}
+
+func (l *loopValue) change(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if l.seen && len(args) == len(l.changed) {
+		same := true
+		for i := range args {
+			eq, err := starlark.Equal(args[i], l.changed[i])
+			if err != nil {
+				return nil, err
+			}
+			same = same && eq
+		}
+		if same {
+			return starlark.False, nil
+		}
+	}
+	l.seen, l.changed = true, append([]starlark.Value(nil), args...)
+	return starlark.True, nil
+}
+
+// CallInternal implements loop(items) in a recursive loop: it renders the
+// loop body again for items, one level deeper, and returns the output.
+func (l *loopValue) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if !l.st.recursive {
+		return nil, errors.New("'LoopContext' object is not callable: the loop is not recursive")
+	}
+	if len(args) != 1 || len(kwargs) != 0 {
+		return nil, errors.New("loop() takes exactly one argument")
+	}
+	items, err := iterate(args[0])
+	if err != nil {
+		return nil, err
+	}
+	saved := l.r.out
+	var b strings.Builder
+	l.r.out = &b
+	err = l.r.runLoop(l.st, l.scope, items, l.depth+1)
+	l.r.out = saved
+	return starlark.String(b.String()), err
+}

@@ -1,0 +1,276 @@
+package jinja
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.starlark.net/starlark"
+)
+
+// renderer holds the state of one render: the output, the caller's
+// variables and the thread that runs Starlark callables.
+type renderer struct {
+	thread *starlark.Thread
+	vars   map[string]starlark.Value
+	blocks map[string]*blockStmt
+	root   *scope
+	out    *strings.Builder
+	line   int // line of the statement being executed, for panics
+}
+
+// scope holds the variables a template assigns. A for loop iteration, a
+// macro call, a with block and a block tag each get a scope of their own;
+// an if does not, so {% set %} inside an if is visible after it.
+type scope struct {
+	vars   map[string]starlark.Value
+	parent *scope
+}
+
+func newScope(parent *scope) *scope { return &scope{parent: parent} }
+
+func (s *scope) set(name string, v starlark.Value) {
+	if s.vars == nil {
+		s.vars = make(map[string]starlark.Value, 4)
+	}
+	s.vars[name] = v
+}
+
+// lookup resolves a name: template scopes, then the caller's variables,
+// then the globals. A missing name is undefined.
+func (r *renderer) lookup(s *scope, name string) starlark.Value {
+	for ; s != nil; s = s.parent {
+		if v, ok := s.vars[name]; ok {
+			return v
+		}
+	}
+	if v, ok := r.vars[name]; ok && v != nil {
+		return v
+	}
+	if name == "self" {
+		return &templateRef{r}
+	}
+	if v, ok := globals[name]; ok {
+		return v
+	}
+	return &undefined{name: name}
+}
+
+// exec executes statements; an error gets the line of the statement.
+func (r *renderer) exec(body []stmt, s *scope) error {
+	for _, st := range body {
+		r.line = st.pos()
+		if err := r.stmt(st, s); err != nil {
+			return atLine(err, st.pos())
+		}
+	}
+	return nil
+}
+
+// capture executes statements and returns their output.
+func (r *renderer) capture(body []stmt, s *scope) (string, error) {
+	saved := r.out
+	var b strings.Builder
+	r.out = &b
+	err := r.exec(body, s)
+	r.out = saved
+	return b.String(), err
+}
+
+func (r *renderer) stmt(st stmt, s *scope) error {
+	switch st := st.(type) {
+	case *textStmt:
+		r.out.WriteString(st.text)
+		return nil
+	case *outputStmt:
+		return r.output(st.x, s)
+	case *printStmt:
+		for _, x := range st.items {
+			if err := r.output(x, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	case *ifStmt:
+		return r.execIf(st, s)
+	case *forStmt:
+		return r.execFor(st, s)
+	case *setStmt:
+		v, err := r.eval(st.value, s)
+		if err != nil {
+			return err
+		}
+		return r.assign(st.target, v, s)
+	}
+	return r.blockStmt(st, s)
+}
+
+// blockStmt executes the statements that wrap a body.
+func (r *renderer) blockStmt(st stmt, s *scope) error {
+	switch st := st.(type) {
+	case *setBlockStmt:
+		return r.execSetBlock(st, s)
+	case *macroStmt:
+		s.set(st.def.name, &macro{r: r, def: st.def, scope: s})
+		return nil
+	case *callBlockStmt:
+		return r.execCallBlock(st, s)
+	case *filterBlockStmt:
+		text, err := r.capture(st.body, s)
+		if err != nil {
+			return err
+		}
+		v, err := r.applyChain(st.filters, starlark.String(text), s)
+		if err != nil {
+			return err
+		}
+		r.out.WriteString(pyStr(v))
+		return nil
+	case *withStmt:
+		return r.execWith(st, s)
+	case *blockStmt:
+		return r.exec(st.body, newScope(s))
+	case *loaderStmt:
+		return fmt.Errorf("%s: no loader for this environment specified (batou renders templates from strings)", st.tag)
+	}
+	return fmt.Errorf("unknown statement %T", st)
+}
+
+// output writes str(value of x).
+func (r *renderer) output(x expr, s *scope) error {
+	v, err := r.eval(x, s)
+	if err != nil {
+		return err
+	}
+	str, err := toStr(v)
+	if err != nil {
+		return err
+	}
+	r.out.WriteString(str)
+	return nil
+}
+
+// toStr is Python's str() of a template value; a strict undefined fails.
+func toStr(v starlark.Value) (string, error) {
+	if u, ok := v.(*undefined); ok {
+		if u.lenient {
+			return "", nil
+		}
+		return "", u.err()
+	}
+	return pyStr(v), nil
+}
+
+func (r *renderer) execIf(st *ifStmt, s *scope) error {
+	for i, c := range st.conds {
+		ok, err := r.evalTruth(c, s)
+		if err != nil {
+			return atLine(err, st.lines[i])
+		}
+		if ok {
+			return r.exec(st.bodies[i], s)
+		}
+	}
+	return r.exec(st.orelse, s)
+}
+
+// evalTruth evaluates x and returns its Python truth value.
+func (r *renderer) evalTruth(x expr, s *scope) (bool, error) {
+	v, err := r.eval(x, s)
+	if err != nil {
+		return false, err
+	}
+	return truth(v)
+}
+
+// truth is Python's bool(); a strict undefined fails.
+func truth(v starlark.Value) (bool, error) {
+	if u, ok := v.(*undefined); ok && !u.lenient {
+		return false, u.err()
+	}
+	return bool(v.Truth()), nil
+}
+
+// assign binds a value to an assignment target.
+func (r *renderer) assign(t target, v starlark.Value, s *scope) error {
+	switch t := t.(type) {
+	case nameTarget:
+		s.set(string(t), v)
+		return nil
+	case tupleTarget:
+		items, err := iterate(v)
+		if err != nil {
+			return err
+		}
+		if len(items) != len(t) {
+			return unpackError(len(t), len(items))
+		}
+		for i, item := range items {
+			if err := r.assign(t[i], item, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	case nsTarget:
+		ns, ok := r.lookup(s, t.ns).(*namespace)
+		if !ok {
+			return errors.New("cannot assign attribute on non-namespace object")
+		}
+		return ns.SetField(t.attr, v)
+	}
+	return fmt.Errorf("cannot assign to %T", t)
+}
+
+func unpackError(want, got int) error {
+	if got > want {
+		return fmt.Errorf("too many values to unpack (expected %d)", want)
+	}
+	return fmt.Errorf("not enough values to unpack (expected %d, got %d)", want, got)
+}
+
+func (r *renderer) execSetBlock(st *setBlockStmt, s *scope) error {
+	text, err := r.capture(st.body, newScope(s))
+	if err != nil {
+		return err
+	}
+	v, err := r.applyChain(st.filters, starlark.String(text), s)
+	if err != nil {
+		return err
+	}
+	return r.assign(st.target, v, s)
+}
+
+func (r *renderer) execWith(st *withStmt, s *scope) error {
+	inner := newScope(s)
+	for i, x := range st.values {
+		v, err := r.eval(x, s)
+		if err != nil {
+			return err
+		}
+		if err := r.assign(st.targets[i], v, inner); err != nil {
+			return err
+		}
+	}
+	return r.exec(st.body, inner)
+}
+
+// execCallBlock calls the macro of a {% call %} block with caller set to
+// the block's body.
+func (r *renderer) execCallBlock(st *callBlockStmt, s *scope) error {
+	fn, err := r.eval(st.call.fn, s)
+	if err != nil {
+		return err
+	}
+	args, kwargs, err := r.evalArgs(st.call.callArgs, s)
+	if err != nil {
+		return err
+	}
+	kwargs = append(kwargs, starlark.Tuple{starlark.String("caller"), &macro{r: r, def: st.caller, scope: s}})
+	v, err := r.callValue(fn, args, kwargs)
+	if err != nil {
+		return err
+	}
+	str, err := toStr(v)
+	r.out.WriteString(str)
+	return err
+}
