@@ -6,6 +6,7 @@ import (
 
 	"github.com/batou-go/batou/runtime/plan"
 	"github.com/batou-go/batou/starlib"
+	"go.starlark.net/starlark"
 )
 
 // CompileOptions are the facts a plan records besides the model.
@@ -84,10 +85,27 @@ func (m *Model) compileNode(c *starlib.Component, ref func(*starlib.Component) p
 		_, _ = c.Attr(name) // computes defaults; attributes without a value stay unset
 	}
 	for name, v := range c.Values() {
+		if name == "_display" || isKindDefault(def, name, v) {
+			continue // the label carries the display name; the host knows kind defaults
+		}
 		n.Attrs[name] = starlib.ToPlan(v, ref)
 	}
 	for _, ch := range c.Children() {
 		n.Children = append(n.Children, m.compileNode(ch, ref, programs))
 	}
 	return n
+}
+
+// isKindDefault reports whether v is the declared default of attribute name
+// of a built-in kind; such values are left out of the plan.
+func isKindDefault(def *starlib.Def, name string, v starlark.Value) bool {
+	if def.Kind() == nil {
+		return false
+	}
+	spec := def.Spec(name)
+	if spec == nil || !spec.HasDefault {
+		return false
+	}
+	eq, err := starlark.Equal(v, spec.Default)
+	return err == nil && eq
 }

@@ -25,6 +25,7 @@ type Component struct {
 	added    bool
 	frozen   bool
 	sum      hash.Hash
+	label    string // set on the host, from the plan
 
 	// ID numbers the component within its root's plan.
 	ID int
@@ -63,6 +64,9 @@ func (c *Component) Values() map[string]starlark.Value { return c.values }
 
 // Label is the component's breadcrumb: Hello, or File('hello.conf').
 func (c *Component) Label() string {
+	if c.label != "" {
+		return c.label
+	}
 	name := c.def.Name()
 	if c.def.namevar == "" {
 		return name

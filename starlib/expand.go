@@ -26,7 +26,7 @@ func (e *expandContext) ReadAsset(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(full)
+	data, err := e.c.root.session.readAsset(full)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", e.c.root.rel(full), unwrapPathError(err))
 	}
@@ -64,32 +64,28 @@ func (c *Component) templateComponent() *Component {
 }
 
 // assetPath resolves a path of the project: relative to the root's defdir;
-// it must not lead outside the project.
+// it must not lead outside the project, also not through a symlink.
 func (r *Root) assetPath(p string) (string, error) {
 	full := p
 	if !filepath.IsAbs(p) {
 		full = filepath.Join(r.Defdir, p)
 	}
-	full = filepath.Clean(full)
-	if real, err := filepath.EvalSymlinks(full); err == nil {
-		full = real
-	}
-	proj := r.session.Project
-	if real, err := filepath.EvalSymlinks(proj); err == nil {
-		proj = real
-	}
-	if rel, err := filepath.Rel(proj, full); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+	real := r.session.resolve(filepath.Clean(full))
+	if !within(r.session.realProject(), real) {
 		return "", fmt.Errorf("%s lies outside the project; configure may only read files of the project (hint: put the file next to the component)", p)
 	}
-	return full, nil
+	return real, nil
+}
+
+// within reports whether p lies inside dir.
+func within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 // rel returns a path relative to the project, for messages.
 func (r *Root) rel(full string) string {
-	proj := r.session.Project
-	if real, err := filepath.EvalSymlinks(proj); err == nil {
-		proj = real
-	}
+	proj := r.session.realProject()
 	if rel, err := filepath.Rel(proj, full); err == nil && !strings.HasPrefix(rel, "..") {
 		return filepath.ToSlash(rel)
 	}

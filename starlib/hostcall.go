@@ -27,6 +27,10 @@ func NewHostComponent(def *Def, root *Root, parent *Component) *Component {
 	return c
 }
 
+// SetLabel sets the breadcrumb the component shows (on the host, the plan
+// carries it).
+func (c *Component) SetLabel(l string) { c.label = l }
+
 // SetValues replaces the component's attributes.
 func (c *Component) SetValues(v map[string]starlark.Value) { c.values = v }
 

@@ -2,6 +2,8 @@ package starlib
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/batou-go/batou/components"
@@ -82,6 +84,9 @@ type Session struct {
 	platforms map[platformKey][]*Def
 	kindDefs  map[string]*Def
 	predecl   starlark.StringDict
+	realProj  string
+	assets    map[string][]byte
+	resolved  map[string]string
 }
 
 type platformKey struct {
@@ -164,4 +169,61 @@ func needPhase(t *starlark.Thread, what string, phases ...Phase) error {
 		return fmt.Errorf("%s acts on the target host and is only available in verify and update, not in %s (configure is hermetic: no commands, no files outside the project)", what, cur)
 	}
 	return fmt.Errorf("%s is only available in configure, not in %s", what, cur)
+}
+
+// realProject returns the project directory with symlinks resolved, once.
+func (s *Session) realProject() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.realProj == "" {
+		s.realProj = s.Project
+		if real, err := filepath.EvalSymlinks(s.Project); err == nil {
+			s.realProj = real
+		}
+	}
+	return s.realProj
+}
+
+// readAsset reads a project file once per session: configure renders the
+// same template for many files.
+func (s *Session) readAsset(full string) ([]byte, error) {
+	s.mu.Lock()
+	data, ok := s.assets[full]
+	s.mu.Unlock()
+	if ok {
+		return data, nil
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.assets == nil {
+		s.assets = map[string][]byte{}
+	}
+	s.assets[full] = data
+	s.mu.Unlock()
+	return data, nil
+}
+
+// resolve returns p with symlinks resolved (p itself if it does not
+// exist), remembering the answer for the session.
+func (s *Session) resolve(p string) string {
+	s.mu.Lock()
+	real, ok := s.resolved[p]
+	s.mu.Unlock()
+	if ok {
+		return real
+	}
+	real = p
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		real = r
+	}
+	s.mu.Lock()
+	if s.resolved == nil {
+		s.resolved = map[string]string{}
+	}
+	s.resolved[p] = real
+	s.mu.Unlock()
+	return real
 }

@@ -5,12 +5,15 @@ import (
 	"github.com/batou-go/batou/runtime/plan"
 )
 
-// goAttrs converts plan attributes to the plain Go values built-in kinds
-// take.
-func goAttrs(a plan.Attrs) components.Attrs {
-	out := make(components.Attrs, len(a))
-	for k, v := range a {
-		out[k] = goValue(v)
+// kindAttrs converts plan attributes to the plain Go values built-in kinds
+// take, filling in the kind's defaults (the plan leaves them out).
+func kindAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
+	out := make(components.Attrs, len(a)+len(k.Attrs))
+	for _, at := range k.Attrs {
+		out[at.Name] = at.Default
+	}
+	for name, v := range a {
+		out[name] = goValue(v)
 	}
 	return out
 }

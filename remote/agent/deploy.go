@@ -117,6 +117,7 @@ func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 			return err
 		}
 		c := starlib.NewHostComponent(def, sroot, parent)
+		c.SetLabel(n.Label)
 		hr.byID[n.ID], nodes = c, append(nodes, n)
 		for _, ch := range n.Children {
 			if err := create(ch, c); err != nil {

@@ -75,7 +75,7 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, path string) (verd
 	if k.Verify == nil {
 		return verdict{}, nil
 	}
-	res, err := k.Verify(w.d.kindContext(w.workdir, path), goAttrs(n.Attrs))
+	res, err := k.Verify(w.d.kindContext(w.workdir, path), kindAttrs(k, n.Attrs))
 	if err != nil {
 		return verdict{}, err
 	}
@@ -102,7 +102,7 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 	if k.Update == nil {
 		return nil
 	}
-	attrs := goAttrs(n.Attrs)
+	attrs := kindAttrs(k, n.Attrs)
 	ctx := w.d.kindContext(w.workdir, path)
 	if err := k.Update(ctx, attrs); err != nil {
 		return err

@@ -3,7 +3,6 @@ package plan
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -88,13 +87,8 @@ func (a Attrs) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes what MarshalJSON wrote.
 func (a *Attrs) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
-		return err
-	}
-	out, err := decodeAttrs(raw)
+	p := &parser{data: data}
+	out, err := p.attrs()
 	if err != nil {
 		return err
 	}
@@ -124,10 +118,7 @@ func writeAttrs(buf *bytes.Buffer, a Attrs) error {
 }
 
 func writeString(buf *bytes.Buffer, s string) {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	buf.Truncate(buf.Len() - 1) // drop the newline Encode adds
+	buf.Write(appendString(buf.AvailableBuffer(), s))
 }
 
 func writeTagged(buf *bytes.Buffer, tag string, fn func() error) error {
@@ -214,96 +205,50 @@ func writeFloat(buf *bytes.Buffer, f float64) error {
 	return nil
 }
 
-func decodeAttrs(raw map[string]any) (Attrs, error) {
-	out := make(Attrs, len(raw))
-	for k, rv := range raw {
-		v, err := decodeValue(rv)
-		if err != nil {
-			return nil, fmt.Errorf("attribute %s: %w", k, err)
+// decodeTagged turns the body of a {"$tag": body} value into its Value.
+func decodeTagged(tag string, body any) (Value, error) {
+	switch tag {
+	case "$tuple":
+		l, ok := body.([]Value)
+		if !ok {
+			return nil, fmt.Errorf("$tuple needs a list")
 		}
-		out[k] = v
-	}
-	return out, nil
-}
-
-func decodeList(raw any) ([]Value, error) {
-	items, ok := raw.([]any)
-	if !ok {
-		return nil, fmt.Errorf("expected a list, got %T", raw)
-	}
-	out := make([]Value, len(items))
-	for i, it := range items {
-		v, err := decodeValue(it)
-		if err != nil {
-			return nil, err
+		return Tuple(l), nil
+	case "$dict":
+		return decodeDict(body)
+	case "$bytes":
+		s, _ := body.(string)
+		b, err := base64.StdEncoding.DecodeString(s)
+		return Bytes(b), err
+	case "$address":
+		s, _ := body.(string)
+		return ParseAddress(s)
+	case "$ref":
+		n, ok := body.(int64)
+		if !ok {
+			return nil, fmt.Errorf("$ref needs an integer")
 		}
-		out[i] = v
+		return Ref(n), nil
+	case "$view":
+		a, _ := body.(Attrs)
+		return decodeView(a), nil
+	case "$struct":
+		a, _ := body.(Attrs)
+		return &Struct{a}, nil
+	case "$unsupported":
+		s, _ := body.(string)
+		return Unsupported(s), nil
+	case "$float":
+		s, _ := body.(string)
+		return strconv.ParseFloat(s, 64)
 	}
-	return out, nil
-}
-
-func decodeValue(raw any) (Value, error) {
-	switch r := raw.(type) {
-	case nil, bool, string:
-		return r, nil
-	case json.Number:
-		s := r.String()
-		if strings.ContainsAny(s, ".eE") {
-			return strconv.ParseFloat(s, 64)
-		}
-		return strconv.ParseInt(s, 10, 64)
-	case []any:
-		return decodeList(r)
-	case map[string]any:
-		return decodeTagged(r)
-	}
-	return nil, fmt.Errorf("unexpected JSON value %T", raw)
-}
-
-func decodeTagged(r map[string]any) (Value, error) {
-	if len(r) != 1 {
-		return nil, fmt.Errorf("tagged value with %d keys", len(r))
-	}
-	for tag, body := range r {
-		switch tag {
-		case "$tuple":
-			l, err := decodeList(body)
-			return Tuple(l), err
-		case "$dict":
-			return decodeDict(body)
-		case "$bytes":
-			s, _ := body.(string)
-			b, err := base64.StdEncoding.DecodeString(s)
-			return Bytes(b), err
-		case "$address":
-			s, _ := body.(string)
-			return ParseAddress(s)
-		case "$ref":
-			n, _ := body.(json.Number)
-			i, err := n.Int64()
-			return Ref(i), err
-		case "$view":
-			return decodeView(body)
-		case "$struct":
-			m, _ := body.(map[string]any)
-			a, err := decodeAttrs(m)
-			return &Struct{a}, err
-		case "$unsupported":
-			s, _ := body.(string)
-			return Unsupported(s), nil
-		case "$float":
-			s, _ := body.(string)
-			return strconv.ParseFloat(s, 64)
-		}
-		return nil, fmt.Errorf("unknown value tag %q", tag)
-	}
-	return nil, nil
+	return nil, fmt.Errorf("unknown value tag %q", tag)
 }
 
 func decodeDict(body any) (Value, error) {
-	pairs, err := decodeList(body)
-	if err != nil {
-		return nil, err
+	pairs, ok := body.([]Value)
+	if !ok {
+		return nil, fmt.Errorf("$dict needs a list of pairs")
 	}
 	d := &Dict{}
 	for _, p := range pairs {
@@ -317,12 +262,7 @@ func decodeDict(body any) (Value, error) {
 	return d, nil
 }
 
-func decodeView(body any) (Value, error) {
-	m, _ := body.(map[string]any)
-	a, err := decodeAttrs(m)
-	if err != nil {
-		return nil, err
-	}
+func decodeView(a Attrs) *View {
 	v := &View{}
 	v.Kind, _ = a["kind"].(string)
 	v.Label, _ = a["label"].(string)
@@ -331,7 +271,7 @@ func decodeView(body any) (Value, error) {
 	if s, ok := a["attrs"].(*Struct); ok {
 		v.Attrs = s.Fields
 	}
-	return v, nil
+	return v
 }
 
 // ParseAddress parses host:port or [v6]:port.

@@ -1,0 +1,350 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// This file encodes and parses the JSON form of attribute values directly,
+// without going through map[string]any: plans of thousands of components
+// are sent on every deploy, so this is on the hot path.
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaped as encoding/json does
+// with HTML escaping off.
+func appendString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			buf = appendEscape(buf, b)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			buf = append(buf, s[start:i]...)
+			if r == utf8.RuneError {
+				buf = append(buf, `\ufffd`...)
+			} else {
+				buf = append(buf, `\u202`...)
+				buf = append(buf, hexDigits[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+func appendEscape(buf []byte, b byte) []byte {
+	switch b {
+	case '"', '\\':
+		return append(buf, '\\', b)
+	case '\n':
+		return append(buf, '\\', 'n')
+	case '\r':
+		return append(buf, '\\', 'r')
+	case '\t':
+		return append(buf, '\\', 't')
+	case '\b':
+		return append(buf, '\\', 'b')
+	case '\f':
+		return append(buf, '\\', 'f')
+	}
+	return append(buf, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
+}
+
+// parser reads the JSON form of attribute values.
+type parser struct {
+	data []byte
+	pos  int
+}
+
+var errSyntax = errors.New("malformed attribute JSON")
+
+func (p *parser) fail() error {
+	return fmt.Errorf("%w at offset %d", errSyntax, p.pos)
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end.
+func (p *parser) peek() byte {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return 0
+	}
+	return p.data[p.pos]
+}
+
+func (p *parser) expect(c byte) error {
+	if p.peek() != c {
+		return p.fail()
+	}
+	p.pos++
+	return nil
+}
+
+// value parses one value in its plan form (tags decoded).
+func (p *parser) value() (Value, error) {
+	switch c := p.peek(); {
+	case c == '"':
+		return p.str()
+	case c == '[':
+		return p.list()
+	case c == '{':
+		return p.tagged()
+	case c == 't' || c == 'f' || c == 'n':
+		return p.word()
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	}
+	return nil, p.fail()
+}
+
+func (p *parser) word() (Value, error) {
+	for _, w := range []struct {
+		text string
+		v    Value
+	}{{"true", true}, {"false", false}, {"null", nil}} {
+		if len(p.data)-p.pos >= len(w.text) && string(p.data[p.pos:p.pos+len(w.text)]) == w.text {
+			p.pos += len(w.text)
+			return w.v, nil
+		}
+	}
+	return nil, p.fail()
+}
+
+func (p *parser) number() (Value, error) {
+	start, isFloat := p.pos, false
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '.' || c == 'e' || c == 'E' {
+			isFloat = true
+		} else if !(c >= '0' && c <= '9' || c == '-' || c == '+') {
+			break
+		}
+		p.pos++
+	}
+	text := string(p.data[start:p.pos])
+	if isFloat {
+		return strconv.ParseFloat(text, 64)
+	}
+	return strconv.ParseInt(text, 10, 64)
+}
+
+func (p *parser) list() ([]Value, error) {
+	if err := p.expect('['); err != nil {
+		return nil, err
+	}
+	out := []Value{}
+	if p.peek() == ']' {
+		p.pos++
+		return out, nil
+	}
+	for {
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+		switch p.peek() {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return out, nil
+		default:
+			return nil, p.fail()
+		}
+	}
+}
+
+// object parses {"key": value, ...}, calling fn for every member.
+func (p *parser) object(fn func(key string) error) error {
+	if err := p.expect('{'); err != nil {
+		return err
+	}
+	if p.peek() == '}' {
+		p.pos++
+		return nil
+	}
+	for {
+		if p.peek() != '"' {
+			return p.fail()
+		}
+		key, err := p.str()
+		if err != nil {
+			return err
+		}
+		if err := p.expect(':'); err != nil {
+			return err
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+		switch p.peek() {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return nil
+		default:
+			return p.fail()
+		}
+	}
+}
+
+// attrs parses an attribute object.
+func (p *parser) attrs() (Attrs, error) {
+	out := Attrs{}
+	err := p.object(func(key string) error {
+		v, err := p.value()
+		out[key] = v
+		return err
+	})
+	return out, err
+}
+
+// tagged parses a {"$tag": body} value.
+func (p *parser) tagged() (Value, error) {
+	var out Value
+	seen := false
+	err := p.object(func(tag string) error {
+		if seen {
+			return fmt.Errorf("tagged value with more than one key")
+		}
+		seen = true
+		body, err := p.tagBody(tag)
+		if err != nil {
+			return err
+		}
+		out, err = decodeTagged(tag, body)
+		return err
+	})
+	if err == nil && !seen {
+		err = fmt.Errorf("empty tagged value")
+	}
+	return out, err
+}
+
+// tagBody parses the body of a tag: attribute objects stay objects.
+func (p *parser) tagBody(tag string) (any, error) {
+	if tag == "$struct" || tag == "$view" {
+		return p.attrs()
+	}
+	return p.value()
+}
+
+func (p *parser) str() (string, error) {
+	p.pos++ // the opening quote
+	start := p.pos
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '"' {
+			s := string(p.data[start:p.pos])
+			p.pos++
+			return s, nil
+		}
+		if c == '\\' {
+			return p.escapedStr(start)
+		}
+		p.pos++
+	}
+	return "", p.fail()
+}
+
+// escapedStr finishes a string that contains escapes.
+func (p *parser) escapedStr(start int) (string, error) {
+	buf := append([]byte(nil), p.data[start:p.pos]...)
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return string(buf), nil
+		case c == '\\':
+			var err error
+			if buf, err = p.unescape(buf); err != nil {
+				return "", err
+			}
+		default:
+			buf = append(buf, c)
+			p.pos++
+		}
+	}
+	return "", p.fail()
+}
+
+func (p *parser) unescape(buf []byte) ([]byte, error) {
+	if p.pos+1 >= len(p.data) {
+		return nil, p.fail()
+	}
+	c := p.data[p.pos+1]
+	p.pos += 2
+	switch c {
+	case '"', '\\', '/':
+		return append(buf, c), nil
+	case 'n':
+		return append(buf, '\n'), nil
+	case 'r':
+		return append(buf, '\r'), nil
+	case 't':
+		return append(buf, '\t'), nil
+	case 'b':
+		return append(buf, '\b'), nil
+	case 'f':
+		return append(buf, '\f'), nil
+	case 'u':
+		r, err := p.hex4()
+		if err != nil {
+			return nil, err
+		}
+		if utf16.IsSurrogate(r) && p.pos+6 <= len(p.data) && p.data[p.pos] == '\\' && p.data[p.pos+1] == 'u' {
+			p.pos += 2
+			r2, err := p.hex4()
+			if err != nil {
+				return nil, err
+			}
+			r = utf16.DecodeRune(r, r2)
+		}
+		return utf8.AppendRune(buf, r), nil
+	}
+	return nil, p.fail()
+}
+
+func (p *parser) hex4() (rune, error) {
+	if p.pos+4 > len(p.data) {
+		return 0, p.fail()
+	}
+	n, err := strconv.ParseUint(string(p.data[p.pos:p.pos+4]), 16, 32)
+	if err != nil {
+		return 0, p.fail()
+	}
+	p.pos += 4
+	return rune(n), nil
+}
