@@ -21,6 +21,7 @@ var allowedInternal = map[string][]string{
 	"runtime":              {"starlib", "environments", "components", "runtime/plan"},
 	"remote":               {"runtime/plan"},
 	"remote/agent":         {"runtime/plan", "components", "starlib"},
+	"bench/floor":          {},
 }
 
 // allowedExternal lists third-party modules a package may depend on at all
