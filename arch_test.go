@@ -21,7 +21,8 @@ var allowedInternal = map[string][]string{
 	"runtime":              {"starlib", "environments", "components", "runtime/plan"},
 	"remote":               {"runtime/plan"},
 	"remote/agent":         {"runtime/plan", "components", "starlib"},
-	"bench/floor":          {},
+	"bench/floor":          {"bench/workload"},
+	"bench/workload":       {},
 }
 
 // allowedExternal lists third-party modules a package may depend on at all

@@ -103,6 +103,11 @@ func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
 		return d.fail("load", nil)
 	}
 	d.r.setSecrets(model.Sensitive)
+	var pre *remote.Prestarted
+	if d.mode != modeConsistency {
+		pre = remote.Prestart(targets(model, nil), d.agentCommand())
+		defer pre.Close()
+	}
 	cerrs := model.Configure()
 	d.warn(model)
 	for _, e := range model.ConfigureLogs() {
@@ -115,7 +120,16 @@ func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
 	if d.mode == modeConsistency {
 		return d.finish(nil, 0)
 	}
-	return d.deploy(ctx, model, jobs, breakLock)
+	return d.deploy(ctx, model, jobs, breakLock, pre)
+}
+
+// agentCommand is how this binary starts an agent on this machine.
+func (d *deployRun) agentCommand() []string {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return []string{exe, "agent"}
 }
 
 // warn shows (once) the warnings the model collected so far.
@@ -140,7 +154,7 @@ func errorEvent(typ string, e *runtime.Error) plan.Event {
 		Message: e.Msg, Hint: e.Hint, Detail: e.Detail}
 }
 
-func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, breakLock bool) error {
+func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, breakLock bool, pre *remote.Prestarted) error {
 	plans, err := model.Plans(runtime.CompileOptions{Version: version, Now: time.Now()})
 	if err != nil {
 		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
@@ -149,14 +163,9 @@ func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, 
 	if jobs == 0 {
 		jobs = model.Env.Jobs
 	}
-	agent, err := os.Executable()
-	if err != nil {
-		d.r.Event(plan.Event{Type: plan.EventError, Message: "cannot find the agent binary: " + err.Error()})
-		return d.fail("connect", nil)
-	}
 	d.section("Connecting hosts")
 	connectStart := time.Now()
-	opts := remote.Options{Mode: d.mode.name, Jobs: jobs, Agent: []string{agent, "agent"}, BreakLock: breakLock, Emit: d.r.Event}
+	opts := remote.Options{Mode: d.mode.name, Jobs: jobs, Agent: d.agentCommand(), BreakLock: breakLock, Emit: d.r.Event, Prestarted: pre}
 	dep, err := remote.Connect(ctx, targets(model, plans), opts)
 	if err != nil {
 		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})

@@ -10,11 +10,9 @@ require (
 	github.com/urfave/cli/v3 v3.14.0
 	go.starlark.net v0.0.0-20260908191801-89a6a09411d5
 	golang.org/x/sync v0.25.0
+	golang.org/x/sys v0.50.0
 	golang.org/x/term v0.48.0
 	golang.org/x/text v0.23.0
 )
 
-require (
-	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/tools v0.31.0 // indirect
-)
+require golang.org/x/tools v0.31.0 // indirect

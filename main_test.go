@@ -14,6 +14,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// Deploys run in-process (benchmarks) start this binary as the agent.
+	if len(os.Args) > 1 && os.Args[1] == "agent" {
+		os.Exit(run([]string{"batou", "agent"}, os.Stdout, os.Stderr))
+	}
 	testscript.Main(m, map[string]func(){
 		"batou": func() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) },
 	})

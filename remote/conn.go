@@ -3,7 +3,6 @@ package remote
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,7 +27,7 @@ type conn struct {
 }
 
 // startLocal runs the agent as a child process.
-func startLocal(ctx context.Context, host string, agent []string, env []string) (*conn, error) {
+func startLocal(host string, agent []string, env []string) (*conn, error) {
 	cmd := exec.Command(agent[0], agent[1:]...)
 	cmd.Env = env
 	// Own process group: Ctrl-C reaches the controller, which then stops

@@ -30,6 +30,8 @@ type Options struct {
 	BreakLock bool
 	// Emit receives every event; it must be safe for concurrent use.
 	Emit func(plan.Event)
+	// Prestarted agents are used instead of starting new ones.
+	Prestarted *Prestarted
 }
 
 // Deployment is a set of connected hosts.
@@ -69,6 +71,7 @@ func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment,
 			d.conns[t.Host] = conns[i]
 		}
 	}
+	opts.Prestarted.Close()
 	if len(failed) > 0 {
 		d.Close()
 		return nil, fmt.Errorf("could not connect %d of %d hosts: %v", len(failed), len(targets), failed)
@@ -91,9 +94,11 @@ func (d *Deployment) emitHost(t *Target, err error) {
 func (d *Deployment) connect(ctx context.Context, t *Target) (*conn, error) {
 	var c *conn
 	var err error
-	switch t.Method {
-	case "local":
-		c, err = startLocal(ctx, t.Host, d.opts.Agent, os.Environ())
+	switch {
+	case d.opts.Prestarted.has(t.Host):
+		c = d.opts.Prestarted.take(t.Host)
+	case t.Method == "local":
+		c, err = startLocal(t.Host, d.opts.Agent, os.Environ())
 	default:
 		return nil, fmt.Errorf("connect_method %s is not supported yet", t.Method)
 	}

@@ -85,8 +85,10 @@ func (d *deployer) findRoot(name string) *plan.Root {
 
 // hostRoot holds the components of one root during its deploy.
 type hostRoot struct {
-	sroot *starlib.Root
-	byID  map[int]*starlib.Component
+	sroot    *starlib.Root
+	byID     map[int]*starlib.Component
+	handlers []*starlib.Component // components with a before-update handler
+	pos      map[*starlib.Component]int
 }
 
 func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
@@ -101,6 +103,11 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 	thread := d.session.NewThread(r.Name, starlib.PhaseHost)
 	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir}
 	changed, ev := w.deploy(r.Node, hr.sroot.Top)
+	if changed && !d.predict {
+		if err := flush(append(w.touched, workdir)); err != nil {
+			d.emit(plan.Event{Type: plan.EventWarning, Root: r.Name, Message: "flushing written files to disk: " + err.Error()})
+		}
+	}
 	return changed, ev
 }
 
@@ -138,6 +145,7 @@ func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 	for _, n := range nodes {
 		hr.byID[n.ID].SetValues(starlib.FromPlanAttrs(n.Attrs, resolve))
 	}
+	hr.indexHandlers()
 	return hr, nil
 }
 

@@ -16,6 +16,8 @@ type walker struct {
 	hr      *hostRoot
 	thread  *starlark.Thread
 	workdir string
+	// touched are the paths updated components wrote to, for flush.
+	touched []string
 }
 
 // verdict is what verify found out about one component.
@@ -107,6 +109,9 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 	if err := k.Update(ctx, attrs); err != nil {
 		return err
 	}
+	if p, ok := attrs["path"].(string); ok {
+		w.touched = append(w.touched, expandHome(p, w.d.home))
+	}
 	res, err := k.Verify(ctx, attrs)
 	if err != nil {
 		return err
@@ -121,14 +126,12 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 // in scope: "*" handlers always, "precursor" ones when c was deployed
 // before them.
 func (w *walker) beforeUpdate(c *starlib.Component) error {
-	all := w.hr.preorder()
-	pos := map[*starlib.Component]int{}
-	for i, x := range all {
-		pos[x] = i
+	if len(w.hr.handlers) == 0 {
+		return nil
 	}
-	for _, x := range all {
+	for _, x := range w.hr.handlers {
 		scope := x.Def().BeforeUpdateScope()
-		if x == c || scope == "" || (scope == "precursor" && pos[c] >= pos[x]) {
+		if x == c || (scope == "precursor" && w.hr.pos[c] >= w.hr.pos[x]) {
 			continue
 		}
 		if err := x.BeforeUpdate(w.thread, c); err != nil {
@@ -138,16 +141,19 @@ func (w *walker) beforeUpdate(c *starlib.Component) error {
 	return nil
 }
 
-// preorder lists the root's components, parents before children.
-func (hr *hostRoot) preorder() []*starlib.Component {
-	var out []*starlib.Component
+// indexHandlers records the components with before-update handlers and
+// every component's place in pre-order (parents before children).
+func (hr *hostRoot) indexHandlers() {
+	hr.pos = map[*starlib.Component]int{}
 	var walk func(c *starlib.Component)
 	walk = func(c *starlib.Component) {
-		out = append(out, c)
+		hr.pos[c] = len(hr.pos)
+		if c.Def().BeforeUpdateScope() != "" {
+			hr.handlers = append(hr.handlers, c)
+		}
 		for _, ch := range c.Children() {
 			walk(ch)
 		}
 	}
 	walk(hr.sroot.Top)
-	return out
 }

@@ -140,6 +140,7 @@ func (p *parser) word() (Value, error) {
 }
 
 func (p *parser) number() (Value, error) {
+	p.skipSpace()
 	start, isFloat := p.pos, false
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]

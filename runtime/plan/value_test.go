@@ -53,8 +53,13 @@ func TestPlanRoundTrip(t *testing.T) {
 	p := &Plan{Format: Format, Version: "v", Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Host: HostInfo{Name: "h", FQDN: "h.example.com", Data: map[string]string{"rack": "r1"}},
 		Roots: []*Root{{Name: "app", Workdir: "/w", Node: &Node{ID: 1, Kind: "App", Label: "App",
-			Attrs:    Attrs{"port": int64(80)},
-			Children: []*Node{{ID: 2, Kind: "File", Label: "File('x')", Attrs: Attrs{"path": "/w/x"}}}}}}}
+			Attrs: Attrs{"port": int64(80)}, Origin: "c.star:3", BeforeUpdate: "*",
+			Def: &DefRef{File: "c.star", Name: "App", Verify: true, LastUpdated: true},
+			Children: []*Node{
+				{ID: 2, Kind: "File", Label: "File('x')", Attrs: Attrs{"path": "/w/x"}, Origin: "c.star:3",
+					Children: []*Node{{ID: 3, Kind: "Content", Label: "Content('x')", Origin: "c.star:3"}}},
+				{ID: 4, Kind: "Sub", Label: "Sub", Origin: "lib.star:9", Workdir: "/w2"},
+			}}}}}
 	data, err := p.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +71,9 @@ func TestPlanRoundTrip(t *testing.T) {
 	again, _ := q.Marshal()
 	if string(again) != string(data) {
 		t.Errorf("plan changed in a round trip:\n%s\n%s", data, again)
+	}
+	if !reflect.DeepEqual(p.Roots, q.Roots) {
+		t.Errorf("roots changed in a round trip:\n%s", data)
 	}
 	if err := q.Check("v"); err != nil {
 		t.Error(err)

@@ -1,0 +1,52 @@
+package remote
+
+import "os"
+
+// Prestarted holds agents started before their plans exist: starting a
+// process and its runtime takes a few milliseconds, which can overlap with
+// configuring the model. Only local agents are started early; remote hosts
+// are not contacted before the model is known to be consistent.
+type Prestarted struct {
+	conns map[string]*conn
+}
+
+// Prestart starts an agent for every local target that is not ignored.
+// Failures are left for Connect to report.
+func Prestart(targets []*Target, agent []string) *Prestarted {
+	p := &Prestarted{conns: map[string]*conn{}}
+	for _, t := range targets {
+		if t.Ignore || t.Method != "local" {
+			continue
+		}
+		if c, err := startLocal(t.Host, agent, os.Environ()); err == nil {
+			p.conns[t.Host] = c
+		}
+	}
+	return p
+}
+
+// has reports whether host has a prestarted agent.
+func (p *Prestarted) has(host string) bool {
+	return p != nil && p.conns[host] != nil
+}
+
+// take returns the prestarted agent of host (once), or nil.
+func (p *Prestarted) take(host string) *conn {
+	if p == nil {
+		return nil
+	}
+	c := p.conns[host]
+	delete(p.conns, host)
+	return c
+}
+
+// Close stops the agents that were not used.
+func (p *Prestarted) Close() {
+	if p == nil {
+		return
+	}
+	for h, c := range p.conns {
+		_ = c.close()
+		delete(p.conns, h)
+	}
+}
