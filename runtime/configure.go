@@ -25,6 +25,7 @@ func (m *Model) Configure() Errors {
 	}
 	reg.remember(working)
 	for {
+		m.Rounds++
 		for i, r := range m.Roots {
 			if working[i] {
 				m.configureRoot(r, envInfo, reg)

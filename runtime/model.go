@@ -22,6 +22,9 @@ type Model struct {
 	// Sensitive values (from secrets) that must never be shown.
 	Sensitive []string
 
+	// Rounds is how many configure rounds the fixed point took.
+	Rounds int
+
 	configured bool
 	resolution *registry
 }

@@ -118,6 +118,7 @@ func dedupStrings(in []string) []string {
 
 // notSettling reports that configure kept changing for the given roots.
 func (g *registry) notSettling(set []bool) {
+	set = g.loop(set)
 	var ids []string
 	var first *Root
 	for i, in := range set {

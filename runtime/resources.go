@@ -41,14 +41,14 @@ type registry struct {
 	subs     map[*Root][]*subscription
 	gen      map[*Root]int
 	byRoot   map[*starlib.Root]*Root
-	history  map[string]bool
+	history  [][]bool
 	seq      int
 	errs     Errors
 }
 
 func newRegistry(m *Model) *registry {
 	return &registry{m: m, provided: map[string][]*provision{}, subs: map[*Root][]*subscription{},
-		gen: map[*Root]int{}, byRoot: map[*starlib.Root]*Root{}, history: map[string]bool{}}
+		gen: map[*Root]int{}, byRoot: map[*starlib.Root]*Root{}}
 }
 
 // reset forgets what root r provided and required, before it is
@@ -204,5 +204,30 @@ func setKey(set []bool) string {
 	return b.String()
 }
 
-func (g *registry) remember(set []bool)  { g.history[setKey(set)] = true }
-func (g *registry) seen(set []bool) bool { return g.history[setKey(set)] }
+// remember records the working set of a round.
+func (g *registry) remember(set []bool) { g.history = append(g.history, set) }
+
+// seen reports whether an earlier round had the working set set.
+func (g *registry) seen(set []bool) bool { return g.firstSeen(set) >= 0 }
+
+func (g *registry) firstSeen(set []bool) int {
+	key := setKey(set)
+	for i, h := range g.history {
+		if setKey(h) == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// loop returns the roots configured since set was first seen: the roots
+// that keep changing each other.
+func (g *registry) loop(set []bool) []bool {
+	out := append([]bool(nil), set...)
+	for _, h := range g.history[max(g.firstSeen(set), 0):] {
+		for i, in := range h {
+			out[i] = out[i] || in
+		}
+	}
+	return out
+}
