@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/batou-go/batou/bench/workload"
 )
@@ -80,4 +83,68 @@ func BenchmarkLocalDeploy(b *testing.B) {
 			}
 		}
 	})
+}
+
+// parallelProject writes 8 local hosts whose app root sleeps 0.5 s in
+// verify; with levels=2 a ninth host's root requires all of them, so it
+// runs after them (a second level).
+func parallelProject(b *testing.B, levels int) string {
+	dir := b.TempDir()
+	cfg := "[environment]\nconnect_method = local\n"
+	for h := 0; h < 8; h++ {
+		cfg += fmt.Sprintf("[host:h%d]\ncomponents = app\ntarget_directory = t/h%d\n", h, h)
+	}
+	if levels == 2 {
+		cfg += "[host:front]\ncomponents = front\ntarget_directory = t/front\n"
+	}
+	files := map[string]string{
+		"components/app.star": `
+def _configure(self):
+    self.provide("app", self.host.name)
+
+def _verify(self):
+    self.cmd("sleep 0.5")
+
+App = Component(configure = _configure, verify = _verify)
+
+def _front(self):
+    self.apps = self.require("app")
+
+Front = Component(configure = _front, verify = _verify)
+`,
+		"environments/bench/environment.cfg": cfg,
+	}
+	if levels == 1 {
+		files["components/app.star"] = strings.Replace(files["components/app.star"], `self.provide("app", self.host.name)`, "pass", 1)
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkParallelHosts deploys 8 local hosts whose roots each sleep 0.5 s
+// in verify: hosts run in parallel, so a deploy takes about 0.5 s per
+// dependency level, not 8 x 0.5 s. The reported "ratio" metric is wall
+// time divided by (levels x 0.5 s); 1.0 is ideal.
+func BenchmarkParallelHosts(b *testing.B) {
+	for _, levels := range []int{1, 2} {
+		b.Run(fmt.Sprintf("levels=%d", levels), func(b *testing.B) {
+			dir := parallelProject(b, levels)
+			inDir(b, dir, func() {
+				start := time.Now()
+				n := 0
+				for b.Loop() {
+					deployBench(b)
+					n++
+				}
+				per := time.Since(start).Seconds() / float64(n)
+				b.ReportMetric(per/(0.5*float64(levels)), "ratio")
+			})
+		})
+	}
 }
