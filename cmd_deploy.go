@@ -99,6 +99,10 @@ func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
 	model, errs := runtime.Load(".", d.env, newSession("."))
 	d.warn(model)
 	if len(errs) > 0 {
+		if model != nil { // show configure errors of what loaded, too
+			errs = append(errs, model.Configure()...)
+			errs.Sort()
+		}
 		d.showErrors(errs)
 		return d.fail("load", nil)
 	}

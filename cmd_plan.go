@@ -41,8 +41,9 @@ func configured(r *renderer, env string) *runtime.Model {
 		}
 		model.Warnings = nil
 	}
-	if len(errs) == 0 {
-		errs = model.Configure()
+	if model != nil {
+		errs = append(errs, model.Configure()...)
+		errs.Sort()
 	}
 	for _, e := range errs {
 		r.Event(errorEvent(plan.EventError, e))

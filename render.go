@@ -63,6 +63,12 @@ func (r *renderer) Event(e plan.Event) {
 	if e.Type == plan.EventError {
 		r.errors++
 	}
+	if e.Type == plan.EventFinish {
+		if e.Counts == nil {
+			e.Counts = &plan.Counts{}
+		}
+		e.Counts.Errors = r.errors
+	}
 	if r.json != nil {
 		_ = r.json.Encode(e)
 		return
@@ -115,7 +121,8 @@ func (r *renderer) textHost(e plan.Event) {
 	case "ignored":
 		r.printf("%s: Connection ignored\n", e.Host)
 	case "failed":
-		r.printf("ERROR: %s: could not connect: %s\n", e.Host, e.Message)
+		r.printf("ERROR: %s: could not connect: %s\n", e.Host, indentRest(e.Message))
+		r.textHint(e.Hint)
 	default:
 		r.printf("%s: Connected via %s\n", e.Host, e.Via)
 	}
@@ -135,7 +142,7 @@ func where(e plan.Event) string {
 	if e.Host != "" {
 		parts = append(parts, e.Host)
 	}
-	if e.Path != "" && !strings.Contains(e.Message, e.Path) {
+	if e.Path != "" && !strings.HasPrefix(e.Message, e.Path) {
 		parts = append(parts, e.Path)
 	}
 	if len(parts) == 0 {

@@ -79,8 +79,8 @@ type MissingError struct {
 // Error says that the environment does not exist and, as a hint, which
 // ones do.
 func (e *MissingError) Error() string {
-	return fmt.Sprintf("environment %s does not exist: there is neither environments/%s/environment.cfg nor environments/%s.cfg\n  hint: %s",
-		e.Name, e.Name, e.Name, e.Hint())
+	return fmt.Sprintf("environment %s does not exist: there is neither environments/%s/environment.cfg nor environments/%s.cfg",
+		e.Name, e.Name, e.Name)
 }
 
 // Hint lists the existing environments or says how to create one.

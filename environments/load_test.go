@@ -76,9 +76,12 @@ func TestMissing(t *testing.T) {
 			if env != nil || !errors.As(err, &missing) {
 				t.Fatalf("Load = %v, %v; want *MissingError", env, err)
 			}
-			msg := "environment prodution does not exist: there is neither environments/prodution/environment.cfg nor environments/prodution.cfg\n  "
-			if !strings.HasPrefix(err.Error(), msg+tt.hint) {
-				t.Errorf("got %s\nwant prefix %s", err, msg+tt.hint)
+			msg := "environment prodution does not exist: there is neither environments/prodution/environment.cfg nor environments/prodution.cfg"
+			if err.Error() != msg {
+				t.Errorf("got %s\nwant %s", err, msg)
+			}
+			if hint := "hint: " + missing.Hint(); !strings.HasPrefix(hint, tt.hint) {
+				t.Errorf("got %s\nwant prefix %s", hint, tt.hint)
 			}
 		})
 	}

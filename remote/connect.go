@@ -86,6 +86,9 @@ func (d *Deployment) emitHost(t *Target, err error) {
 		e.Status = "ignored"
 	case err != nil:
 		e.Status, e.Message = "failed", err.Error()
+		if h, ok := err.(interface{ Hint() string }); ok {
+			e.Hint = h.Hint()
+		}
 	}
 	d.opts.Emit(e)
 }
@@ -116,9 +119,15 @@ func (d *Deployment) connect(ctx context.Context, t *Target) (*conn, error) {
 	return c, nil
 }
 
+// hintedError is an error from the agent with a hint.
+type hintedError struct{ msg, hint string }
+
+func (e *hintedError) Error() string { return e.msg }
+func (e *hintedError) Hint() string  { return e.hint }
+
 // awaitReady forwards events until the agent is ready or gives up.
 func (d *Deployment) awaitReady(c *conn) error {
-	var last string
+	var last, hint string
 	for {
 		e, ok := c.next()
 		if !ok {
@@ -128,12 +137,12 @@ func (d *Deployment) awaitReady(c *conn) error {
 		case plan.EventReady:
 			return nil
 		case plan.EventError:
-			last = e.Message
+			last, hint = e.Message, e.Hint
 		case plan.EventBye:
 			if last == "" {
 				last = "the agent stopped"
 			}
-			return fmt.Errorf("%s", last)
+			return &hintedError{msg: last, hint: hint}
 		default:
 			d.opts.Emit(e)
 		}

@@ -14,11 +14,13 @@ import (
 // Configure runs configure for every root of every host (ignored ones
 // too), repeating roots whose required values changed until nothing
 // changes. It returns every configuration and resolution error, sorted.
+// After load errors it still configures what loaded, to show its errors
+// too, but leaves out resolution errors (values may come from what did
+// not load) and the model cannot be compiled.
 func (m *Model) Configure() Errors {
 	reg := newRegistry(m)
 	m.resolution = reg
 	m.Project.Session.Resources = reg
-	envInfo := m.envInfo()
 	working := make([]bool, len(m.Roots))
 	for i := range working {
 		working[i] = true
@@ -28,7 +30,7 @@ func (m *Model) Configure() Errors {
 		m.Rounds++
 		for i, r := range m.Roots {
 			if working[i] {
-				m.configureRoot(r, envInfo, reg)
+				m.configureRoot(r, reg)
 			}
 		}
 		next := reg.dirtyRoots()
@@ -42,8 +44,11 @@ func (m *Model) Configure() Errors {
 		reg.remember(next)
 		working = next
 	}
-	m.configured = true
-	errs := append(m.rootErrors(), reg.errors()...)
+	m.configured = !m.incomplete
+	errs := m.rootErrors()
+	if !m.incomplete {
+		errs = append(errs, reg.errors()...)
+	}
 	m.Warnings = append(m.Warnings, m.unusedInstances()...)
 	errs = errs.dedup()
 	errs.Sort()
@@ -65,8 +70,10 @@ func (m *Model) envInfo() plan.EnvInfo {
 }
 
 // configureRoot configures one root with a fresh instance.
-func (m *Model) configureRoot(r *Root, envInfo plan.EnvInfo, reg *registry) {
+func (m *Model) configureRoot(r *Root, reg *registry) {
 	s := m.Project.Session
+	envInfo := m.envInfo()
+	envInfo.TargetDirectory = r.Host.TargetDirectory
 	reg.reset(r)
 	sr := s.NewRoot(r.Name, starlib.NewHost(r.Host.Info), starlib.NewEnvironment(envInfo, nil), r.Workdir())
 	sr.DefdirRel = filepath.ToSlash(filepath.Dir(r.Def.File()))

@@ -24,6 +24,9 @@ type Model struct {
 
 	// Rounds is how many configure rounds the fixed point took.
 	Rounds int
+	// incomplete is set when loading failed: configure then reports only
+	// what each root's own code says, not missing or unused values.
+	incomplete bool
 
 	configured bool
 	resolution *registry
@@ -76,6 +79,7 @@ func Load(dir, envName string, session *starlib.Session) (*Model, Errors) {
 	if session == nil {
 		session = starlib.NewSession(abs, nil)
 	}
+	session.Resolver = resolverTable(env)
 	proj, errs := LoadProject(abs, session)
 	m := &Model{Project: proj, Env: env}
 	errs = append(errs, envErrors(envErr)...)
@@ -84,6 +88,7 @@ func Load(dir, envName string, session *starlib.Session) (*Model, Errors) {
 	}
 	errs = append(errs, m.buildHosts()...)
 	errs = append(errs, m.checkOverrides()...)
+	m.incomplete = len(errs) > 0
 	return m, errs
 }
 
@@ -94,7 +99,11 @@ func envErrors(err error) Errors {
 	}
 	list, ok := err.(environments.Errors)
 	if !ok {
-		return Errors{{Msg: err.Error()}}
+		e := &Error{Msg: err.Error()}
+		if h, ok := err.(interface{ Hint() string }); ok {
+			e.Hint = h.Hint()
+		}
+		return Errors{e}
 	}
 	out := make(Errors, len(list))
 	for i, e := range list {
@@ -178,4 +187,19 @@ func (m *Model) checkOverrides() Errors {
 		}
 	}
 	return errs
+}
+
+// resolverTable maps the [resolver] names to one address each: the first
+// IPv4 address, else the first IPv6 one.
+func resolverTable(env *environments.Environment) map[string]string {
+	out := map[string]string{}
+	for name, r := range env.Resolver {
+		switch {
+		case len(r.V4) > 0:
+			out[name] = r.V4[0].String()
+		case len(r.V6) > 0:
+			out[name] = r.V6[0].String()
+		}
+	}
+	return out
 }

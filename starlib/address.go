@@ -12,7 +12,8 @@ import (
 // Address is a network address with a port: Address("host:port") or
 // Address(host, port).
 type Address struct {
-	addr plan.Address
+	addr     plan.Address
+	resolver map[string]string // [resolver] of the environment, may be nil
 }
 
 var (
@@ -62,6 +63,9 @@ func (a *Address) listen() (starlark.Value, error) {
 	if ip := net.ParseIP(a.addr.Host); ip != nil {
 		return a, nil
 	}
+	if ip, ok := a.resolver[a.addr.Host]; ok {
+		return &Address{addr: plan.Address{Host: ip, Port: a.addr.Port}}, nil
+	}
 	ips, err := net.LookupIP(a.addr.Host)
 	if err != nil || len(ips) == 0 {
 		return nil, fmt.Errorf("cannot resolve %s: %v; hint: add it to [resolver] in the environment", a.addr.Host, err)
@@ -99,7 +103,11 @@ func (t *addressType) CallInternal(thread *starlark.Thread, args starlark.Tuple,
 		if err != nil {
 			return nil, fmt.Errorf("Address: %w", err)
 		}
-		return &Address{addr: addr}, nil
+		a := &Address{addr: addr}
+		if s := SessionOf(thread); s != nil {
+			a.resolver = s.Resolver
+		}
+		return a, nil
 	}
 	p, err := starlark.AsInt32(port)
 	if err != nil {

@@ -277,7 +277,7 @@ func (c *Component) convertString(thread *starlark.Thread, spec *AttrSpec, s str
 	if spec.Map {
 		s = c.mapPath(s)
 	}
-	return spec.ConvertOverride(s)
+	return spec.convert(s, c.root.session.Resolver)
 }
 
 // mapPath joins a relative path to the workdir; absolute and ~ paths stay.

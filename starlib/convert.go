@@ -13,6 +13,10 @@ import (
 // ConvertOverride converts s, a value from an environment or secrets file,
 // to the attribute's type (section 2.1 of the spec).
 func (a *AttrSpec) ConvertOverride(s string) (starlark.Value, error) {
+	return a.convert(s, nil)
+}
+
+func (a *AttrSpec) convert(s string, resolver map[string]string) (starlark.Value, error) {
 	switch a.Kind {
 	case TypeStr, TypeAny:
 		return starlark.String(s), nil
@@ -46,7 +50,7 @@ func (a *AttrSpec) ConvertOverride(s string) (starlark.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Address{addr: addr}, nil
+		return &Address{addr: addr, resolver: resolver}, nil
 	}
 	return nil, fmt.Errorf("unknown attribute type %s", a.Kind)
 }

@@ -62,7 +62,7 @@ func (c *Component) expandKind(thread *starlark.Thread) error {
 	}
 	norm, subs, err := c.def.kind.Expand(&expandContext{c: c, thread: thread}, attrs)
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.Label(), err)
+		return fmt.Errorf("%s: %w", c.Path(), err)
 	}
 	for k, v := range norm {
 		c.values[k] = goToStarlark(v)

@@ -79,6 +79,9 @@ type Session struct {
 	Host HostSide
 	// MaxSteps limits the Starlark steps of one call (0: no limit).
 	MaxSteps uint64
+	// Resolver maps host names to IP addresses ([resolver] of the
+	// environment); Address.listen uses it before DNS.
+	Resolver map[string]string
 
 	mu        sync.Mutex
 	platforms map[platformKey][]*Def

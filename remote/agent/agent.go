@@ -3,6 +3,7 @@ package agent
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,7 +29,12 @@ func Run(in io.Reader, out io.Writer, opts Options) error {
 	a.out.SetEscapeHTML(false)
 	err := a.serve(bufio.NewReaderSize(in, 1<<20))
 	if err != nil {
-		a.emit(plan.Event{Type: plan.EventError, Message: err.Error()})
+		e := plan.Event{Type: plan.EventError, Message: err.Error()}
+		var he *HintError
+		if errors.As(err, &he) {
+			e.Message, e.Hint = he.Msg, he.HintText
+		}
+		a.emit(e)
 	}
 	a.release()
 	a.emit(plan.Event{Type: plan.EventBye})
@@ -127,6 +133,16 @@ func (a *agent) release() {
 		a.lock = nil
 	}
 }
+
+// HintError is an error with a hint on what to do.
+type HintError struct {
+	Msg, HintText string
+}
+
+func (e *HintError) Error() string { return e.Msg + "; hint: " + e.HintText }
+
+// Hint says what to do.
+func (e *HintError) Hint() string { return e.HintText }
 
 func expandHome(p, home string) string {
 	if p == "~" {

@@ -23,7 +23,16 @@ type deployer struct {
 	loader  *starlib.Loader
 	predict bool
 	root    *plan.Root
-	failed  bool
+	written []string // paths written while deploying the current root
+}
+
+// touched returns the paths written while deploying r (at least its
+// workdir).
+func (d *deployer) touched(r *plan.Root) []string {
+	if len(d.written) == 0 {
+		return []string{expandHome(r.Workdir, d.home)}
+	}
+	return d.written
 }
 
 func newDeployer(p *plan.Plan, home string, emit func(plan.Event), r Renderer) *deployer {
@@ -70,6 +79,11 @@ func (d *deployer) runRoot(name string, predict bool) {
 		d.emit(*err)
 		finish.Status = "failed"
 	}
+	if changed && !predict {
+		if ferr := flush(d.touched(r)); ferr != nil {
+			d.emit(plan.Event{Type: plan.EventWarning, Root: r.Name, Message: "flushing written files to disk: " + ferr.Error()})
+		}
+	}
 	finish.Changed = plan.Bool(changed)
 	d.emit(finish)
 }
@@ -103,11 +117,7 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 	thread := d.session.NewThread(r.Name, starlib.PhaseHost)
 	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir}
 	changed, ev := w.deploy(r.Node, hr.sroot.Top)
-	if changed && !d.predict {
-		if err := flush(append(w.touched, workdir)); err != nil {
-			d.emit(plan.Event{Type: plan.EventWarning, Root: r.Name, Message: "flushing written files to disk: " + err.Error()})
-		}
-	}
+	d.written = append(w.touched, workdir)
 	return changed, ev
 }
 

@@ -54,15 +54,15 @@ func acquireLock(target string, breakLock bool) (*hostLock, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("opening lock %s: %w", path, err)
 	}
-	prev, hasPrev := readHolder(f)
 	warning := ""
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		prev, hasPrev := readHolderSoon(f)
 		if !breakLock {
 			f.Close()
 			return nil, "", lockedError(path, prev, hasPrev)
 		}
 		warning = fmt.Sprintf("breaking the lock %s held by %s (--break-lock)", path, describe(prev, hasPrev))
-	} else if hasPrev {
+	} else if prev, hasPrev := readHolder(f); hasPrev {
 		warning = fmt.Sprintf("taking over a stale lock %s: the deploy of %s ended without releasing it", path, prev)
 	}
 	if err := writeHolder(f, currentHolder()); err != nil {
@@ -80,7 +80,20 @@ func describe(h holder, ok bool) string {
 }
 
 func lockedError(path string, h holder, ok bool) error {
-	return fmt.Errorf("another deploy is running here: %s holds the lock %s; hint: wait for it to finish, or use --break-lock if it hangs", describe(h, ok), path)
+	return &HintError{Msg: fmt.Sprintf("another deploy is running here: %s holds the lock %s", describe(h, ok), path),
+		HintText: "wait for it to finish, or use --break-lock if it hangs"}
+}
+
+// readHolderSoon reads the holder of a lock that is held: the holder
+// writes its record right after taking the lock, so wait briefly for it.
+func readHolderSoon(f *os.File) (holder, bool) {
+	for i := 0; i < 20; i++ {
+		if h, ok := readHolder(f); ok {
+			return h, true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return holder{}, false
 }
 
 func readHolder(f *os.File) (holder, bool) {

@@ -32,28 +32,28 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 	path := c.Path()
 	for i, ch := range n.Children {
 		changed, ev := w.deploy(ch, c.Children()[i])
-		if ev != nil {
-			return false, ev
-		}
 		c.Changed = c.Changed || changed
+		if ev != nil {
+			return c.Changed, ev
+		}
 	}
 	if err := os.Chdir(w.workdir); err != nil {
-		return false, w.d.failure(n, path, err)
+		return c.Changed, w.d.failure(n, path, err)
 	}
 	v, err := w.verify(n, c, path)
 	if err != nil {
-		return false, w.d.failure(n, path, err)
+		return c.Changed, w.d.failure(n, path, err)
 	}
 	if !v.needs {
 		return c.Changed, nil
 	}
 	w.report(n, path, v)
+	c.Changed = true // an update that fails half way has changed things too
 	if !w.d.predict {
 		if err := w.update(n, c, path); err != nil {
-			return false, w.d.failure(n, path, err)
+			return true, w.d.failure(n, path, err)
 		}
 	}
-	c.Changed = true
 	return true, nil
 }
 
@@ -123,8 +123,8 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 }
 
 // beforeUpdate calls the before-update handlers of the root's components
-// in scope: "*" handlers always, "precursor" ones when c was deployed
-// before them.
+// in scope: "*" handlers always, "precursor" ones when c is deployed
+// before them (deploy order: sub-components before their parent).
 func (w *walker) beforeUpdate(c *starlib.Component) error {
 	if len(w.hr.handlers) == 0 {
 		return nil
@@ -142,18 +142,18 @@ func (w *walker) beforeUpdate(c *starlib.Component) error {
 }
 
 // indexHandlers records the components with before-update handlers and
-// every component's place in pre-order (parents before children).
+// every component's place in deploy order (children before parents).
 func (hr *hostRoot) indexHandlers() {
 	hr.pos = map[*starlib.Component]int{}
 	var walk func(c *starlib.Component)
 	walk = func(c *starlib.Component) {
-		hr.pos[c] = len(hr.pos)
 		if c.Def().BeforeUpdateScope() != "" {
 			hr.handlers = append(hr.handlers, c)
 		}
 		for _, ch := range c.Children() {
 			walk(ch)
 		}
+		hr.pos[c] = len(hr.pos)
 	}
 	walk(hr.sroot.Top)
 }
