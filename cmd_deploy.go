@@ -169,7 +169,8 @@ func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, 
 	}
 	d.section("Connecting hosts")
 	connectStart := time.Now()
-	opts := remote.Options{Mode: d.mode.name, Jobs: jobs, Agent: d.agentCommand(), BreakLock: breakLock, Emit: d.r.Event, Prestarted: pre}
+	opts := remote.Options{Mode: d.mode.name, Jobs: jobs, Agent: d.agentCommand(), BreakLock: breakLock, Emit: d.r.Event,
+		Prestarted: pre, SSHConfig: projectSSHConfig(), AgentBinary: agentBinary, Holder: holder()}
 	dep, err := remote.Connect(ctx, targets(model, plans), opts)
 	if err != nil {
 		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
@@ -194,7 +195,9 @@ func targets(m *runtime.Model, plans []*plan.Plan) []*remote.Target {
 	}
 	out := make([]*remote.Target, 0, len(m.Hosts))
 	for _, h := range m.Hosts {
-		out = append(out, &remote.Target{Host: h.Name, Method: h.ConnectMethod, Plan: byHost[h.Name], Ignore: h.Ignore})
+		out = append(out, &remote.Target{Host: h.Name, Method: h.ConnectMethod, Plan: byHost[h.Name], Ignore: h.Ignore,
+			Address: h.Info.FQDN, ServiceUser: h.ServiceUser, RequireSudo: h.RequireSudo,
+			Timeout: time.Duration(m.Env.Timeout) * time.Second})
 	}
 	return out
 }

@@ -15,4 +15,9 @@ require (
 	golang.org/x/text v0.23.0
 )
 
-require golang.org/x/tools v0.31.0 // indirect
+require (
+	github.com/anmitsu/go-shlex v0.0.0-20200514113438-38f4b401e2be // indirect
+	github.com/gliderlabs/ssh v0.3.8 // indirect
+	golang.org/x/crypto v0.31.0 // indirect
+	golang.org/x/tools v0.31.0 // indirect
+)

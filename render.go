@@ -86,6 +86,8 @@ func (r *renderer) text(e plan.Event) {
 		r.textLog(e)
 	case plan.EventHost:
 		r.textHost(e)
+	case plan.EventUpload:
+		r.printf("%s: %s\n", e.Host, e.Message)
 	case plan.EventRootStart:
 		r.printf("%s: Scheduling component %s ...\n", e.Host, e.Root)
 	case plan.EventRootFinish:
@@ -120,6 +122,7 @@ func (r *renderer) textHost(e plan.Event) {
 	switch e.Status {
 	case "ignored":
 		r.printf("%s: Connection ignored\n", e.Host)
+	case "closed":
 	case "failed":
 		r.printf("ERROR: %s: could not connect: %s\n", e.Host, indentRest(e.Message))
 		r.textHint(e.Hint)

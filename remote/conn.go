@@ -19,11 +19,14 @@ type conn struct {
 	host   string
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	enc    *json.Encoder
 	events chan plan.Event
 	stderr *bytes.Buffer
 	done   chan struct{}
 	mu     sync.Mutex
+	// sent counts the bytes sent to the agent (plan and requests).
+	sent int64
+	// cleanup runs after the agent has ended (closes an ssh master).
+	cleanup func()
 }
 
 // startLocal runs the agent as a child process.
@@ -45,9 +48,8 @@ func startCmd(host string, cmd *exec.Cmd) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{host: host, cmd: cmd, stdin: stdin, enc: json.NewEncoder(stdin),
+	c := &conn{host: host, cmd: cmd, stdin: stdin,
 		events: make(chan plan.Event, 64), stderr: &bytes.Buffer{}, done: make(chan struct{})}
-	c.enc.SetEscapeHTML(false)
 	cmd.Stderr = &lockedWriter{buf: c.stderr}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting agent: %w", err)
@@ -75,7 +77,13 @@ func (c *conn) read(r io.Reader) {
 func (c *conn) send(req plan.Request) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.enc.Encode(req); err != nil {
+	data, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("encoding a request: %w", err)
+	}
+	n, err := c.stdin.Write(append(data, '\n'))
+	c.sent += int64(n)
+	if err != nil {
 		return fmt.Errorf("sending to the agent: %w", err)
 	}
 	return nil
@@ -94,6 +102,9 @@ func (c *conn) close() error {
 	for range c.events {
 	}
 	err := c.cmd.Wait()
+	if c.cleanup != nil {
+		c.cleanup()
+	}
 	if err != nil {
 		return fmt.Errorf("agent: %w%s", err, c.stderrText())
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 	"golang.org/x/sync/errgroup"
@@ -16,6 +17,14 @@ type Target struct {
 	Method string // local | ssh | vagrant
 	Plan   *plan.Plan
 	Ignore bool
+	// Address is what ssh connects to (the host's fqdn).
+	Address string
+	// ServiceUser, when set, is the user the agent runs as (through
+	// sudo -n -u when the login user differs or RequireSudo is set).
+	ServiceUser string
+	RequireSudo bool
+	// Timeout bounds connecting (0: 30 seconds).
+	Timeout time.Duration
 }
 
 // Options configure a deploy.
@@ -32,12 +41,22 @@ type Options struct {
 	Emit func(plan.Event)
 	// Prestarted agents are used instead of starting new ones.
 	Prestarted *Prestarted
+	// SSHConfig is passed to ssh with -F when set (the project's
+	// ssh_config).
+	SSHConfig string
+	// AgentBinary finds the agent to upload to a host of another
+	// platform; nil means only this binary's platform is served.
+	AgentBinary AgentBinary
+	// Holder describes this deploy for the host locks.
+	Holder *plan.Holder
 }
 
 // Deployment is a set of connected hosts.
 type Deployment struct {
-	opts  Options
-	conns map[string]*conn
+	opts    Options
+	conns   map[string]*conn
+	agents  agentCache
+	sockets string // private directory of the ssh master sockets
 }
 
 // connectLimit bounds how many hosts connect at once.
@@ -48,6 +67,16 @@ const connectLimit = 32
 // the others are closed again and the error names the failed hosts.
 func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment, error) {
 	d := &Deployment{opts: opts, conns: map[string]*conn{}}
+	if needsSSH(targets) {
+		dir, err := controlDir()
+		if err != nil {
+			return nil, fmt.Errorf("creating a directory for ssh sockets: %w", err)
+		}
+		d.sockets = dir
+		if exe, err := os.Executable(); err == nil {
+			d.agents.prefetch(exe)
+		}
+	}
 	errs := make([]error, len(targets))
 	conns := make([]*conn, len(targets))
 	var g errgroup.Group
@@ -57,7 +86,7 @@ func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment,
 			continue
 		}
 		g.Go(func() error {
-			conns[i], errs[i] = d.connect(ctx, t)
+			conns[i], errs[i] = d.connect(ctx, i, t)
 			return nil
 		})
 	}
@@ -93,22 +122,35 @@ func (d *Deployment) emitHost(t *Target, err error) {
 	d.opts.Emit(e)
 }
 
-// connect starts the agent of t and waits until it holds the lock.
-func (d *Deployment) connect(ctx context.Context, t *Target) (*conn, error) {
-	var c *conn
-	var err error
+func needsSSH(targets []*Target) bool {
+	for _, t := range targets {
+		if !t.Ignore && t.Method != "local" {
+			return true
+		}
+	}
+	return false
+}
+
+// open starts the agent of t.
+func (d *Deployment) open(ctx context.Context, i int, t *Target) (*conn, error) {
 	switch {
 	case d.opts.Prestarted.has(t.Host):
-		c = d.opts.Prestarted.take(t.Host)
+		return d.opts.Prestarted.take(t.Host), nil
 	case t.Method == "local":
-		c, err = startLocal(t.Host, d.opts.Agent, os.Environ())
-	default:
-		return nil, fmt.Errorf("connect_method %s is not supported yet", t.Method)
+		return startLocal(t.Host, d.opts.Agent, os.Environ())
+	case t.Method == "ssh" || t.Method == "vagrant":
+		return d.openSSH(ctx, i, t)
 	}
+	return nil, fmt.Errorf("unknown connect_method %s", t.Method)
+}
+
+// connect starts the agent of t and waits until it holds the lock.
+func (d *Deployment) connect(ctx context.Context, i int, t *Target) (*conn, error) {
+	c, err := d.open(ctx, i, t)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.send(plan.Request{Type: "plan", Plan: t.Plan, BreakLock: d.opts.BreakLock}); err != nil {
+	if err := c.send(plan.Request{Type: "plan", Plan: t.Plan, BreakLock: d.opts.BreakLock, Holder: d.opts.Holder}); err != nil {
 		c.close()
 		return nil, err
 	}
@@ -158,7 +200,9 @@ func (d *Deployment) Close() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.close(); err != nil {
+			err := c.close()
+			d.opts.Emit(plan.Event{Type: plan.EventHost, Host: c.host, Status: "closed", Bytes: c.sent})
+			if err != nil {
 				mu.Lock()
 				if first == nil {
 					first = fmt.Errorf("%s: %w", c.host, err)
@@ -169,5 +213,8 @@ func (d *Deployment) Close() error {
 	}
 	wg.Wait()
 	d.conns = map[string]*conn{}
+	if d.sockets != "" {
+		_ = os.RemoveAll(d.sockets)
+	}
 	return first
 }

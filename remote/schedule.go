@@ -146,15 +146,20 @@ func (s *scheduler) run(i int) {
 		s.results <- res
 		return
 	}
+	last := "before its first component"
 	for {
 		e, ok := c.next()
 		if !ok {
-			emit(plan.Event{Type: plan.EventError, Host: r.Host, Root: r.Root, Message: fmt.Sprintf("lost the connection to the agent%s", c.stderrText())})
+			emit(plan.Event{Type: plan.EventError, Host: r.Host, Root: r.Root,
+				Message: fmt.Sprintf("lost the connection to the agent while deploying %s (last: %s)%s", r.Root, last, c.stderrText())})
 			emit(plan.Event{Type: plan.EventRootFinish, Host: r.Host, Root: r.Root, Status: "failed", Changed: plan.Bool(false)})
 			s.results <- res
 			return
 		}
 		e.Host = r.Host
+		if e.Type == plan.EventComponent {
+			last = e.Path
+		}
 		emit(e)
 		if e.Type == plan.EventRootFinish && e.Root == r.Root {
 			res.ok = e.Status == "ok"

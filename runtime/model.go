@@ -40,7 +40,10 @@ type Host struct {
 	// TargetDirectory is where work/ lives on the host.
 	TargetDirectory string
 	ConnectMethod   string
-	Roots           []*Root
+	// ServiceUser and RequireSudo say how the agent reaches its user.
+	ServiceUser string
+	RequireSudo bool
+	Roots       []*Root
 }
 
 // Root is one component on one host.
@@ -135,6 +138,7 @@ func (m *Model) buildHosts() Errors {
 
 func (m *Model) newHost(eh *environments.Host) *Host {
 	h := &Host{Name: eh.Name, Ignore: eh.Ignore, ConnectMethod: m.Env.ConnectMethod,
+		ServiceUser: eh.ServiceUser, RequireSudo: eh.RequireSudo,
 		Info: plan.HostInfo{Name: eh.Name, FQDN: eh.FQDN(), Platform: eh.Platform, Data: eh.Data}}
 	h.TargetDirectory = eh.TargetDirectory
 	if h.TargetDirectory == "" && m.Env.ConnectMethod == "local" {

@@ -114,7 +114,7 @@ func (a *agent) start(req *plan.Request) error {
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return fmt.Errorf("creating target directory %s: %w", target, err)
 	}
-	lock, warning, err := acquireLock(target, req.BreakLock)
+	lock, warning, err := acquireLock(target, req.BreakLock, req.Holder)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/batou-go/batou/runtime/plan"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -13,12 +14,11 @@ import (
 // LockFile is the name of the per-target lock, in the target directory.
 const LockFile = ".batou-lock"
 
-// holder describes who holds a lock.
+// holder describes who holds a lock: the deploy (user, machine and pid of
+// the controller, start time) and the agent process on this host.
 type holder struct {
-	User    string    `json:"user"`
-	Host    string    `json:"host"`
-	PID     int       `json:"pid"`
-	Started time.Time `json:"started"`
+	plan.Holder
+	AgentPID int `json:"agent_pid"`
 }
 
 func (h holder) String() string {
@@ -33,14 +33,18 @@ type hostLock struct {
 	f *os.File
 }
 
-func currentHolder() holder {
-	h := holder{PID: os.Getpid(), Started: time.Now()}
-	if u, err := user.Current(); err == nil {
-		h.User = u.Username
-	}
-	h.Host, _ = os.Hostname()
-	if ctl := os.Getenv("BATOU_CONTROLLER"); ctl != "" {
-		h.Host = ctl
+// currentHolder describes this deploy; who is the controller's
+// description, or nil (the agent then describes itself).
+func currentHolder(who *plan.Holder) holder {
+	h := holder{AgentPID: os.Getpid()}
+	if who != nil {
+		h.Holder = *who
+	} else {
+		h.PID, h.Started = os.Getpid(), time.Now()
+		if u, err := user.Current(); err == nil {
+			h.User = u.Username
+		}
+		h.Host, _ = os.Hostname()
 	}
 	return h
 }
@@ -48,7 +52,7 @@ func currentHolder() holder {
 // acquireLock takes the lock of target. It fails at once when another
 // deploy holds it, naming the holder, unless breakLock is set. A stale
 // holder record is taken over with a warning.
-func acquireLock(target string, breakLock bool) (*hostLock, string, error) {
+func acquireLock(target string, breakLock bool, who *plan.Holder) (*hostLock, string, error) {
 	path := filepath.Join(target, LockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -65,7 +69,7 @@ func acquireLock(target string, breakLock bool) (*hostLock, string, error) {
 	} else if prev, hasPrev := readHolder(f); hasPrev {
 		warning = fmt.Sprintf("taking over a stale lock %s: the deploy of %s ended without releasing it", path, prev)
 	}
-	if err := writeHolder(f, currentHolder()); err != nil {
+	if err := writeHolder(f, currentHolder(who)); err != nil {
 		f.Close()
 		return nil, "", fmt.Errorf("writing lock %s: %w", path, err)
 	}

@@ -1,5 +1,7 @@
 package plan
 
+import "time"
+
 // Event types streamed by the agent and rendered by the command line, in
 // both text and --json output.
 const (
@@ -15,6 +17,7 @@ const (
 	EventSection    = "section"
 	EventReady      = "ready"
 	EventBye        = "bye"
+	EventUpload     = "upload"
 )
 
 // Event is one thing that happened during a run. Every event has a Type; the
@@ -40,6 +43,7 @@ type Event struct {
 	Detail      string  `json:"detail,omitempty"`
 	Counts      *Counts `json:"counts,omitempty"`
 	Seconds     float64 `json:"seconds,omitempty"`
+	Bytes       int64   `json:"bytes,omitempty"`
 }
 
 // Counts summarises a run.
@@ -63,6 +67,16 @@ type Request struct {
 	Root      string `json:"root,omitempty"`
 	Mode      string `json:"mode,omitempty"`
 	BreakLock bool   `json:"break_lock,omitempty"`
+	// Holder says who deploys, for the lock (with the plan).
+	Holder *Holder `json:"holder,omitempty"`
+}
+
+// Holder identifies a deploy: who runs it, where, since when.
+type Holder struct {
+	User    string    `json:"user"`
+	Host    string    `json:"host"`
+	PID     int       `json:"pid"`
+	Started time.Time `json:"started"`
 }
 
 // Bool returns a pointer to b, for optional event fields.

@@ -1,0 +1,168 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// sshHost drives the user's OpenSSH client for one host: one master
+// connection (ControlMaster in a private socket directory) that every
+// command of the deploy is multiplexed over.
+type sshHost struct {
+	t       *Target
+	config  string // the -F file, "" for the user's own configuration
+	dest    string // what ssh connects to
+	socket  string
+	master  *exec.Cmd
+	stderr  *bytes.Buffer
+	timeout time.Duration
+}
+
+// sshArgs are the options every ssh call of this host gets.
+func (h *sshHost) sshArgs(extra ...string) []string {
+	var args []string
+	if h.config != "" {
+		args = append(args, "-F", h.config)
+	}
+	args = append(args, "-o", "BatchMode=yes", "-o", "ControlPath="+h.socket,
+		"-o", fmt.Sprintf("ConnectTimeout=%d", int(h.timeout.Seconds())))
+	return append(args, extra...)
+}
+
+// finalError is a connection error that a retry cannot fix (a refused
+// host key or login).
+type finalError struct{ err error }
+
+func (e finalError) Error() string { return e.err.Error() }
+func (e finalError) Unwrap() error { return e.err }
+
+func isFinal(err error) bool {
+	var f finalError
+	return errors.As(err, &f)
+}
+
+// connect starts the master connection, retrying with backoff when the
+// connection itself failed (not on a refused host key or login).
+func (h *sshHost) connect(ctx context.Context) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(200<<attempt) * time.Millisecond):
+			}
+		}
+		if err = h.startMaster(); err == nil || isFinal(err) {
+			break
+		}
+	}
+	return err
+}
+
+func (h *sshHost) startMaster() error {
+	args := h.sshArgs("-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "Compression=yes", "-N", h.dest)
+	cmd := exec.Command("ssh", args...)
+	h.stderr = &bytes.Buffer{}
+	cmd.Stderr = &lockedWriter{buf: h.stderr}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return finalError{fmt.Errorf("starting ssh: %w", err)}
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(h.timeout + 5*time.Second)
+	for {
+		if _, err := os.Stat(h.socket); err == nil {
+			h.master = cmd
+			go func() { <-exited }()
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return h.masterError(err)
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			<-exited
+			return fmt.Errorf("ssh to %s did not connect within %s", h.dest, h.timeout+5*time.Second)
+		case <-time.After(3 * time.Millisecond):
+		}
+	}
+}
+
+// masterError turns ssh's exit into an error that quotes ssh's message.
+func (h *sshHost) masterError(err error) error {
+	msg := strings.TrimSpace(h.stderr.String())
+	if msg == "" {
+		msg = err.Error()
+	}
+	e := fmt.Errorf("ssh %s: %s", h.dest, msg)
+	for _, final := range []string{"Host key verification failed", "IDENTIFICATION HAS CHANGED", "Permission denied", "Could not resolve hostname", "Bad configuration", "no such identity"} {
+		if strings.Contains(msg, final) {
+			return finalError{e}
+		}
+	}
+	return e
+}
+
+// command returns an ssh command running remote (a shell command line) on
+// the host through the master connection.
+func (h *sshHost) command(remote string) *exec.Cmd {
+	args := h.sshArgs("-o", "ControlMaster=no", h.dest, "--", remote)
+	cmd := exec.Command("ssh", args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// run runs remote with stdin and returns its stdout.
+func (h *sshHost) run(remote string, stdin []byte) (string, error) {
+	cmd := h.command(remote)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(errOut.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return out.String(), fmt.Errorf("%s", msg)
+	}
+	return out.String(), nil
+}
+
+// close ends the master connection.
+func (h *sshHost) close() {
+	if h.master == nil {
+		return
+	}
+	exit := exec.Command("ssh", h.sshArgs("-O", "exit", h.dest)...)
+	_ = exit.Run()
+	_ = h.master.Process.Kill()
+	h.master = nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// controlDir is a private directory for the master sockets of one deploy.
+func controlDir() (string, error) {
+	dir, err := os.MkdirTemp("", "batou-ssh-")
+	if err != nil {
+		return "", err
+	}
+	return dir, os.Chmod(dir, 0o700)
+}
+
+func socketPath(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("%d", i)) }
