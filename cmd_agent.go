@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/batou-go/batou/remote/agent"
 	"github.com/urfave/cli/v3"
@@ -18,8 +19,10 @@ func agentCommand() *cli.Command {
 		Hidden: true,
 		Action: func(ctx context.Context, c *cli.Command) error {
 			// The controller decides when to stop: it lets the current
-			// component finish and then asks the agent to stop.
-			signal.Ignore(os.Interrupt)
+			// component finish and then asks the agent to stop. A lost
+			// connection (hangup, broken pipe) ends the input instead,
+			// which stops the deploy after the current component too.
+			signal.Ignore(os.Interrupt, syscall.SIGHUP, syscall.SIGPIPE)
 			if err := agent.Run(os.Stdin, os.Stdout, agent.Options{Version: version, Renderer: templates()}); err != nil {
 				return exitError{1}
 			}

@@ -71,6 +71,10 @@ func startProfile() func() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C ends batou at once
+	}()
 	cmd := newApp(stdout, stderr)
 	err := cmd.Run(ctx, args)
 	var ee exitError

@@ -59,10 +59,8 @@ func (d *Deployment) Deploy(ctx context.Context, sched *plan.Schedule) *Summary 
 	s := &scheduler{d: d, sched: sched, state: make([]int, len(sched.Roots)), changed: make([]bool, len(sched.Roots)),
 		busy: map[string]bool{}, results: make(chan finished)}
 	s.skipIgnored()
+	done := ctx.Done()
 	for {
-		if ctx.Err() != nil {
-			s.stop = true
-		}
 		s.launchReady()
 		if s.running == 0 {
 			break
@@ -70,12 +68,24 @@ func (d *Deployment) Deploy(ctx context.Context, sched *plan.Schedule) *Summary 
 		select {
 		case r := <-s.results:
 			s.finish(r)
-		case <-ctx.Done():
-			s.stop = true
-			s.finish(<-s.results)
+		case <-done:
+			done = nil // interrupt once
+			s.interrupt()
 		}
 	}
 	return s.summary()
+}
+
+// interrupt starts nothing new and asks every agent to stop after its
+// current component.
+func (s *scheduler) interrupt() {
+	s.stop = true
+	s.d.opts.Emit(plan.Event{Type: plan.EventWarning, Message: "interrupted: running components finish, nothing new starts"})
+	for host, busy := range s.busy {
+		if busy {
+			_ = s.d.conns[host].send(plan.Request{Type: "interrupt"})
+		}
+	}
 }
 
 func (s *scheduler) skipIgnored() {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
@@ -24,10 +25,15 @@ type Options struct {
 // Run serves one deploy: it reads requests from in and writes events to
 // out until it is told to stop or in ends. The returned error is also
 // reported as an event.
+//
+// Requests are read while a root deploys: an "interrupt" request, or the
+// end of the input (the controller went away), stops the deploy before its
+// next component; the component that runs is finished first.
 func Run(in io.Reader, out io.Writer, opts Options) error {
-	a := &agent{opts: opts, out: json.NewEncoder(out)}
+	a := &agent{opts: opts, out: json.NewEncoder(out), requests: make(chan request, 16)}
 	a.out.SetEscapeHTML(false)
-	err := a.serve(bufio.NewReaderSize(in, 1<<20))
+	go a.read(bufio.NewReaderSize(in, 1<<20))
+	err := a.serve()
 	if err != nil {
 		e := plan.Event{Type: plan.EventError, Message: err.Error()}
 		var he *HintError
@@ -41,8 +47,18 @@ func Run(in io.Reader, out io.Writer, opts Options) error {
 	return err
 }
 
+// request is one line read from the controller, or the error that ended
+// the input.
+type request struct {
+	req plan.Request
+	err error
+}
+
 type agent struct {
-	opts    Options
+	opts     Options
+	requests chan request
+	// interrupted is set when the controller asked to stop or went away.
+	interrupted atomic.Bool
 	mu      sync.Mutex
 	out     *json.Encoder
 	plan    *plan.Plan
@@ -62,24 +78,41 @@ func (a *agent) emit(e plan.Event) {
 	_ = a.out.Encode(e)
 }
 
-func (a *agent) serve(in *bufio.Reader) error {
+// read passes requests on; interrupts take effect at once.
+func (a *agent) read(in *bufio.Reader) {
+	defer close(a.requests)
 	for {
 		line, err := in.ReadBytes('\n')
 		if len(line) == 0 && err != nil {
-			if err == io.EOF {
-				return nil
+			a.interrupted.Store(true)
+			if err != io.EOF {
+				a.requests <- request{err: fmt.Errorf("reading request: %w", err)}
 			}
-			return fmt.Errorf("reading request: %w", err)
+			return
 		}
-		var req plan.Request
-		if err := json.Unmarshal(line, &req); err != nil {
-			return fmt.Errorf("malformed request: %w", err)
+		var r request
+		if err := json.Unmarshal(line, &r.req); err != nil {
+			r.err = fmt.Errorf("malformed request: %w", err)
 		}
-		done, err := a.handle(&req)
+		if r.req.Type == "interrupt" {
+			a.interrupted.Store(true)
+			continue
+		}
+		a.requests <- r
+	}
+}
+
+func (a *agent) serve() error {
+	for r := range a.requests {
+		if r.err != nil {
+			return r.err
+		}
+		done, err := a.handle(&r.req)
 		if err != nil || done {
 			return err
 		}
 	}
+	return nil
 }
 
 func (a *agent) handle(req *plan.Request) (bool, error) {
@@ -90,7 +123,7 @@ func (a *agent) handle(req *plan.Request) (bool, error) {
 		if a.deploy == nil {
 			return false, fmt.Errorf("run before plan")
 		}
-		a.deploy.runRoot(req.Root, req.Mode == "predict")
+		a.deploy.runRoot(req.Root, req.Mode == "predict", &a.interrupted)
 		return false, nil
 	case "stop":
 		return true, nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
@@ -24,6 +25,8 @@ type deployer struct {
 	predict bool
 	root    *plan.Root
 	written []string // paths written while deploying the current root
+	// interrupted stops the deploy before the next component.
+	interrupted *atomic.Bool
 }
 
 // touched returns the paths written while deploying r (at least its
@@ -62,9 +65,10 @@ func (d *deployer) Log(c *starlib.Component, msg string) {
 	d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: c.Path(), Message: msg})
 }
 
-// runRoot deploys the root called name and reports how it went.
-func (d *deployer) runRoot(name string, predict bool) {
-	d.predict = predict
+// runRoot deploys the root called name and reports how it went. It stops
+// before the next component once interrupted is set.
+func (d *deployer) runRoot(name string, predict bool, interrupted *atomic.Bool) {
+	d.predict, d.interrupted = predict, interrupted
 	finish := plan.Event{Type: plan.EventRootFinish, Root: name, Status: "ok", Changed: plan.Bool(false)}
 	r := d.findRoot(name)
 	if r == nil {

@@ -60,16 +60,15 @@ func sortedNames(m map[string][]byte) []string {
 }
 
 // startAgent runs the test binary as an agent and sends it p and a run
-// request.
-func startAgent(t *testing.T, p *plan.Plan) (*exec.Cmd, *bufio.Scanner) {
+// request; its input stays open (the controller is still there).
+func startAgent(t *testing.T, p *plan.Plan) (*exec.Cmd, *bufio.Scanner, *json.Encoder) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "BATOU_TEST_AGENT=1")
-	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
-	_ = enc.Encode(plan.Request{Type: "plan", Plan: p})
-	_ = enc.Encode(plan.Request{Type: "run", Root: "files", Mode: "deploy"})
-	cmd.Stdin = &in
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -77,9 +76,15 @@ func startAgent(t *testing.T, p *plan.Plan) (*exec.Cmd, *bufio.Scanner) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { in.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	enc := json.NewEncoder(in)
+	go func() {
+		_ = enc.Encode(plan.Request{Type: "plan", Plan: p})
+		_ = enc.Encode(plan.Request{Type: "run", Root: "files", Mode: "deploy"})
+	}()
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	return cmd, sc
+	return cmd, sc, enc
 }
 
 // TestKilledDeployLeavesOldOrNew kills the agent while it rewrites large
@@ -99,7 +104,7 @@ func TestKilledDeployLeavesOldOrNew(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cmd, sc := startAgent(t, contentPlan(target, newC))
+			cmd, sc, _ := startAgent(t, contentPlan(target, newC))
 			// The component event comes just before its update writes.
 			waitFor(t, sc, `"type":"component"`)
 			time.Sleep(delay)
@@ -137,4 +142,52 @@ func checkOldOrNew(t *testing.T, target string, oldC, newC map[string][]byte) {
 		}
 	}
 	t.Logf("%d files old, %d new", old, updated)
+}
+
+// TestInterruptFinishesCurrentComponent interrupts a deploy: the agent
+// finishes the component it is on, reports the root as failed
+// ("interrupted"), and releases its lock.
+func TestInterruptFinishesCurrentComponent(t *testing.T) {
+	const n, size = 24, 2 << 20
+	target := t.TempDir()
+	newC := map[string][]byte{}
+	for i := 0; i < n; i++ {
+		newC[fmt.Sprintf("f%02d", i)] = bytes.Repeat([]byte{'n'}, size)
+	}
+	cmd, sc, enc := startAgent(t, contentPlan(target, newC))
+	waitFor(t, sc, `"type":"component"`)
+	_ = enc.Encode(plan.Request{Type: "interrupt"})
+	var finish plan.Event
+	for sc.Scan() {
+		var e plan.Event
+		_ = json.Unmarshal(sc.Bytes(), &e)
+		if e.Type == plan.EventError && !strings.Contains(e.Message, "interrupted") {
+			t.Errorf("unexpected error: %s", e.Message)
+		}
+		if e.Type == plan.EventRootFinish {
+			finish = e
+			break
+		}
+	}
+	if finish.Status != "failed" || finish.Changed == nil || !*finish.Changed {
+		t.Errorf("root-finish = %+v, want failed and changed", finish)
+	}
+	_ = enc.Encode(plan.Request{Type: "stop"})
+	waitFor(t, sc, `"type":"bye"`)
+	_ = cmd.Wait()
+	written := 0
+	for name, want := range newC {
+		got, err := os.ReadFile(filepath.Join(target, name))
+		if err == nil && bytes.Equal(got, want) {
+			written++
+		} else if err == nil {
+			t.Errorf("%s is partial", name)
+		}
+	}
+	if written == 0 || written == n {
+		t.Errorf("%d of %d files written; want the deploy stopped part way", written, n)
+	}
+	if lock, _ := os.ReadFile(filepath.Join(target, LockFile)); len(lock) != 0 {
+		t.Errorf("lock not released: %s", lock)
+	}
 }

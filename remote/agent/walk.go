@@ -27,9 +27,15 @@ type verdict struct {
 	diff   string
 }
 
+// errInterrupted stops a deploy between components.
+var errInterrupted = fmt.Errorf("interrupted: stopped before this component; everything before it is deployed")
+
 // deploy deploys n (component c): children first, then verify, update.
 func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) {
 	path := c.Path()
+	if w.d.interrupted != nil && w.d.interrupted.Load() {
+		return false, w.d.failure(n, path, errInterrupted)
+	}
 	for i, ch := range n.Children {
 		changed, ev := w.deploy(ch, c.Children()[i])
 		c.Changed = c.Changed || changed
