@@ -59,13 +59,13 @@ type agent struct {
 	requests chan request
 	// interrupted is set when the controller asked to stop or went away.
 	interrupted atomic.Bool
-	mu      sync.Mutex
-	out     *json.Encoder
-	plan    *plan.Plan
-	lock    *hostLock
-	deploy  *deployer
-	scrub   *strings.Replacer
-	targets string
+	mu          sync.Mutex
+	out         *json.Encoder
+	plan        *plan.Plan
+	lock        *hostLock
+	deploy      *deployer
+	scrub       *strings.Replacer
+	targets     string
 }
 
 // emit writes one event, with secret values masked.
