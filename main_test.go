@@ -33,8 +33,14 @@ func TestScripts(t *testing.T) {
 			return os.MkdirAll(filepath.Join(env.WorkDir, "home"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mtimes":   cmdMtimes,
-			"backdate": cmdBackdate,
+			"mtimes":     cmdMtimes,
+			"backdate":   cmdBackdate,
+			"sshd":       cmdSshd,
+			"fakehosts":  cmdFakehosts,
+			"deadhost":   cmdDeadhost,
+			"wrongkey":   cmdWrongkey,
+			"waitfile":   cmdWaitfile,
+			"killholder": cmdKillholder,
 		},
 	})
 }

@@ -27,6 +27,8 @@ type conn struct {
 	sent int64
 	// cleanup runs after the agent has ended (closes an ssh master).
 	cleanup func()
+	// lost is set when the agent went away unasked (already reported).
+	lost bool
 }
 
 // startLocal runs the agent as a child process.
@@ -105,7 +107,7 @@ func (c *conn) close() error {
 	if c.cleanup != nil {
 		c.cleanup()
 	}
-	if err != nil {
+	if err != nil && !c.lost {
 		return fmt.Errorf("agent: %w%s", err, c.stderrText())
 	}
 	return nil

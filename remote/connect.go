@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -115,7 +116,8 @@ func (d *Deployment) emitHost(t *Target, err error) {
 		e.Status = "ignored"
 	case err != nil:
 		e.Status, e.Message = "failed", err.Error()
-		if h, ok := err.(interface{ Hint() string }); ok {
+		var h interface{ Hint() string }
+		if errors.As(err, &h) {
 			e.Hint = h.Hint()
 		}
 	}

@@ -44,6 +44,15 @@ type finalError struct{ err error }
 func (e finalError) Error() string { return e.err.Error() }
 func (e finalError) Unwrap() error { return e.err }
 
+// Hint passes on the hint of the wrapped error.
+func (e finalError) Hint() string {
+	var h interface{ Hint() string }
+	if errors.As(e.err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
+
 func isFinal(err error) bool {
 	var f finalError
 	return errors.As(err, &f)
@@ -98,19 +107,56 @@ func (h *sshHost) startMaster() error {
 	}
 }
 
-// masterError turns ssh's exit into an error that quotes ssh's message.
+// sshFailures are ssh messages a retry cannot fix, with what to do.
+var sshFailures = []struct{ text, hint string }{
+	{"IDENTIFICATION HAS CHANGED", "the host key changed: find out why; if it is expected, remove the old key (ssh-keygen -R) and check the new one"},
+	{"Host key verification failed", "the host key is unknown: connect once with ssh and check its fingerprint"},
+	{"Permission denied", "ssh could not log in: load your key into ssh-agent (ssh-add) and check User in ssh_config"},
+	{"Could not resolve hostname", "check the host name, host_domain and ssh_config"},
+	{"Bad configuration", "check ssh_config"},
+	{"no such identity", "check IdentityFile in ssh_config"},
+}
+
+// masterError turns ssh's exit into an error that quotes ssh's last
+// words (the lines that say what happened) and, for failures a retry
+// cannot fix, a hint.
 func (h *sshHost) masterError(err error) error {
-	msg := strings.TrimSpace(h.stderr.String())
+	all := strings.TrimSpace(h.stderr.String())
+	msg := lastLines(all, 2)
 	if msg == "" {
 		msg = err.Error()
 	}
-	e := fmt.Errorf("ssh %s: %s", h.dest, msg)
-	for _, final := range []string{"Host key verification failed", "IDENTIFICATION HAS CHANGED", "Permission denied", "Could not resolve hostname", "Bad configuration", "no such identity"} {
-		if strings.Contains(msg, final) {
+	e := &sshError{msg: fmt.Sprintf("ssh %s: %s", h.dest, msg)}
+	for _, f := range sshFailures {
+		if strings.Contains(all, f.text) {
+			e.hint = f.hint
 			return finalError{e}
 		}
 	}
+	if strings.Contains(all, "Connection refused") || strings.Contains(all, "timed out") || strings.Contains(all, "No route") {
+		e.hint = "is the host up and its sshd running? check HostName and Port in ssh_config"
+	}
 	return e
+}
+
+// sshError is ssh's message with a hint.
+type sshError struct{ msg, hint string }
+
+func (e *sshError) Error() string { return e.msg }
+
+// Hint says what to do.
+func (e *sshError) Hint() string { return e.hint }
+
+// lastLines returns the last n non-empty lines of s, joined with "; ".
+func lastLines(s string, n int) string {
+	var keep []string
+	lines := strings.Split(s, "\n")
+	for i := len(lines) - 1; i >= 0 && len(keep) < n; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			keep = append([]string{l}, keep...)
+		}
+	}
+	return strings.Join(keep, "; ")
 }
 
 // command returns an ssh command running remote (a shell command line) on
