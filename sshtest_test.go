@@ -315,6 +315,11 @@ func sshdConfig(ts *testscript.TestScript, port int, dir, hostKey, authKeys, hom
 		"LogLevel ERROR",
 		"SetEnv " + quoteConf("HOME="+home),
 	}
+	// SSHD_PATH (set with env in a script) puts stand-in commands, a
+	// sudo say, first on the host's PATH.
+	if p := ts.Getenv("SSHD_PATH"); p != "" {
+		lines[len(lines)-1] += " " + quoteConf("PATH="+p+":/usr/local/bin:/usr/bin:/bin")
+	}
 	return strings.Join(lines, "\n") + "\n"
 }
 

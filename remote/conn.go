@@ -42,22 +42,31 @@ func startLocal(host string, agent []string, env []string) (*conn, error) {
 }
 
 func startCmd(host string, cmd *exec.Cmd) (*conn, error) {
-	stdin, err := cmd.StdinPipe()
+	c, stdout, err := newConn(host, cmd)
 	if err != nil {
 		return nil, err
 	}
+	go c.read(stdout)
+	return c, nil
+}
+
+// newConn starts cmd; the caller starts reading its output with c.read.
+func newConn(host string, cmd *exec.Cmd) (*conn, io.Reader, error) {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c := &conn{host: host, cmd: cmd, stdin: stdin,
 		events: make(chan plan.Event, 64), stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = &lockedWriter{buf: c.stderr}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting agent: %w", err)
+		return nil, nil, fmt.Errorf("starting agent: %w", err)
 	}
-	go c.read(stdout)
-	return c, nil
+	return c, stdout, nil
 }
 
 // read decodes events until the agent's output ends.

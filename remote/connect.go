@@ -133,27 +133,35 @@ func needsSSH(targets []*Target) bool {
 	return false
 }
 
-// open starts the agent of t.
-func (d *Deployment) open(ctx context.Context, i int, t *Target) (*conn, error) {
+// open starts the agent of t and sends it req (its plan).
+func (d *Deployment) open(ctx context.Context, i int, t *Target, req plan.Request) (*conn, error) {
+	var c *conn
+	var err error
 	switch {
 	case d.opts.Prestarted.has(t.Host):
-		return d.opts.Prestarted.take(t.Host), nil
+		c = d.opts.Prestarted.take(t.Host)
 	case t.Method == "local":
-		return startLocal(t.Host, d.opts.Agent, os.Environ())
+		c, err = startLocal(t.Host, d.opts.Agent, os.Environ())
 	case t.Method == "ssh" || t.Method == "vagrant":
-		return d.openSSH(ctx, i, t)
+		return d.openSSH(ctx, i, t, req)
+	default:
+		return nil, fmt.Errorf("unknown connect_method %s", t.Method)
 	}
-	return nil, fmt.Errorf("unknown connect_method %s", t.Method)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.send(req); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // connect starts the agent of t and waits until it holds the lock.
 func (d *Deployment) connect(ctx context.Context, i int, t *Target) (*conn, error) {
-	c, err := d.open(ctx, i, t)
+	req := plan.Request{Type: "plan", Plan: t.Plan, BreakLock: d.opts.BreakLock, Holder: d.opts.Holder}
+	c, err := d.open(ctx, i, t, req)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.send(plan.Request{Type: "plan", Plan: t.Plan, BreakLock: d.opts.BreakLock, Holder: d.opts.Holder}); err != nil {
-		c.close()
 		return nil, err
 	}
 	if err := d.awaitReady(c); err != nil {

@@ -22,6 +22,7 @@ type sshHost struct {
 	dest    string // what ssh connects to
 	socket  string
 	master  *exec.Cmd
+	exited  chan error // the master's exit
 	stderr  *bytes.Buffer
 	timeout time.Duration
 }
@@ -91,8 +92,7 @@ func (h *sshHost) startMaster() error {
 	deadline := time.After(h.timeout + 5*time.Second)
 	for {
 		if _, err := os.Stat(h.socket); err == nil {
-			h.master = cmd
-			go func() { <-exited }()
+			h.master, h.exited = cmd, exited
 			return nil
 		}
 		select {
@@ -186,14 +186,25 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 	return out.String(), nil
 }
 
-// close ends the master connection.
+// close ends the master connection. Its sessions have ended by now, so a
+// SIGTERM ends it cleanly (it removes its socket) without the extra
+// process that "ssh -O exit" would be.
 func (h *sshHost) close() {
 	if h.master == nil {
 		return
 	}
-	exit := exec.Command("ssh", h.sshArgs("-O", "exit", h.dest)...)
-	_ = exit.Run()
-	_ = h.master.Process.Kill()
+	// The whole process group: ssh may be a wrapper script.
+	pgid := h.master.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-h.exited:
+	case <-time.After(2 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		select {
+		case <-h.exited:
+		case <-time.After(time.Second):
+		}
+	}
 	h.master = nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 // openSSH connects t over ssh, makes sure the host has the agent, and
 // starts it: one master connection, one probe, an upload only when the
 // host lacks this agent, and the agent's own session.
-func (d *Deployment) openSSH(ctx context.Context, i int, t *Target) (*conn, error) {
+func (d *Deployment) openSSH(ctx context.Context, i int, t *Target, req plan.Request) (*conn, error) {
 	h := &sshHost{t: t, config: d.opts.SSHConfig, dest: t.Address, socket: socketPath(d.sockets, i), timeout: t.Timeout}
 	if h.timeout <= 0 {
 		h.timeout = 30 * time.Second
@@ -30,7 +31,7 @@ func (d *Deployment) openSSH(ctx context.Context, i int, t *Target) (*conn, erro
 	if err := h.connect(ctx); err != nil {
 		return nil, err
 	}
-	c, err := d.startAgent(h, t)
+	c, err := d.startAgent(h, t, req)
 	if err != nil {
 		h.close()
 		return nil, err
@@ -49,17 +50,34 @@ func (s sudo) wrap(cmd string) string {
 	return "sudo -n -u " + shellQuote(s.user) + " -- sh -c " + shellQuote(cmd)
 }
 
-func (d *Deployment) startAgent(h *sshHost, t *Target) (*conn, error) {
+func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn, error) {
 	var su sudo
 	if t.ServiceUser != "" && t.RequireSudo {
 		su.user = t.ServiceUser
 	}
-	p, err := h.probe(su)
-	if err != nil {
-		return nil, err
+	var p *probe
+	if f := d.likelyAgent(); f != nil {
+		// The usual case: the host already has the agent this controller
+		// would send. One session checks for it and runs it; only when it
+		// is missing does the same session answer the probe instead.
+		want := ""
+		if t.ServiceUser != "" && su.user == "" {
+			want = t.ServiceUser
+		}
+		c, probed, err := h.startCached(t.Host, su, f, want, req)
+		if err != nil || c != nil {
+			return c, err
+		}
+		p = probed
+	} else {
+		var err error
+		if p, err = h.probe(su); err != nil {
+			return nil, err
+		}
 	}
 	if t.ServiceUser != "" && su.user == "" && p.user != t.ServiceUser {
 		su.user = t.ServiceUser // logged in as someone else: go through sudo
+		var err error
 		if p, err = h.probe(su); err != nil {
 			return nil, err
 		}
@@ -74,18 +92,121 @@ func (d *Deployment) startAgent(h *sshHost, t *Target) (*conn, error) {
 		}
 	}
 	path := p.dir + "/" + agentName(f)
-	return startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
+	c, err := startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.send(req); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// likelyAgent is the agent most hosts get: this binary when it runs on
+// Linux, else the Linux agent for this architecture when one is provided.
+// nil when there is no good guess (then the host is probed first).
+func (d *Deployment) likelyAgent() *agentFile {
+	path := ""
+	if runtime.GOOS == "linux" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil
+		}
+		path = exe
+	} else if d.opts.AgentBinary != nil {
+		var err error
+		if path, err = d.opts.AgentBinary("linux", runtime.GOARCH); err != nil {
+			return nil
+		}
+	} else {
+		return nil
+	}
+	f, err := d.agents.get(path)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// Markers are the first line the start script prints: the agent follows,
+// or the probe answer does.
+const (
+	markAgent = "batou-agent"
+	markProbe = "batou-probe"
+)
+
+// cachedScript runs the cached agent f when the host has it (and the login
+// user is want, when set); otherwise it prints the probe answer.
+func cachedScript(f *agentFile, want string) string {
+	cond := `[ -x "$a" ]`
+	if want != "" {
+		cond += ` && [ "${LOGNAME:-}" = ` + shellQuote(want) + ` ]`
+	}
+	return `d="${XDG_CACHE_HOME:-$HOME/.cache}/batou"; a="$d/` + agentName(f) + `"; if ` + cond +
+		`; then echo ` + markAgent + `; exec "$a" agent; fi; echo ` + markProbe + `; ` + probeScript
+}
+
+// startCached starts the agent session with the plan request sent right
+// away. It returns the running agent, or, when the host lacks the agent,
+// the probe answer the session gave instead.
+func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, req plan.Request) (*conn, *probe, error) {
+	cmd := h.command(su.wrap(cachedScript(f, want)))
+	c, stdout, err := newConn(host, cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Sent before the answer is known, so the agent has its plan one round
+	// trip earlier. When the probe answers instead, nothing reads it (the
+	// write ends when the session does) and it is sent again to the agent
+	// started later. A failed send to a running agent shows as the agent
+	// ending before it is ready.
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		_ = c.send(req)
+	}()
+	br := bufio.NewReaderSize(stdout, 64<<10)
+	first, err := br.ReadString('\n')
+	if strings.TrimSpace(first) == markAgent {
+		go c.read(br)
+		return c, nil, nil
+	}
+	rest, _ := io.ReadAll(br)
+	_ = c.stdin.Close()
+	<-sent
+	werr := cmd.Wait()
+	if strings.TrimSpace(first) != markProbe {
+		msg := strings.TrimSpace(c.stderr.String())
+		if msg == "" && werr != nil {
+			msg = werr.Error()
+		} else if msg == "" && err != nil {
+			msg = err.Error()
+		}
+		if su.user != "" {
+			return nil, nil, sudoError(su.user, msg)
+		}
+		return nil, nil, fmt.Errorf("starting the agent: %s", msg)
+	}
+	p, err := parseProbe(string(rest))
+	return nil, p, err
 }
 
 func (h *sshHost) probe(su sudo) (*probe, error) {
 	out, err := h.run(su.wrap(probeScript), nil)
 	if err != nil {
 		if su.user != "" {
-			return nil, fmt.Errorf("running as %s with sudo -n: %w (hint: allow the login user to run commands as %s without a password)", su.user, err, su.user)
+			return nil, sudoError(su.user, err.Error())
 		}
 		return nil, err
 	}
 	return parseProbe(out)
+}
+
+// sudoError says that sudo did not let the login user run as user.
+func sudoError(user, msg string) error {
+	return &hintedError{msg: fmt.Sprintf("running as %s with sudo -n: %s", user, msg),
+		hint: fmt.Sprintf("allow the login user to run commands as %s without a password (sudoers: NOPASSWD)", user)}
 }
 
 // agentFor picks the agent binary for the host's platform.

@@ -1,0 +1,161 @@
+#!/bin/sh
+# Benchmark of no-op deploys over ssh: 50 files to 1, 4 and 16 hosts, each
+# host a real OpenSSH sshd on 127.0.0.1 with its own home. Reports the
+# median wall time per host count, the 16-host/1-host ratio, the bytes
+# batou sends per host on a no-op deploy, and the same workload with
+# Ansible (Debian's ansible package; pipelining on, forks >= hosts, no
+# fact gathering) as a ratio, measured in the same run.
+#
+# All hosts run on this machine, so their sshd and agent use the same cores
+# as the controller: the script also reports the CPU time one host costs
+# (controller, ssh, sshd and agent together) and the wall time that CPU
+# alone needs on this machine's cores, a bound that 16 hosts on one machine
+# cannot beat. The batou runs are repeated with KexAlgorithms
+# curve25519-sha256 in ssh_config, as OpenSSH 9's default post-quantum key
+# exchange costs about 60 ms of client CPU per connection.
+#
+#   bench/ssh.sh [RUNS] [ANSIBLE_RUNS]   (root, for sshd's privilege separation)
+set -eu
+cd "$(dirname "$0")/.."
+RUNS=${1:-5}
+ANSIBLE_RUNS=${2:-1}
+FILES=50
+OUT=$(mktemp -d /tmp/batou-bench-ssh.XXXXXX)
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; rm -rf "$OUT"; }
+trap cleanup EXIT
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+CGO_ENABLED=0 go build -o "$OUT/batou" .
+mkdir -p /run/sshd "$OUT/keys"
+ssh-keygen -q -t ed25519 -N '' -f "$OUT/keys/user"
+cp "$OUT/keys/user.pub" "$OUT/keys/authorized"
+: > "$OUT/known_hosts"
+: > "$OUT/ssh_config"
+: > "$OUT/inventory"
+USER_NAME=$(id -un)
+
+start_host() { # start_host NAME PORT
+    d="$OUT/hosts/$1"; mkdir -p "$d/home"
+    ssh-keygen -q -t ed25519 -N '' -f "$d/hostkey"
+    cat > "$d/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $2
+HostKey $d/hostkey
+PidFile $d/pid
+AuthorizedKeysFile $OUT/keys/authorized
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+UseDNS no
+StrictModes no
+PermitRootLogin yes
+SetEnv HOME=$d/home
+MaxSessions 100
+Subsystem sftp internal-sftp
+LogLevel ERROR
+EOF
+    /usr/sbin/sshd -D -e -f "$d/sshd_config" 2>>"$OUT/sshd.log" &
+    PIDS="$PIDS $!"
+    echo "[127.0.0.1]:$2 $(cut -d' ' -f1,2 "$d/hostkey.pub")" >> "$OUT/known_hosts"
+    cat >> "$OUT/ssh_config" <<EOF
+Host $1
+  HostName 127.0.0.1
+  Port $2
+  User $USER_NAME
+  IdentityFile $OUT/keys/user
+  IdentitiesOnly yes
+  UserKnownHostsFile $OUT/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+EOF
+    echo "$1" >> "$OUT/inventory"
+}
+
+port=$((20000 + $$ % 20000))
+for i in $(seq 1 16); do start_host "h$(printf %02d "$i")" $((port + i)); done
+sleep 0.5
+
+# The project: one root writing 50 files.
+P="$OUT/project"; mkdir -p "$P/components/files" "$P/environments"
+cp "$OUT/ssh_config" "$P/ssh_config"
+cat > "$P/components/files/component.star" <<EOF
+def _configure(self):
+    for i in range($FILES):
+        self += File("f%d.conf" % i, content = "file {{ args.i }} on {{ host.name }}\n", template_args = {"i": i})
+
+Files = Component(configure = _configure)
+EOF
+for n in 1 4 16; do
+    mkdir -p "$P/environments/n$n"
+    { echo "[environment]"; echo "connect_method = ssh"; echo "[hosts]"
+      for i in $(seq 1 "$n"); do echo "h$(printf %02d "$i") = files"; done
+    } > "$P/environments/n$n/environment.cfg"
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ms() { s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+ratio() { awk "BEGIN{printf \"%.${3:-2}f\", $1/$2}"; }
+# cpu_ms: CPU time of this script's finished children (batou, ssh) and of
+# every sshd's finished children (sessions, shells, agents), in ms.
+TCK=$(getconf CLK_TCK)
+cpu_ms() {
+    t=$(awk '{print $16+$17}' /proc/$$/stat)
+    for f in "$OUT"/hosts/*/pid; do t=$((t + $(awk '{print $14+$15+$16+$17}' "/proc/$(cat "$f")/stat"))); done
+    echo $((t * 1000 / TCK))
+}
+CORES=$(nproc)
+
+cd "$P"
+# bench_batou LABEL: no-op deploys to 1, 4 and 16 hosts with the current ssh_config.
+bench_batou() {
+    for n in 1 4 16; do
+        "$OUT/batou" deploy "n$n" >/dev/null   # first deploy: uploads the agent, writes the files
+        c0=$(cpu_ms)
+        t=""; for r in $(seq "$RUNS"); do t="$t $(ms "$OUT/batou" deploy "n$n")"; done
+        c1=$(cpu_ms)
+        eval "batou_$n=$(echo $t | tr ' ' '\n' | median)"
+        eval "cpu_$n=$(( (c1 - c0) / RUNS / n ))"
+    done
+    bound=$(( cpu_16 * 16 / CORES )); [ "$bound" -gt "$batou_1" ] || bound=$batou_1
+    echo "batou, $1: 1 host ${batou_1} ms, 4 hosts ${batou_4} ms, 16 hosts ${batou_16} ms; 16/1 = $(ratio "$batou_16" "$batou_1")"
+    echo "  CPU per host and deploy (controller, ssh, sshd, agent): ${cpu_1} ms with 1 host, ${cpu_16} ms with 16"
+    echo "  16 hosts on $CORES cores need at least ${bound} ms; measured/bound = $(ratio "$batou_16" "$bound")"
+}
+
+echo "no-op deploy of $FILES files over ssh, median of $RUNS runs"
+bench_batou "OpenSSH defaults"
+b1=$batou_1; b4=$batou_4; b16=$batou_16
+bytes=$("$OUT/batou" deploy --json n1 | grep '"status":"closed"' | sed 's/.*"bytes":\([0-9]*\).*/\1/')
+echo "  bytes sent per host on a no-op deploy (the plan, before ssh's compression): $bytes"
+{ echo "Host *"; echo "  KexAlgorithms curve25519-sha256"; cat "$OUT/ssh_config"; } > "$P/ssh_config"
+bench_batou "KexAlgorithms curve25519-sha256"
+cp "$OUT/ssh_config" "$P/ssh_config"
+
+if command -v ansible-playbook >/dev/null 2>&1; then
+    cat > "$OUT/play.yml" <<EOF
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: files
+      ansible.builtin.copy:
+        dest: "$OUT/ansible-out/{{ inventory_hostname }}/f{{ item }}.conf"
+        content: "file {{ item }} on {{ inventory_hostname }}\\n"
+      loop: "{{ range($FILES) | list }}"
+EOF
+    # Ansible's own ssh defaults (its ControlPersist=60s keeps connections
+    # open between runs, which batou does not), pipelining on, the same
+    # ssh_config as batou.
+    export ANSIBLE_PIPELINING=True ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 \
+        ANSIBLE_SSH_ARGS="-F $OUT/ssh_config -C -o ControlMaster=auto -o ControlPersist=60s" ANSIBLE_SSH_CONTROL_PATH_DIR="$OUT/cp"
+    for i in $(seq 1 16); do mkdir -p "$OUT/ansible-out/h$(printf %02d "$i")"; done
+    for n in 1 4 16; do
+        lim=$(for i in $(seq 1 "$n"); do printf "h%02d," "$i"; done)
+        ansible-playbook -i "$OUT/inventory" -f 16 -l "$lim" "$OUT/play.yml" >"$OUT/ansible.log" 2>&1 || { tail -20 "$OUT/ansible.log"; exit 1; }
+        t=""; for r in $(seq "$ANSIBLE_RUNS"); do t="$t $(ms ansible-playbook -i "$OUT/inventory" -f 16 -l "$lim" "$OUT/play.yml")"; done
+        eval "ansible_$n=$(echo $t | tr ' ' '\n' | median)"
+    done
+    echo "ansible (pipelining, forks 16, median of $ANSIBLE_RUNS): 1 host ${ansible_1} ms, 4 hosts ${ansible_4} ms, 16 hosts ${ansible_16} ms"
+    echo "ratio ansible/batou (OpenSSH defaults): 1 host $(ratio "$ansible_1" "$b1" 0)x, 4 hosts $(ratio "$ansible_4" "$b4" 0)x, 16 hosts $(ratio "$ansible_16" "$b16" 0)x"
+else
+    echo "ansible: not installed (apt-get install ansible) - skipped"
+fi
