@@ -15,6 +15,7 @@
 # exchange costs about 60 ms of client CPU per connection.
 #
 #   bench/ssh.sh [RUNS] [ANSIBLE_RUNS]   (root, for sshd's privilege separation)
+#   SKIP_ANSIBLE=1 bench/ssh.sh           (batou only)
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
@@ -131,7 +132,7 @@ echo "  bytes sent per host on a no-op deploy (the plan, before ssh's compressio
 bench_batou "KexAlgorithms curve25519-sha256"
 cp "$OUT/ssh_config" "$P/ssh_config"
 
-if command -v ansible-playbook >/dev/null 2>&1; then
+if [ -z "${SKIP_ANSIBLE:-}" ] && command -v ansible-playbook >/dev/null 2>&1; then
     cat > "$OUT/play.yml" <<EOF
 - hosts: all
   gather_facts: false

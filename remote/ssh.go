@@ -188,24 +188,33 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 
 // close ends the master connection. Its sessions have ended by now, so a
 // SIGTERM ends it cleanly (it removes its socket) without the extra
-// process that "ssh -O exit" would be.
+// process that "ssh -O exit" would be. OpenSSH can miss a SIGTERM that
+// arrives just before it waits in poll(2), so it is repeated until ssh
+// exits, and SIGKILL ends a master that ignores it for a second.
 func (h *sshHost) close() {
 	if h.master == nil {
 		return
 	}
 	// The whole process group: ssh may be a wrapper script.
 	pgid := h.master.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-h.exited:
-	case <-time.After(2 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	deadline := time.Now().Add(time.Second)
+	for {
+		sig := syscall.SIGTERM
+		if time.Now().After(deadline) {
+			sig = syscall.SIGKILL
+		}
+		_ = syscall.Kill(-pgid, sig)
 		select {
 		case <-h.exited:
-		case <-time.After(time.Second):
+			h.master = nil
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+		if sig == syscall.SIGKILL {
+			h.master = nil // reaped in the background if ever
+			return
 		}
 	}
-	h.master = nil
 }
 
 // shellQuote quotes s for a POSIX shell.
