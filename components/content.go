@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"os"
 )
 
 // sensitiveNote stands in for the diff of a file with sensitive_data=True,
@@ -81,7 +80,7 @@ func encodingValue(enc string) any {
 
 func verifyContent(ctx *Context, a Attrs) (Result, error) {
 	p := ctx.hostPath(a.str("path"))
-	have, err := os.ReadFile(p)
+	have, err := ctx.readFile(p)
 	switch {
 	case err == nil && sameContent(have, a["content"]):
 		return Result{}, nil

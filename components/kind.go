@@ -90,6 +90,8 @@ type Context struct {
 	Predict bool
 	// Log reports a message under the current component.
 	Log func(format string, args ...any)
+	// Files holds files read ahead for verifies (may be nil).
+	Files *Prefetch
 }
 
 // Result is what Verify found.

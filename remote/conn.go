@@ -88,11 +88,11 @@ func (c *conn) read(r io.Reader) {
 func (c *conn) send(req plan.Request) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	data, err := json.Marshal(req)
+	data, err := plan.AppendRequest(nil, req)
 	if err != nil {
 		return fmt.Errorf("encoding a request: %w", err)
 	}
-	n, err := c.stdin.Write(append(data, '\n'))
+	n, err := c.stdin.Write(data)
 	c.sent += int64(n)
 	if err != nil {
 		return fmt.Errorf("sending to the agent: %w", err)

@@ -91,7 +91,7 @@ func (a *agent) read(in *bufio.Reader) {
 			return
 		}
 		var r request
-		if err := json.Unmarshal(line, &r.req); err != nil {
+		if r.req, err = plan.DecodeRequest(line); err != nil {
 			r.err = fmt.Errorf("malformed request: %w", err)
 		}
 		if r.req.Type == "interrupt" {

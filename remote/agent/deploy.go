@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
@@ -25,6 +26,7 @@ type deployer struct {
 	predict bool
 	root    *plan.Root
 	written []string // paths written while deploying the current root
+	cwd     string   // the directory the agent last changed to
 	// interrupted stops the deploy before the next component.
 	interrupted *atomic.Bool
 }
@@ -119,10 +121,26 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 		return false, d.failure(r.Node, r.Node.Label, err)
 	}
 	thread := d.session.NewThread(r.Name, starlib.PhaseHost)
-	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir}
+	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir, files: d.prefetch(r, workdir)}
+	defer w.files.Stop()
 	changed, ev := w.deploy(r.Node, hr.sroot.Top)
 	d.written = append(w.touched, workdir)
 	return changed, ev
+}
+
+// prefetch starts reading the files the root's verifies will compare.
+func (d *deployer) prefetch(r *plan.Root, workdir string) *components.Prefetch {
+	pf := components.NewPrefetch()
+	ctx := &components.Context{Workdir: workdir, Home: d.home}
+	r.Node.Walk(func(n *plan.Node) {
+		if n.Def == nil {
+			if path, ok := n.Attrs["path"].(string); ok {
+				pf.Add(ctx, n.Kind, path)
+			}
+		}
+	})
+	pf.Start(min(max(runtime.GOMAXPROCS(0), 2), 4))
+	return pf
 }
 
 // build creates the host-side components of a root from its nodes.
@@ -202,8 +220,8 @@ func splitOrigin(o string) (string, int, bool) {
 }
 
 // kindContext is the components.Context for built-in kinds.
-func (d *deployer) kindContext(workdir string, path string) *components.Context {
-	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict,
+func (d *deployer) kindContext(workdir, path string, files *components.Prefetch) *components.Context {
+	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict, Files: files,
 		Log: func(format string, args ...any) {
 			d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: path, Message: fmt.Sprintf(format, args...)})
 		}}

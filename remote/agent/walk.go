@@ -18,6 +18,8 @@ type walker struct {
 	workdir string
 	// touched are the paths updated components wrote to, for flush.
 	touched []string
+	// files are read ahead for verifies until something may change them.
+	files *components.Prefetch
 }
 
 // verdict is what verify found out about one component.
@@ -43,8 +45,13 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 			return c.Changed, ev
 		}
 	}
-	if err := os.Chdir(w.workdir); err != nil {
-		return c.Changed, w.d.failure(n, path, err)
+	// Components run in their root's workdir. Nothing else in the agent
+	// changes directory, so it is changed only when the root differs.
+	if w.d.cwd != w.workdir {
+		if err := os.Chdir(w.workdir); err != nil {
+			return c.Changed, w.d.failure(n, path, err)
+		}
+		w.d.cwd = w.workdir
 	}
 	v, err := w.verify(n, c, path)
 	if err != nil {
@@ -75,6 +82,7 @@ func (w *walker) verify(n *plan.Node, c *starlib.Component, path string) (verdic
 	if k := c.Def().Kind(); k != nil {
 		return w.verifyKind(k, n, path)
 	}
+	w.files.Stop() // Starlark code may change files
 	needs, reason, err := c.Verify(w.thread)
 	return verdict{needs: needs, reason: reason}, err
 }
@@ -83,7 +91,7 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, path string) (verd
 	if k.Verify == nil {
 		return verdict{}, nil
 	}
-	res, err := k.Verify(w.d.kindContext(w.workdir, path), kindAttrs(k, n.Attrs))
+	res, err := k.Verify(w.d.kindContext(w.workdir, path, w.files), kindAttrs(k, n.Attrs))
 	if err != nil {
 		return verdict{}, err
 	}
@@ -100,6 +108,7 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, path string) (verd
 // update fires before-update handlers, runs update and, for built-in
 // kinds, checks that the update converged.
 func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
+	w.files.Stop() // the host changes from here on
 	if err := w.beforeUpdate(c); err != nil {
 		return err
 	}
@@ -111,7 +120,7 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 		return nil
 	}
 	attrs := kindAttrs(k, n.Attrs)
-	ctx := w.d.kindContext(w.workdir, path)
+	ctx := w.d.kindContext(w.workdir, path, w.files)
 	if err := k.Update(ctx, attrs); err != nil {
 		return err
 	}

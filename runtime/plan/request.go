@@ -1,0 +1,154 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// The wire form of a request is one line. A plan request carries the
+// plan's roots (nearly all of its bytes) after a tab, encoded and parsed by
+// the node codec, so encoding/json never scans the node trees:
+//
+//	{"type":"plan","plan":{...,"roots":null,...},...}<TAB>[{"name":...,"node":{...}},...]
+//
+// JSON text outside strings holds no tab (encoding/json writes none, and
+// both codecs escape the ones inside strings), so the first tab ends the
+// head.
+
+// rootsPlaceholder is how the head shows the roots it leaves out.
+const rootsPlaceholder = `"roots":null`
+
+// AppendRequest appends the wire form of req and a newline to buf.
+func AppendRequest(buf []byte, req Request) ([]byte, error) {
+	if req.Plan == nil || len(req.Plan.Roots) == 0 {
+		head, err := json.Marshal(req)
+		if err != nil {
+			return nil, err
+		}
+		return append(append(buf, head...), '\n'), nil
+	}
+	p := *req.Plan
+	roots := p.Roots
+	p.Roots = nil
+	req.Plan = &p
+	head, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Contains(head, []byte(rootsPlaceholder)) {
+		return nil, fmt.Errorf("encoding a plan request: no place for the roots")
+	}
+	buf = append(append(buf, head...), '\t', '[')
+	for i, r := range roots {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if buf, err = r.appendJSON(buf); err != nil {
+			return nil, fmt.Errorf("encoding root %s: %w", r.Name, err)
+		}
+	}
+	return append(buf, ']', '\n'), nil
+}
+
+func (r *Root) appendJSON(buf []byte) ([]byte, error) {
+	buf = append(buf, `{"name":`...)
+	buf = appendString(buf, r.Name)
+	if r.Ignore {
+		buf = append(buf, `,"ignore":true`...)
+	}
+	buf = appendField(buf, "workdir", r.Workdir)
+	if r.Node == nil {
+		return append(buf, '}'), nil
+	}
+	buf = append(buf, `,"node":`...)
+	buf, err := r.Node.appendJSON(buf, "")
+	if err != nil {
+		return nil, err
+	}
+	return append(buf, '}'), nil
+}
+
+// DecodeRequest parses one line written by AppendRequest (a trailing
+// newline is allowed).
+func DecodeRequest(line []byte) (Request, error) {
+	var req Request
+	line = bytes.TrimRight(line, "\r\n")
+	head, tail, split := bytes.Cut(line, []byte{'\t'})
+	if err := json.Unmarshal(head, &req); err != nil {
+		return req, err
+	}
+	if !split {
+		return req, nil
+	}
+	if req.Plan == nil {
+		return req, fmt.Errorf("roots without a plan")
+	}
+	p := &parser{data: tail}
+	roots, err := p.roots()
+	if err != nil {
+		return req, fmt.Errorf("decoding the plan's roots: %w", err)
+	}
+	if p.peek() != 0 {
+		return req, fmt.Errorf("decoding the plan's roots: %w", p.fail())
+	}
+	req.Plan.Roots = roots
+	return req, nil
+}
+
+func (p *parser) roots() ([]*Root, error) {
+	if err := p.expect('['); err != nil {
+		return nil, err
+	}
+	var roots []*Root
+	if p.peek() == ']' {
+		p.pos++
+		return roots, nil
+	}
+	for {
+		r := &Root{}
+		if err := p.root(r); err != nil {
+			return nil, err
+		}
+		roots = append(roots, r)
+		switch p.peek() {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return roots, nil
+		default:
+			return nil, p.fail()
+		}
+	}
+}
+
+func (p *parser) root(r *Root) error {
+	return p.object(func(key string) error {
+		switch key {
+		case "node":
+			r.Node = &Node{}
+			return p.node(r.Node, "")
+		case "ignore":
+			v, err := p.word()
+			b, ok := v.(bool)
+			if err != nil || !ok {
+				return p.fail()
+			}
+			r.Ignore = b
+			return nil
+		case "name", "workdir":
+			if p.peek() != '"' {
+				return p.fail()
+			}
+			s, err := p.str()
+			if key == "name" {
+				r.Name = s
+			} else {
+				r.Workdir = s
+			}
+			return err
+		}
+		return fmt.Errorf("unknown root field %q", key)
+	})
+}
