@@ -21,11 +21,12 @@ func (m *Model) Configure() Errors {
 	reg := newRegistry(m)
 	m.resolution = reg
 	m.Project.Session.Resources = reg
+	// The first round configures every root; it is not remembered as a
+	// working set, so needing every root again once is not yet a loop.
 	working := make([]bool, len(m.Roots))
 	for i := range working {
 		working[i] = true
 	}
-	reg.remember(working)
 	for {
 		m.Rounds++
 		for i, r := range m.Roots {
@@ -47,6 +48,7 @@ func (m *Model) Configure() Errors {
 	m.configured = !m.incomplete
 	errs := m.rootErrors()
 	if !m.incomplete {
+		reg.diagnoseWaiting()
 		errs = append(errs, reg.errors()...)
 	}
 	m.Warnings = append(m.Warnings, m.unusedInstances()...)

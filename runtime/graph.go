@@ -75,13 +75,17 @@ func (g *registry) cycleError(comp []int, deps [][]int) *Error {
 		names[i] = g.m.Roots[idx].ID()
 	}
 	var why []string
+	first := g.m.Roots[comp[0]]
+	file, line := first.Def.File(), int(first.Def.Pos().Line)
 	for _, e := range g.edges() {
 		if in[e.from.index] && in[e.to.index] {
+			if len(why) == 0 {
+				file, line = e.sub.pos.Filename(), int(e.sub.pos.Line)
+			}
 			why = append(why, fmt.Sprintf("%s requires %q (%s:%d)", e.sub.root.ID(), e.sub.key, e.sub.pos.Filename(), e.sub.pos.Line))
 		}
 	}
-	first := g.m.Roots[comp[0]]
-	return &Error{Host: first.Host.Name, Component: first.Def.Name(), File: first.Def.File(), Line: int(first.Def.Pos().Line),
+	return &Error{Host: first.Host.Name, Component: first.Def.Name(), File: file, Line: line,
 		Msg:  fmt.Sprintf("dependency cycle: %s; %s", strings.Join(names, " -> "), strings.Join(dedupStrings(why), ", ")),
 		Hint: "break it with reverse=True on one of the requirements (and dirty=True if configure must not repeat)"}
 }

@@ -45,9 +45,45 @@ func (g *registry) unsatisfied() Errors {
 	}
 	var out Errors
 	for _, gr := range groups {
+		if waiters := g.waitingProviders(gr.key, gr.host); len(waiters) > 0 {
+			out = append(out, waitCycleError(gr.key, waiters, gr.subs))
+			continue
+		}
 		out = append(out, unsatisfiedError(gr.key, gr.host, gr.subs))
 	}
 	return out
+}
+
+// waitingProviders returns the roots that would provide key (on host, if
+// set) but never got there, as they wait in a require_one themselves.
+func (g *registry) waitingProviders(key, host string) []*Root {
+	var out []*Root
+	seen := map[*Root]bool{}
+	for _, r := range g.wouldProvide[key] {
+		if !seen[r] && (host == "" || r.Host.Name == host) {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// waitCycleError reports requirements of key that roots would provide
+// after a require_one of their own that is never satisfied: the roots wait
+// for each other.
+func waitCycleError(key string, providers []*Root, subs []*subscription) *Error {
+	var req, by []string
+	for _, s := range subs {
+		req = append(req, fmt.Sprintf("%s (%s:%d)", s.root.ID(), s.pos.Filename(), s.pos.Line))
+	}
+	for _, r := range providers {
+		by = append(by, r.ID())
+	}
+	first := subs[0]
+	return &Error{File: first.pos.Filename(), Line: int(first.pos.Line), Host: first.root.Host.Name, Component: first.root.Def.Name(),
+		Msg: fmt.Sprintf("dependency cycle: %q is provided by %s only after a require_one() there is satisfied, which waits in turn; required by %s",
+			key, strings.Join(by, ", "), strings.Join(req, ", ")),
+		Hint: "require_one() stops configure until its value exists: provide before calling require_one() in one of the roots, or use require(), which does not wait"}
 }
 
 func unsatisfiedError(key, host string, subs []*subscription) *Error {
@@ -62,7 +98,7 @@ func unsatisfiedError(key, host string, subs []*subscription) *Error {
 	first := subs[0]
 	return &Error{File: first.pos.Filename(), Line: int(first.pos.Line), Host: first.root.Host.Name, Component: first.root.Def.Name(),
 		Msg:  fmt.Sprintf("unsatisfied requirement: nobody provides %q%s; required by %s", key, where, strings.Join(req, ", ")),
-		Hint: fmt.Sprintf("add a component that calls self.provide(%q, ...) to a host%s, or pass strict=False", key, where)}
+		Hint: fmt.Sprintf("add a component that calls self.provide(%q, ...) to %s, or pass strict=False", key, hostOrAny(host))}
 }
 
 // unused reports provided keys that no requirement (with its host filter)
@@ -130,7 +166,36 @@ func (g *registry) notSettling(set []bool) {
 			}
 		}
 	}
-	g.errs = append(g.errs, &Error{Host: first.Host.Name, Component: first.Def.Name(), File: first.Def.File(), Line: int(first.Def.Pos().Line),
-		Msg:  fmt.Sprintf("configuration does not settle: these roots keep changing each other's required values: %s", strings.Join(ids, ", ")),
+	// Name the requirements inside the loop: what each root reads from
+	// another root of the loop, and where.
+	var why []string
+	file, line := first.Def.File(), int(first.Def.Pos().Line)
+	for _, s := range g.allSubs() {
+		if !set[s.root.index] || s.opts.Dirty {
+			continue
+		}
+		for _, p := range g.matching(s.key, s.opts) {
+			if p.root != s.root && set[p.root.index] {
+				if len(why) == 0 {
+					file, line = s.pos.Filename(), int(s.pos.Line)
+				}
+				why = append(why, fmt.Sprintf("%s requires %q (%s:%d) from %s", s.root.ID(), s.key, s.pos.Filename(), s.pos.Line, p.root.ID()))
+				break
+			}
+		}
+	}
+	msg := fmt.Sprintf("configuration does not settle: these roots keep changing each other's required values: %s", strings.Join(ids, ", "))
+	if len(why) > 0 {
+		msg += "; " + strings.Join(why, ", ")
+	}
+	g.errs = append(g.errs, &Error{Host: first.Host.Name, Component: first.Def.Name(), File: file, Line: line,
+		Msg:  msg,
 		Hint: "break the loop: require with dirty=True where a stale value is acceptable (and reverse=True to turn the order around)"})
+}
+
+func hostOrAny(host string) string {
+	if host == "" {
+		return "a host"
+	}
+	return "host " + host
 }

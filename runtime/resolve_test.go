@@ -232,6 +232,119 @@ S = Component(configure = _c)
 	}
 }
 
+// The require may come before the provide, also with another provider
+// of the key: the root's own value never makes it configure again, and
+// it sees what it provided before the require (here: nothing).
+func TestSelfRequirementBeforeProvide(t *testing.T) {
+	dir := project(t, map[string]string{"components/s.star": `
+def _c(self):
+    self.got = ",".join(self.require("k"))
+    self.provide("k", self.host.name)
+S = Component(configure = _c)
+
+def _p(self):
+    self.provide("k", "p-" + self.host.name)
+P = Component(configure = _p)
+`, "environments/test/environment.cfg": env("h1 = s\nh2 = p")})
+	m, errs := configure(t, dir)
+	if len(errs) > 0 {
+		t.Fatalf("a root requiring its own key is not a cycle: %v", errs)
+	}
+	if got := value(t, m, "h1", "s", "got"); got != "p-h2" {
+		t.Errorf("s@h1 got %q, want p-h2", got)
+	}
+	if m.Rounds != 2 {
+		t.Errorf("took %d rounds, want 2 (s again once p has provided)", m.Rounds)
+	}
+}
+
+// Two roots whose require_one waits for what the other provides after its
+// own require_one: a cycle, named as such, not "nobody provides".
+func TestMutualRequireOne(t *testing.T) {
+	dir := project(t, map[string]string{"components/w.star": `
+def _a(self):
+    self.y = self.require_one("y")
+    self.provide("x", 1)
+A = Component(configure = _a)
+
+def _b(self):
+    self.x = self.require_one("x")
+    self.provide("y", 2)
+B = Component(configure = _b)
+`, "environments/test/environment.cfg": env("h1 = a\nh2 = b")})
+	_, errs := configure(t, dir)
+	if len(errs) != 2 {
+		t.Fatalf("want 2 errors (one per waiting requirement), got %d:\n%v", len(errs), errs)
+	}
+	text := errs.Error()
+	for _, want := range []string{
+		`dependency cycle: "x" is provided by a@h1 only after a require_one() there is satisfied, which waits in turn; required by b@h2 (components/w.star:8)`,
+		`dependency cycle: "y" is provided by b@h2 only after a require_one() there is satisfied, which waits in turn; required by a@h1 (components/w.star:3)`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errors lack %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "nobody provides") {
+		t.Errorf("both keys are provided; errors say otherwise:\n%s", text)
+	}
+}
+
+// Views are read-only all the way down: a consumer cannot change a list it
+// reads from a provided component.
+func TestViewValuesAreFrozen(t *testing.T) {
+	dir := project(t, map[string]string{"components/v.star": `
+def _p(self):
+    self.items = [1]
+    self.provide("p", self)
+P = Component(configure = _p)
+
+def _c(self):
+    v = self.require_one("p")
+    v.items.append(2)
+C = Component(configure = _c)
+`, "environments/test/environment.cfg": env("h1 = p, c")})
+	m, errs := configure(t, dir)
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "frozen") || errs[0].Line != 9 {
+		t.Fatalf("want one error at line 9 about a frozen list, got %v", errs)
+	}
+	if got := value(t, m, "h1", "p", "items"); got != "[1]" {
+		t.Errorf("provider's list changed through a view: %s", got)
+	}
+}
+
+// Unsatisfied, unused and cycle errors come together, in the same order on
+// every run, and the not-settling error names the requirements of its loop.
+func TestResolutionErrorsTogether(t *testing.T) {
+	src := mutual + `
+def _lonely(self):
+    self.need = self.require("nobody")
+    self.provide("spare", 1)
+Lonely = Component(configure = _lonely)
+`
+	dir := project(t, map[string]string{"components/m.star": src,
+		"environments/test/environment.cfg": env("h1 = c1, c2, lonely")})
+	var first string
+	for i := 0; i < 20; i++ {
+		_, errs := configure(t, dir)
+		text := errs.Error()
+		if i == 0 {
+			first = text
+			if len(errs) != 4 {
+				t.Fatalf("want 4 errors (unsatisfied, unused, cycle, not settling), got %d:\n%s", len(errs), text)
+			}
+			for _, want := range []string{`nobody provides "nobody"`, `nobody requires "spare"`, "dependency cycle: c1@h1 -> c2@h1 -> c1@h1",
+				`configuration does not settle`, `c1@h1 requires "a" (components/m.star:3) from c2@h1`} {
+				if !strings.Contains(text, want) {
+					t.Errorf("errors lack %q:\n%s", want, text)
+				}
+			}
+		} else if text != first {
+			t.Fatalf("run %d reported the errors differently:\n%s\nfirst:\n%s", i, text, first)
+		}
+	}
+}
+
 // TestStablePlans configures an environment whose host list was shuffled
 // 20 times, each order 20 times, and wants the same plans byte for byte for
 // the same order: nothing depends on map iteration order.

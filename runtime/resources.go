@@ -44,6 +44,11 @@ type registry struct {
 	history  [][]bool
 	seq      int
 	errs     Errors
+	// diagnosing is set while waiting roots are configured once more to
+	// learn what they would provide (see diagnoseWaiting); wouldProvide
+	// collects that, nothing else is recorded then.
+	diagnosing   bool
+	wouldProvide map[string][]*Root
 }
 
 func newRegistry(m *Model) *registry {
@@ -54,6 +59,9 @@ func newRegistry(m *Model) *registry {
 // reset forgets what root r provided and required, before it is
 // configured again.
 func (g *registry) reset(r *Root) {
+	if g.diagnosing {
+		return
+	}
 	for key, list := range g.provided {
 		kept := list[:0]
 		for _, p := range list {
@@ -81,6 +89,10 @@ func (g *registry) Provide(c *starlib.Component, key string, value starlark.Valu
 	if err != nil {
 		return err
 	}
+	if g.diagnosing {
+		g.wouldProvide[key] = append(g.wouldProvide[key], r)
+		return nil
+	}
 	g.seq++
 	g.provided[key] = append(g.provided[key], &provision{root: r, key: key, value: value, pos: pos, seq: g.seq})
 	return nil
@@ -104,12 +116,17 @@ func (g *registry) matching(key string, opts starlib.RequireOptions) []*provisio
 	return out
 }
 
-// signature identifies the current answer to a requirement: which roots,
-// in which configure generation, provided what.
-func (g *registry) signature(key string, opts starlib.RequireOptions) string {
+// signature identifies the current answer to a requirement of root r:
+// which other roots, in which configure generation, provided what. The
+// root's own provisions are left out: they are the same in every configure
+// of the root (it sees those it made before the require), so they never
+// make it configure again.
+func (g *registry) signature(r *Root, key string, opts starlib.RequireOptions) string {
 	var b strings.Builder
 	for _, p := range g.matching(key, opts) {
-		fmt.Fprintf(&b, "%d/%d/%d;", p.root.index, g.gen[p.root], p.seq)
+		if p.root != r {
+			fmt.Fprintf(&b, "%d/%d/%d;", p.root.index, g.gen[p.root], p.seq)
+		}
 	}
 	return b.String()
 }
@@ -123,8 +140,14 @@ func (g *registry) Require(c *starlib.Component, key string, opts starlib.Requir
 	if opts.Host != "" && g.m.host(opts.Host) == nil {
 		return nil, fmt.Errorf("require(%q, host=%q): there is no host %s in environment %s", key, opts.Host, opts.Host, g.m.Env.Name)
 	}
-	g.subs[r] = append(g.subs[r], &subscription{root: r, key: key, opts: opts, pos: pos, sig: g.signature(key, opts)})
 	found := g.matching(key, opts)
+	if g.diagnosing {
+		if opts.One && len(found) != 1 {
+			return nil, nil // go on as far as the root gets
+		}
+	} else {
+		g.subs[r] = append(g.subs[r], &subscription{root: r, key: key, opts: opts, pos: pos, sig: g.signature(r, key, opts)})
+	}
 	if opts.One && len(found) > 1 {
 		return nil, fmt.Errorf("require_one(%q) found %d values, from %s; hint: use require() for a list, or host=self.host", key, len(found), providerNames(found))
 	}
@@ -138,30 +161,9 @@ func (g *registry) Require(c *starlib.Component, key string, opts starlib.Requir
 	return out, nil
 }
 
-// viewOf shows provided components as read-only views, also inside lists
-// and tuples.
-func viewOf(v starlark.Value) starlark.Value {
-	switch v := v.(type) {
-	case *starlib.Component:
-		return starlib.NewView(v)
-	case *starlark.List:
-		items := make([]starlark.Value, v.Len())
-		for i := range items {
-			items[i] = viewOf(v.Index(i))
-		}
-		l := starlark.NewList(items)
-		l.Freeze()
-		return l
-	case starlark.Tuple:
-		items := make(starlark.Tuple, len(v))
-		for i := range v {
-			items[i] = viewOf(v[i])
-		}
-		return items
-	}
-	v.Freeze()
-	return v
-}
+// viewOf shows a provided value read-only: components as views, lists,
+// dicts and sets as frozen copies, also inside each other.
+func viewOf(v starlark.Value) starlark.Value { return starlib.ReadOnly(v) }
 
 func providerNames(ps []*provision) string {
 	names := make([]string, len(ps))
@@ -186,7 +188,7 @@ func (g *registry) dirtyRoots() []bool {
 	next := make([]bool, len(g.m.Roots))
 	for r, subs := range g.subs {
 		for _, s := range subs {
-			if !s.opts.Dirty && g.signature(s.key, s.opts) != s.sig {
+			if !s.opts.Dirty && g.signature(r, s.key, s.opts) != s.sig {
 				next[r.index] = true
 			}
 		}
@@ -230,4 +232,28 @@ func (g *registry) loop(set []bool) []bool {
 		}
 	}
 	return out
+}
+
+// diagnoseWaiting configures each root that is still waiting in a
+// require_one once more, with empty answers instead of waiting, to learn
+// what it would provide. A key that nobody provides but a waiting root
+// would is not missing: the roots wait for each other (see unsatisfied).
+// The registry and the roots are left as they were.
+func (g *registry) diagnoseWaiting() {
+	var waiting []*Root
+	for _, r := range g.m.Roots {
+		if errors.Is(r.err, errWaiting) {
+			waiting = append(waiting, r)
+		}
+	}
+	if len(waiting) == 0 {
+		return
+	}
+	g.diagnosing, g.wouldProvide = true, map[string][]*Root{}
+	defer func() { g.diagnosing = false }()
+	for _, r := range waiting {
+		current, err := r.current, r.err
+		g.m.configureRoot(r, g)
+		r.current, r.err = current, err
+	}
 }

@@ -56,7 +56,11 @@ func (v *View) Attr(name string) (starlark.Value, error) {
 	}
 	c := v.live
 	if _, ok := c.values[name]; ok || c.def.attrs[name] != nil || viewProperties[name] {
-		return c.Attr(name)
+		x, err := c.Attr(name)
+		if err != nil {
+			return nil, err
+		}
+		return ReadOnly(x), nil
 	}
 	return nil, starlark.NoSuchAttrError(fmt.Sprintf("%s has no attribute %s (a provided component is read-only: only its attributes and host are visible)", c.Label(), name))
 }
@@ -124,6 +128,48 @@ func viewFromPlan(p *plan.View, resolve func(plan.Ref) starlark.Value) *View {
 	}
 	if v.host == nil {
 		v.host = starlark.String(p.Host)
+	}
+	return v
+}
+
+// ReadOnly returns v as a requirer may see it: lists, dicts and sets are
+// frozen copies (the provider's own values stay as they are), components
+// are views; other values are returned as they are.
+func ReadOnly(v starlark.Value) starlark.Value {
+	switch v := v.(type) {
+	case *Component:
+		return NewView(v)
+	case *starlark.List:
+		items := make([]starlark.Value, v.Len())
+		for i := range items {
+			items[i] = ReadOnly(v.Index(i))
+		}
+		l := starlark.NewList(items)
+		l.Freeze()
+		return l
+	case starlark.Tuple:
+		items := make(starlark.Tuple, len(v))
+		for i := range v {
+			items[i] = ReadOnly(v[i])
+		}
+		return items
+	case *starlark.Dict:
+		d := starlark.NewDict(v.Len())
+		for _, kv := range v.Items() {
+			_ = d.SetKey(kv[0], ReadOnly(kv[1]))
+		}
+		d.Freeze()
+		return d
+	case *starlark.Set:
+		s := new(starlark.Set)
+		iter := v.Iterate()
+		defer iter.Done()
+		var x starlark.Value
+		for iter.Next(&x) {
+			_ = s.Insert(x)
+		}
+		s.Freeze()
+		return s
 	}
 	return v
 }
