@@ -38,6 +38,7 @@ func TestScripts(t *testing.T) {
 			"sshd":       cmdSshd,
 			"fakehosts":  cmdFakehosts,
 			"deadhost":   cmdDeadhost,
+			"silenthost": cmdSilenthost,
 			"wrongkey":   cmdWrongkey,
 			"waitfile":   cmdWaitfile,
 			"killholder": cmdKillholder,

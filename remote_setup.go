@@ -54,6 +54,6 @@ func agentBinary(goos, goarch string) (string, error) {
 	if len(dirs) > 0 {
 		where = dirs[len(dirs)-1]
 	}
-	return "", fmt.Errorf("the host runs %s/%s: provide the agent %s in %s or $BATOU_AGENT_DIR; build it with: CGO_ENABLED=0 GOOS=%s GOARCH=%s go build -o %s .",
+	return "", fmt.Errorf("it runs %s/%s: provide the agent %s in %s or $BATOU_AGENT_DIR; build it with: CGO_ENABLED=0 GOOS=%s GOARCH=%s go build -o %s .",
 		goos, goarch, name, where, goos, goarch, name)
 }

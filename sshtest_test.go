@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -214,6 +215,42 @@ func cmdDeadhost(ts *testscript.TestScript, neg bool, args []string) {
 	sa, err := unix.Getsockname(fd)
 	ts.Check(err)
 	registerHost(ts, harnessHost{name: args[0], port: sa.(*unix.SockaddrInet4).Port})
+}
+
+// cmdSilenthost defines a host that accepts connections and never says a
+// word (a hung machine or a black-holing firewall), so that ssh runs into
+// its ConnectTimeout:
+//
+//	silenthost NAME
+func cmdSilenthost(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: silenthost NAME")
+	}
+	newHostDir(ts, args[0])
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	ts.Defer(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	registerHost(ts, harnessHost{name: args[0], port: l.Addr().(*net.TCPAddr).Port})
 }
 
 // cmdWrongkey replaces the known_hosts entry of a host defined before with

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -19,6 +20,9 @@ type agentFile struct {
 	path string
 	sum  string
 	size int64
+	// dynamic is set for an ELF binary that needs a dynamic loader (batou
+	// built with cgo): it runs only where a compatible C library is.
+	dynamic bool
 }
 
 // agentCache hashes each agent binary once per deploy.
@@ -73,7 +77,23 @@ func hashFile(path string) (*agentFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("agent binary: %w", err)
 	}
-	return &agentFile{path: path, sum: hex.EncodeToString(h.Sum(nil)), size: n}, nil
+	return &agentFile{path: path, sum: hex.EncodeToString(h.Sum(nil)), size: n, dynamic: needsLoader(path)}, nil
+}
+
+// needsLoader reports whether path is an ELF executable with a program
+// interpreter, i.e. dynamically linked.
+func needsLoader(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	return false
 }
 
 // probe is what one round trip tells about a host.
@@ -123,9 +143,12 @@ func machineArch(m string) string {
 func agentName(f *agentFile) string { return "batou-agent-" + f.sum[:32] }
 
 // uploadScript stores the agent from stdin in the cache, checking its size
-// before it is renamed into place.
+// and, where the host has sha256sum, its sha256 before it is renamed into
+// place (its name is what later deploys trust).
 func uploadScript(dir string, f *agentFile) string {
 	d, target := shellQuote(dir), shellQuote(dir+"/"+agentName(f))
-	return fmt.Sprintf(`umask 022; mkdir -p %s && t=%s.$$ && cat > "$t" && [ "$(wc -c < "$t")" -eq %d ] && chmod 755 "$t" && mv -f "$t" %s || { rm -f "$t"; echo "storing the agent in %s failed" >&2; exit 1; }`,
-		d, target, f.size, target, dir)
+	return fmt.Sprintf(`umask 022; mkdir -p %s && t=%s.$$ && cat > "$t" && [ "$(wc -c < "$t")" -eq %d ] && `+
+		`{ ! command -v sha256sum >/dev/null 2>&1 || [ "$(sha256sum < "$t" | cut -c1-64)" = %s ]; } && `+
+		`chmod 755 "$t" && mv -f "$t" %s || { rm -f "$t"; echo "storing the agent in %s failed (size or sha256 differ, or no space)" >&2; exit 1; }`,
+		d, target, f.size, f.sum, target, dir)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -83,7 +84,7 @@ func (h *sshHost) startMaster() error {
 	cmd := exec.Command("ssh", args...)
 	h.stderr = &bytes.Buffer{}
 	cmd.Stderr = &lockedWriter{buf: h.stderr}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = masterAttr()
 	if err := cmd.Start(); err != nil {
 		return finalError{fmt.Errorf("starting ssh: %w", err)}
 	}
@@ -101,7 +102,7 @@ func (h *sshHost) startMaster() error {
 		case <-deadline:
 			_ = cmd.Process.Kill()
 			<-exited
-			return fmt.Errorf("ssh to %s did not connect within %s", h.dest, h.timeout+5*time.Second)
+			return finalError{fmt.Errorf("ssh to %s did not connect within %s", h.dest, h.timeout+5*time.Second)}
 		case <-time.After(3 * time.Millisecond):
 		}
 	}
@@ -135,6 +136,12 @@ func (h *sshHost) masterError(err error) error {
 	}
 	if strings.Contains(all, "Connection refused") || strings.Contains(all, "timed out") || strings.Contains(all, "No route") {
 		e.hint = "is the host up and its sshd running? check HostName and Port in ssh_config"
+	}
+	if strings.Contains(all, "timed out") {
+		// The host had its whole timeout already: trying again would
+		// only multiply the wait.
+		e.hint += " (timeout in [environment] sets how long to wait)"
+		return finalError{e}
 	}
 	return e
 }
@@ -223,12 +230,45 @@ func shellQuote(s string) string {
 }
 
 // controlDir is a private directory for the master sockets of one deploy.
+// Its name carries this process's pid, so that a later deploy can remove
+// what a killed one left behind.
 func controlDir() (string, error) {
-	dir, err := os.MkdirTemp("", "batou-ssh-")
+	removeStaleControlDirs(os.TempDir())
+	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", controlPrefix, os.Getpid()))
 	if err != nil {
 		return "", err
 	}
 	return dir, os.Chmod(dir, 0o700)
+}
+
+const controlPrefix = "batou-ssh-"
+
+// removeStaleControlDirs removes socket directories of this user whose
+// deploy process no longer exists.
+func removeStaleControlDirs(tmp string) {
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), controlPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		info, err := e.Info()
+		st, isUnix := info.Sys().(*syscall.Stat_t)
+		if err != nil || !isUnix || int(st.Uid) != os.Getuid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			_ = os.RemoveAll(filepath.Join(tmp, e.Name()))
+		}
+	}
 }
 
 func socketPath(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("%d", i)) }

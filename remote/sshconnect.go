@@ -107,19 +107,11 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn,
 // Linux, else the Linux agent for this architecture when one is provided.
 // nil when there is no good guess (then the host is probed first).
 func (d *Deployment) likelyAgent() *agentFile {
-	path := ""
-	if runtime.GOOS == "linux" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil
-		}
-		path = exe
-	} else if d.opts.AgentBinary != nil {
-		var err error
-		if path, err = d.opts.AgentBinary("linux", runtime.GOARCH); err != nil {
-			return nil
-		}
-	} else {
+	if runtime.GOOS != "linux" && d.opts.AgentBinary == nil {
+		return nil
+	}
+	path, err := d.agentPath("linux", runtime.GOARCH)
+	if err != nil {
 		return nil
 	}
 	f, err := d.agents.get(path)
@@ -211,29 +203,44 @@ func sudoError(user, msg string) error {
 
 // agentFor picks the agent binary for the host's platform.
 func (d *Deployment) agentFor(t *Target, p *probe) (*agentFile, error) {
-	var path string
-	switch {
-	case p.goos == runtime.GOOS && p.goarch == runtime.GOARCH:
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		path = exe
-	case d.opts.AgentBinary != nil:
-		var err error
-		if path, err = d.opts.AgentBinary(p.goos, p.goarch); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("host %s runs %s/%s, and this batou has no agent for it", t.Host, p.goos, p.goarch)
+	path, err := d.agentPath(p.goos, p.goarch)
+	if err != nil {
+		return nil, err
 	}
 	return d.agents.get(path)
+}
+
+// agentPath is the agent for a platform: this binary on its own platform
+// (unless it is dynamically linked and a static agent is provided), else
+// the provided batou-agent-GOOS-GOARCH.
+func (d *Deployment) agentPath(goos, goarch string) (string, error) {
+	if goos == runtime.GOOS && goarch == runtime.GOARCH {
+		exe, err := os.Executable()
+		if err != nil {
+			return "", err
+		}
+		if f, err := d.agents.get(exe); err == nil && f.dynamic && d.opts.AgentBinary != nil {
+			if static, err := d.opts.AgentBinary(goos, goarch); err == nil {
+				return static, nil
+			}
+		}
+		return exe, nil
+	}
+	if d.opts.AgentBinary == nil {
+		return "", fmt.Errorf("it runs %s/%s, and this batou has no agent for it", goos, goarch)
+	}
+	return d.opts.AgentBinary(goos, goarch)
 }
 
 func (d *Deployment) upload(h *sshHost, t *Target, su sudo, p *probe, f *agentFile) error {
 	data, err := os.ReadFile(f.path)
 	if err != nil {
 		return fmt.Errorf("reading the agent: %w", err)
+	}
+	if f.dynamic {
+		d.opts.Emit(plan.Event{Type: plan.EventWarning, Host: t.Host,
+			Message: "the agent is this batou binary, which is dynamically linked (built with cgo): it runs only where a compatible C library is installed",
+			Hint:    fmt.Sprintf("build batou with CGO_ENABLED=0, or provide a static batou-agent-%s-%s next to it or in $BATOU_AGENT_DIR", p.goos, p.goarch)})
 	}
 	d.opts.Emit(plan.Event{Type: plan.EventUpload, Host: t.Host, Bytes: int64(len(data)),
 		Message: fmt.Sprintf("uploading the agent (%.1f MB) to %s", float64(len(data))/1e6, p.dir)})

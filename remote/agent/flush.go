@@ -4,8 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // flush makes the changes below the given paths durable: it calls syncfs
@@ -17,10 +15,10 @@ func flush(paths []string) error {
 	for _, p := range paths {
 		dir := existingDir(p)
 		var st syscall.Stat_t
-		if syscall.Stat(dir, &st) != nil || seen[st.Dev] {
+		if syscall.Stat(dir, &st) != nil || seen[uint64(st.Dev)] {
 			continue
 		}
-		seen[st.Dev] = true
+		seen[uint64(st.Dev)] = true
 		if err := syncfs(dir); err != nil && first == nil {
 			first = err
 		}
@@ -41,13 +39,4 @@ func existingDir(p string) string {
 		}
 		p = parent
 	}
-}
-
-func syncfs(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
 }
