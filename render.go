@@ -97,6 +97,8 @@ func (r *renderer) text(e plan.Event) {
 	case plan.EventComponent:
 		r.printf("%s: %s\n", e.Host, e.Path)
 		r.textDiff(e.Diff)
+	case plan.EventBusy:
+		r.printf("%s: %s: %s ...\n", e.Host, e.Path, e.Message)
 	case plan.EventWarning:
 		r.printf("WARNING: %s%s\n", where(e), e.Message)
 		r.textHint(e.Hint)

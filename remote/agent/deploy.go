@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
@@ -29,6 +30,63 @@ type deployer struct {
 	cwd     string   // the directory the agent last changed to
 	// interrupted stops the deploy before the next component.
 	interrupted *atomic.Bool
+	busy        busyState
+}
+
+// busyState is the component running now, for the watcher that reports
+// long verifies and updates (and so lets the controller name the last
+// thing a lost host did).
+type busyState struct {
+	seq    atomic.Int64 // counts components started
+	comp   atomic.Pointer[starlib.Component]
+	update atomic.Bool
+}
+
+// mark records that c's verify (or update) starts.
+func (b *busyState) mark(c *starlib.Component, update bool) {
+	b.comp.Store(c)
+	b.update.Store(update)
+	b.seq.Add(1)
+}
+
+// Reports of a busy component: the first after busyFirst, then every
+// busyEvery.
+var (
+	busyTick  = 500 * time.Millisecond
+	busyFirst = 2 * time.Second
+	busyEvery = 30 * time.Second
+)
+
+// watch emits a busy event while one component's verify or update keeps
+// running, until stop is closed.
+func (d *deployer) watch(root string, stop <-chan struct{}) {
+	t := time.NewTicker(busyTick)
+	defer t.Stop()
+	last, since, next := int64(-1), time.Time{}, busyFirst
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			seq := d.busy.seq.Load()
+			if seq != last {
+				last, since, next = seq, now, busyFirst
+				continue
+			}
+			c := d.busy.comp.Load()
+			if c == nil || now.Sub(since) < next {
+				continue
+			}
+			action := "verify"
+			if d.busy.update.Load() {
+				action = "update"
+			}
+			took := now.Sub(since).Round(time.Second)
+			d.emit(plan.Event{Type: plan.EventBusy, Root: root, Path: c.Path(), Action: action,
+				Message: fmt.Sprintf("%s still running after %s", action, took)})
+			next = took + busyEvery
+		}
+	}
 }
 
 // touched returns the paths written while deploying r (at least its
@@ -80,7 +138,11 @@ func (d *deployer) runRoot(name string, predict bool, interrupted *atomic.Bool) 
 		return
 	}
 	d.root = r
+	stop := make(chan struct{})
+	go d.watch(name, stop)
 	changed, err := d.deployRoot(r)
+	close(stop)
+	d.busy.comp.Store(nil)
 	if err != nil {
 		d.emit(*err)
 		finish.Status = "failed"

@@ -53,6 +53,7 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 		}
 		w.d.cwd = w.workdir
 	}
+	w.d.busy.mark(c, false)
 	v, err := w.verify(n, c, path)
 	if err != nil {
 		return c.Changed, w.d.failure(n, path, err)
@@ -63,6 +64,7 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 	w.report(n, path, v)
 	c.Changed = true // an update that fails half way has changed things too
 	if !w.d.predict {
+		w.d.busy.mark(c, true)
 		if err := w.update(n, c, path); err != nil {
 			return true, w.d.failure(n, path, err)
 		}

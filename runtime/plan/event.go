@@ -18,6 +18,9 @@ const (
 	EventReady      = "ready"
 	EventBye        = "bye"
 	EventUpload     = "upload"
+	// EventBusy says that a component's verify or update is still
+	// running (after 2 s, then every 30 s): Path, Action, Message.
+	EventBusy = "busy"
 )
 
 // Event is one thing that happened during a run. Every event has a Type; the
