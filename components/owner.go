@@ -143,8 +143,19 @@ func updateID(s idSpec, ctx *Context, a Attrs) error {
 		return fmt.Errorf("%s of %s: %w", s.attr, p, err)
 	}
 	uid, gid := s.chown(id)
+	before, statErr := os.Lstat(p)
 	if err := os.Lchown(p, uid, gid); err != nil {
 		return fmt.Errorf("changing %s of %s to %d: %w", s.noun, p, id, err)
+	}
+	// chown(2) clears the setuid and setgid bits of a file: put back the
+	// mode it had (Mode ran before), so that one deploy is enough.
+	special := os.ModeSetuid | os.ModeSetgid
+	if statErr == nil && before.Mode().IsRegular() && before.Mode()&special != 0 {
+		if after, err := os.Lstat(p); err == nil && after.Mode() != before.Mode() {
+			if err := os.Chmod(p, before.Mode()&(os.ModePerm|special|os.ModeSticky)); err != nil {
+				return fmt.Errorf("restoring the mode of %s after changing its %s: %w", p, s.noun, err)
+			}
+		}
 	}
 	return nil
 }

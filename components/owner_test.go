@@ -80,3 +80,22 @@ func wantOwner(t *testing.T, path string, uid, gid int) {
 		t.Fatalf("%s owned by %d:%d, want %d:%d", path, u, g, uid, gid)
 	}
 }
+
+// A setuid file given to another owner keeps its mode in the same deploy
+// (chown clears the setuid bit; Owner puts the mode back).
+func TestOwnerKeepsSetuid(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change owners")
+	}
+	p := newProject(t)
+	file := p.mustExpand("File", Attrs{"path": "tool", "content": "#!/bin/sh\n", "mode": "4755", "owner": int64(4242), "group": "4343"})
+	mustDeploy(t, p.ctx(false), file)
+	wantOwner(t, p.work("tool"), 4242, 4343)
+	info, err := os.Lstat(p.work("tool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode()&os.ModeSetuid == 0 || info.Mode().Perm() != 0o755 {
+		t.Fatalf("mode %v after one deploy, want setuid 0755", info.Mode())
+	}
+}

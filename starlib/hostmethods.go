@@ -218,6 +218,9 @@ func assertNoSubcomponentChanges(thread *starlark.Thread, b *starlark.Builtin, a
 }
 
 func assertNoChanges(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := needPhase(thread, "self.assert_no_changes", PhaseHost); err != nil {
+		return nil, err
+	}
 	if receiver(b).Changed {
 		return nil, &UpdateNeeded{Reason: "changed"}
 	}
