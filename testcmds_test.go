@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,7 +40,8 @@ func cmdKillholder(ts *testscript.TestScript, neg bool, args []string) {
 	var h struct {
 		AgentPID int `json:"agent_pid"`
 	}
-	ts.Check(json.Unmarshal(data, &h))
+	first, _, _ := strings.Cut(string(data), "\n") // the holder; directories follow
+	ts.Check(json.Unmarshal([]byte(first), &h))
 	if h.AgentPID <= 0 {
 		ts.Fatalf("no agent pid in %s: %s", args[0], data)
 	}

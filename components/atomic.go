@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -14,13 +16,16 @@ import (
 // killed half way.
 //
 // The data goes to a temporary file in the same directory, named
-// .<basename>.batou-tmp (a leftover from a killed run is removed and
-// written anew), which is renamed over path. Nothing is synced here: the
-// agent flushes the file systems it wrote to once per root (syncfs), which
-// costs one flush instead of two per file. A file that already exists keeps its permission bits
-// and, when running as root, its owner and group; a new file gets exactly
-// perm (the umask does not apply). When path is a symlink to a regular file,
-// the file it points to is replaced and the link stays.
+// .<basename>.batou-tmp, which is renamed over path. A leftover from a
+// killed run is removed when the file is written again, and by the next
+// deploy also when it does not rewrite the file (RecordTempDirs,
+// RemoveTempFiles). Nothing is synced here: the agent flushes the file
+// systems it wrote to once per root (syncfs), which costs one flush
+// instead of two per file. A file that already exists keeps its
+// permission bits and, when running as root, its owner and group; a new
+// file gets exactly perm (the umask does not apply). When path is a
+// symlink to a regular file, the file it points to is replaced and the
+// link stays.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return writeAtomic(path, data, perm, true)
 }
@@ -39,6 +44,9 @@ func writeAtomic(path string, data []byte, perm os.FileMode, keep bool) error {
 		perm = old.Mode() & modeMask
 	}
 	tmp := tmpName(path)
+	if err := noteTemp(tmp); err != nil {
+		return err
+	}
 	if err := writeTemp(tmp, data, perm&modeMask, old); err != nil {
 		_ = os.Remove(tmp)
 		return err
@@ -54,9 +62,71 @@ func writeAtomic(path string, data []byte, perm os.FileMode, keep bool) error {
 // sticky.
 const modeMask = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 
+// tmpSuffix ends the name of every temporary file: .<basename>.batou-tmp.
+const tmpSuffix = ".batou-tmp"
+
 // tmpName is the deterministic temporary name used to replace path.
 func tmpName(path string) string {
-	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".batou-tmp")
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+tmpSuffix)
+}
+
+// tempRecorder is the function set by RecordTempDirs, or nil.
+var tempRecorder atomic.Pointer[func(dir string) error]
+
+// RecordTempDirs makes every later atomic replacement in this process call
+// record with the directory of its temporary file before it creates the
+// file there (nil stops it). A process that may be killed half way (the
+// agent) keeps these directories where they survive it, so that the next
+// run can remove what it left behind with RemoveTempFiles, also next to
+// files that run does not rewrite. record is called for every file
+// written; it should remember what it has seen instead of doing I/O each
+// time. An error from it fails the write.
+func RecordTempDirs(record func(dir string) error) {
+	if record == nil {
+		tempRecorder.Store(nil)
+		return
+	}
+	tempRecorder.Store(&record)
+}
+
+// noteTemp tells the recorder, if any, about the temporary file tmp.
+func noteTemp(tmp string) error {
+	if r := tempRecorder.Load(); r != nil {
+		if err := (*r)(filepath.Dir(tmp)); err != nil {
+			return fmt.Errorf("recording temporary file %s: %w", tmp, err)
+		}
+	}
+	return nil
+}
+
+// isTempFile reports whether name (a base name) is that of a temporary
+// file of an atomic replacement.
+func isTempFile(name string) bool {
+	return len(name) > 1+len(tmpSuffix) && name[0] == '.' && strings.HasSuffix(name, tmpSuffix)
+}
+
+// RemoveTempFiles removes the temporary files of atomic replacements that
+// a killed process left in dir (not below it) and returns their names. A
+// missing dir is fine.
+func RemoveTempFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking for temporary files: %w", err)
+	}
+	var removed []string
+	for _, e := range entries {
+		if !isTempFile(e.Name()) || e.IsDir() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("removing leftover temporary file: %w", err)
+		}
+		removed = append(removed, e.Name())
+	}
+	return removed, nil
 }
 
 // followFileLink returns the file a symlink at path points to, when it
@@ -152,6 +222,9 @@ func replaceSymlink(path, target string) error {
 		}
 	}
 	tmp := tmpName(path)
+	if err := noteTemp(tmp); err != nil {
+		return err
+	}
 	if err := removeAny(tmp); err != nil {
 		return err
 	}

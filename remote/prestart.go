@@ -1,12 +1,16 @@
 package remote
 
-import "os"
+import (
+	"os"
+	"sync"
+)
 
 // Prestarted holds agents started before their plans exist: starting a
 // process and its runtime takes a few milliseconds, which can overlap with
 // configuring the model. Only local agents are started early; remote hosts
 // are not contacted before the model is known to be consistent.
 type Prestarted struct {
+	mu    sync.Mutex // hosts connect in parallel
 	conns map[string]*conn
 }
 
@@ -27,7 +31,12 @@ func Prestart(targets []*Target, agent []string) *Prestarted {
 
 // has reports whether host has a prestarted agent.
 func (p *Prestarted) has(host string) bool {
-	return p != nil && p.conns[host] != nil
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.conns[host] != nil
 }
 
 // take returns the prestarted agent of host (once), or nil.
@@ -35,6 +44,8 @@ func (p *Prestarted) take(host string) *conn {
 	if p == nil {
 		return nil
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	c := p.conns[host]
 	delete(p.conns, host)
 	return c
@@ -45,6 +56,8 @@ func (p *Prestarted) Close() {
 	if p == nil {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for h, c := range p.conns {
 		_ = c.close()
 		delete(p.conns, h)

@@ -168,8 +168,11 @@ func (s *scheduler) run(i int) {
 			return
 		}
 		e.Host = r.Host
-		if e.Type == plan.EventComponent {
+		switch e.Type {
+		case plan.EventComponent:
 			last = e.Path
+		case plan.EventBusy:
+			last = e.Path + ": " + e.Message
 		}
 		emit(e)
 		if e.Type == plan.EventRootFinish && e.Root == r.Root {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
 )
 
@@ -147,13 +148,14 @@ func (a *agent) start(req *plan.Request) error {
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return fmt.Errorf("creating target directory %s: %w", target, err)
 	}
-	lock, warning, err := acquireLock(target, req.BreakLock, req.Holder)
+	lock, warnings, err := acquireLock(target, req.BreakLock, req.Holder)
 	if err != nil {
 		return err
 	}
 	a.lock = lock
-	if warning != "" {
-		a.emit(plan.Event{Type: plan.EventWarning, Message: warning})
+	components.RecordTempDirs(lock.record)
+	for _, w := range warnings {
+		a.emit(plan.Event{Type: plan.EventWarning, Message: w})
 	}
 	a.deploy = newDeployer(p, home, a.emit, a.opts.Renderer)
 	a.emit(plan.Event{Type: plan.EventReady})
@@ -162,6 +164,7 @@ func (a *agent) start(req *plan.Request) error {
 
 func (a *agent) release() {
 	if a.lock != nil {
+		components.RecordTempDirs(nil)
 		a.lock.release()
 		a.lock = nil
 	}

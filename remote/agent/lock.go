@@ -1,14 +1,20 @@
 package agent
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/batou-go/batou/runtime/plan"
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/batou-go/batou/components"
+	"github.com/batou-go/batou/runtime/plan"
 )
 
 // LockFile is the name of the per-target lock, in the target directory.
@@ -29,8 +35,19 @@ func (h holder) String() string {
 // the holder. The flock ends with the process, so a lock whose holder died
 // (or whose host rebooted) is free again; the holder record left behind
 // shows it was not released cleanly.
+//
+// Below the holder record, the lock file lists (one quoted path a line)
+// the directories in which this deploy created temporary files of atomic
+// replacements, each once, before the first one there. Release empties the
+// file. A deploy that takes over the lock of one that was killed removes
+// the temporary files left in those directories (components.RemoveTempFiles),
+// also next to files it will not rewrite, and keeps the list until it is
+// released itself.
 type hostLock struct {
-	f *os.File
+	f    *os.File
+	mu   sync.Mutex
+	end  int64           // where the next directory line goes
+	dirs map[string]bool // directories listed so far
 }
 
 // currentHolder describes this deploy; who is the controller's
@@ -51,29 +68,97 @@ func currentHolder(who *plan.Holder) holder {
 
 // acquireLock takes the lock of target. It fails at once when another
 // deploy holds it, naming the holder, unless breakLock is set. A stale
-// holder record is taken over with a warning.
-func acquireLock(target string, breakLock bool, who *plan.Holder) (*hostLock, string, error) {
+// holder record is taken over with a warning, and the temporary files its
+// deploy left behind are removed (with another warning).
+func acquireLock(target string, breakLock bool, who *plan.Holder) (*hostLock, []string, error) {
 	path := filepath.Join(target, LockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, "", fmt.Errorf("opening lock %s: %w", path, err)
+		return nil, nil, fmt.Errorf("opening lock %s: %w", path, err)
 	}
-	warning := ""
+	var warnings, leftDirs []string
+	sweep := false
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		prev, hasPrev := readHolderSoon(f)
 		if !breakLock {
 			f.Close()
-			return nil, "", lockedError(path, prev, hasPrev)
+			return nil, nil, lockedError(path, prev, hasPrev)
 		}
-		warning = fmt.Sprintf("breaking the lock %s held by %s (--break-lock)", path, describe(prev, hasPrev))
-	} else if prev, hasPrev := readHolder(f); hasPrev {
-		warning = fmt.Sprintf("taking over a stale lock %s: the deploy of %s ended without releasing it", path, prev)
+		warnings = append(warnings, fmt.Sprintf("breaking the lock %s held by %s (--break-lock)", path, describe(prev, hasPrev)))
+		// That deploy may still be writing: keep its directories, but
+		// leave its temporary files alone.
+		_, leftDirs = readLock(f)
+	} else if data, dirs := readLock(f); len(data) > 0 {
+		if prev, ok := parseHolder(data); ok {
+			warnings = append(warnings, fmt.Sprintf("taking over a stale lock %s: the deploy of %s ended without releasing it", path, prev))
+		}
+		leftDirs, sweep = dirs, true
 	}
-	if err := writeHolder(f, currentHolder(who)); err != nil {
+	n, err := writeHolder(f, currentHolder(who))
+	if err != nil {
 		f.Close()
-		return nil, "", fmt.Errorf("writing lock %s: %w", path, err)
+		return nil, nil, fmt.Errorf("writing lock %s: %w", path, err)
 	}
-	return &hostLock{f: f}, warning, nil
+	l := &hostLock{f: f, end: n, dirs: map[string]bool{}}
+	for _, dir := range leftDirs {
+		if err := l.record(dir); err != nil {
+			l.release()
+			return nil, nil, fmt.Errorf("writing lock %s: %w", path, err)
+		}
+	}
+	if sweep {
+		if w := removeLeftovers(leftDirs); w != "" {
+			warnings = append(warnings, w)
+		}
+	}
+	return l, warnings, nil
+}
+
+// removeLeftovers removes the temporary files a killed deploy left in
+// dirs and says what it did (or "" when there were none).
+func removeLeftovers(dirs []string) string {
+	var removed []string
+	var failed []string
+	for _, dir := range dirs {
+		names, err := components.RemoveTempFiles(dir)
+		for _, name := range names {
+			removed = append(removed, filepath.Join(dir, name))
+		}
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", dir, err))
+		}
+	}
+	var parts []string
+	if len(removed) > 0 {
+		parts = append(parts, fmt.Sprintf("removed %d temporary file(s) that deploy left behind: %s", len(removed), strings.Join(removed, ", ")))
+	}
+	if len(failed) > 0 {
+		parts = append(parts, "could not remove the temporary files that deploy left behind in "+strings.Join(failed, "; "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// record lists dir (once) in the lock file before a temporary file is
+// created there: components.RecordTempDirs calls it for every file
+// written; only the first file of a directory costs a write.
+func (l *hostLock) record(dir string) error {
+	if !filepath.IsAbs(dir) {
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.dirs[dir] {
+		return nil
+	}
+	line := strconv.Quote(dir) + "\n"
+	if _, err := l.f.WriteAt([]byte(line), l.end); err != nil {
+		return err
+	}
+	l.end += int64(len(line))
+	l.dirs[dir] = true
+	return nil
 }
 
 func describe(h holder, ok bool) string {
@@ -101,24 +186,56 @@ func readHolderSoon(f *os.File) (holder, bool) {
 }
 
 func readHolder(f *os.File) (holder, bool) {
-	var h holder
 	data := make([]byte, 4096)
 	n, _ := f.ReadAt(data, 0)
-	if n == 0 || json.Unmarshal(data[:n], &h) != nil {
+	return parseHolder(data[:n])
+}
+
+// parseHolder parses the holder record, the first line of the lock file.
+func parseHolder(data []byte) (holder, bool) {
+	var h holder
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	if len(first) == 0 || json.Unmarshal(first, &h) != nil {
 		return h, false
 	}
 	return h, true
 }
 
-func writeHolder(f *os.File, h holder) error {
+// readLock reads the whole lock file and the directories listed below the
+// holder record.
+func readLock(f *os.File) ([]byte, []string) {
+	var data []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := f.ReadAt(buf, int64(len(data)))
+		data = append(data, buf[:n]...)
+		if err != nil || n < len(buf) {
+			break
+		}
+	}
+	_, rest, _ := bytes.Cut(data, []byte("\n"))
+	var dirs []string
+	for _, line := range strings.Split(string(rest), "\n") {
+		// A line cut short by a kill does not unquote; it is skipped.
+		if dir, err := strconv.Unquote(line); err == nil && dir != "" {
+			dirs = append(dirs, dir)
+		}
+	}
+	return data, dirs
+}
+
+// writeHolder replaces the content of the lock file with the holder
+// record and returns its length.
+func writeHolder(f *os.File, h holder) (int64, error) {
 	data, _ := json.Marshal(h)
+	data = append(data, '\n')
 	if err := f.Truncate(0); err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := f.WriteAt(append(data, '\n'), 0); err != nil {
-		return err
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return 0, err
 	}
-	return f.Sync()
+	return int64(len(data)), f.Sync()
 }
 
 // release empties the holder record and drops the flock.

@@ -1,0 +1,92 @@
+package components
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestRecordTempDirs: the recorder hears of a temporary file's directory
+// before the file exists, for files and symlinks; its error fails the
+// write, which then leaves the target and no temporary file.
+func TestRecordTempDirs(t *testing.T) {
+	dir := t.TempDir()
+	var heard []string
+	RecordTempDirs(func(d string) error {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if isTempFile(e.Name()) {
+				t.Errorf("%s exists before it was recorded", e.Name())
+			}
+		}
+		heard = append(heard, d)
+		return nil
+	})
+	defer RecordTempDirs(nil)
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "a"), []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := replaceSymlink(filepath.Join(sub, "l"), "a"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{dir, sub}; !slices.Equal(heard, want) {
+		t.Errorf("recorded %q, want %q", heard, want)
+	}
+
+	RecordTempDirs(func(string) error { return errors.New("disk full") })
+	err := WriteFileAtomic(filepath.Join(dir, "a"), []byte("b"), 0o644)
+	if err == nil {
+		t.Fatal("write succeeded although recording failed")
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "a")); string(got) != "a" {
+		t.Errorf("a = %q after a failed write", got)
+	}
+	RecordTempDirs(nil)
+	if err := WriteFileAtomic(filepath.Join(dir, "a"), []byte("c"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if names, _ := RemoveTempFiles(dir); len(names) != 0 {
+		t.Errorf("temporary files left: %v", names)
+	}
+}
+
+// TestRemoveTempFiles removes leftovers of atomic replacements (files and
+// symlinks named .NAME.batou-tmp) and nothing else.
+func TestRemoveTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{".a.batou-tmp", "a", ".a", "b.batou-tmp", ".batou-tmp"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("nowhere", filepath.Join(dir, ".l.batou-tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".d.batou-tmp"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := RemoveTempFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{".a.batou-tmp", ".l.batou-tmp"}; !slices.Equal(removed, want) {
+		t.Errorf("removed %q, want %q", removed, want)
+	}
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{".a", ".batou-tmp", ".d.batou-tmp", "a", "b.batou-tmp"}; !slices.Equal(left, want) {
+		t.Errorf("left %q, want %q", left, want)
+	}
+	if removed, err := RemoveTempFiles(filepath.Join(dir, "missing")); err != nil || removed != nil {
+		t.Errorf("missing dir: %v, %v", removed, err)
+	}
+}
