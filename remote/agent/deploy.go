@@ -40,19 +40,21 @@ type busyState struct {
 	seq    atomic.Int64 // counts components started
 	comp   atomic.Pointer[starlib.Component]
 	update atomic.Bool
+	start  atomic.Int64 // when, in Unix nanoseconds
 }
 
 // mark records that c's verify (or update) starts.
 func (b *busyState) mark(c *starlib.Component, update bool) {
 	b.comp.Store(c)
 	b.update.Store(update)
+	b.start.Store(time.Now().UnixNano())
 	b.seq.Add(1)
 }
 
 // Reports of a busy component: the first after busyFirst, then every
 // busyEvery.
 var (
-	busyTick  = 500 * time.Millisecond
+	busyTick  = 250 * time.Millisecond
 	busyFirst = 2 * time.Second
 	busyEvery = 30 * time.Second
 )
@@ -62,18 +64,17 @@ var (
 func (d *deployer) watch(root string, stop <-chan struct{}) {
 	t := time.NewTicker(busyTick)
 	defer t.Stop()
-	last, since, next := int64(-1), time.Time{}, busyFirst
+	last, next := int64(-1), busyFirst
 	for {
 		select {
 		case <-stop:
 			return
 		case now := <-t.C:
-			seq := d.busy.seq.Load()
-			if seq != last {
-				last, since, next = seq, now, busyFirst
-				continue
+			if seq := d.busy.seq.Load(); seq != last {
+				last, next = seq, busyFirst
 			}
 			c := d.busy.comp.Load()
+			since := time.Unix(0, d.busy.start.Load())
 			if c == nil || now.Sub(since) < next {
 				continue
 			}
