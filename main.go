@@ -35,17 +35,29 @@ func main() {
 }
 
 // tuneGC trades memory for speed: a deploy is a short-lived process whose
-// heap is mostly live (the model, the plan), so collecting at every doubling
-// wastes time. A soft limit keeps large deploys in check. GOGC and
-// GOMEMLIMIT in the environment still win.
+// heap is mostly live (the model, the plan). The collector stays off until
+// the heap first reaches gcStart, so a deploy of a few thousand components
+// never collects; from that first collection on it runs at GOGC=400 with a
+// soft limit of gcLimit. GOGC and GOMEMLIMIT in the environment still win.
 func tuneGC() {
-	if os.Getenv("GOGC") == "" {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(gcStart)
+	// A finalizer runs after the first collection: switch to normal
+	// collection then.
+	sentinel := new([16]byte)
+	runtime.SetFinalizer(sentinel, func(*[16]byte) {
 		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
-	}
+		debug.SetMemoryLimit(gcLimit)
+	})
 }
+
+const (
+	gcStart = 128 << 20
+	gcLimit = 256 << 20
+)
 
 // startProfile writes a CPU profile to $BATOU_CPUPROFILE (with the pid
 // appended, as the agent runs in another process) when that is set. It is

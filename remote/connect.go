@@ -147,6 +147,12 @@ func (d *Deployment) open(ctx context.Context, i int, t *Target, req plan.Reques
 	default:
 		return nil, fmt.Errorf("unknown connect_method %s", t.Method)
 	}
+	return withPlan(c, err, req)
+}
+
+// withPlan sends req to an agent just started (unless starting it failed
+// with err), and closes the agent when that fails.
+func withPlan(c *conn, err error, req plan.Request) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}

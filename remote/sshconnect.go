@@ -93,14 +93,7 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn,
 	}
 	path := p.dir + "/" + agentName(f)
 	c, err := startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
-	if err != nil {
-		return nil, err
-	}
-	if err := c.send(req); err != nil {
-		c.close()
-		return nil, err
-	}
-	return c, nil
+	return withPlan(c, err, req)
 }
 
 // likelyAgent is the agent most hosts get: this binary when it runs on
