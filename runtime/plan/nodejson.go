@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 )
@@ -26,11 +27,11 @@ func (n *Node) appendJSON(buf []byte, parentOrigin string) ([]byte, error) {
 	}
 	if len(n.Attrs) > 0 {
 		buf = append(buf, `,"attrs":`...)
-		b, err := n.Attrs.MarshalJSON()
-		if err != nil {
+		b := bytes.NewBuffer(buf) // appends in place
+		if err := writeAttrs(b, n.Attrs); err != nil {
 			return nil, fmt.Errorf("%s: %w", n.Label, err)
 		}
-		buf = append(buf, b...)
+		buf = b.Bytes()
 	}
 	if n.Workdir != "" {
 		buf = appendField(buf, "workdir", n.Workdir)

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -97,11 +97,12 @@ func (a *Attrs) UnmarshalJSON(data []byte) error {
 }
 
 func writeAttrs(buf *bytes.Buffer, a Attrs) error {
-	keys := make([]string, 0, len(a))
+	var small [8]string
+	keys := small[:0]
 	for k := range a {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	buf.WriteByte('{')
 	for i, k := range keys {
 		if i > 0 {
