@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 
+	"github.com/batou-go/batou/remote"
 	"github.com/urfave/cli/v3"
 )
 
@@ -83,9 +84,27 @@ func startProfile() func() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C ends batou at once
+		// The first Ctrl-C cancels ctx: the deploy ends in order.
+		select {
+		case <-ctx.Done():
+		case <-done:
+			return
+		}
+		// A second one ends batou at once, with its ssh masters (the
+		// agents on the hosts then see their controller gone).
+		again := make(chan os.Signal, 1)
+		signal.Notify(again, os.Interrupt)
+		defer signal.Stop(again)
+		stop()
+		select {
+		case <-again:
+			remote.EndMasters()
+			os.Exit(130)
+		case <-done:
+		}
 	}()
 	cmd := newApp(stdout, stderr)
 	err := cmd.Run(ctx, args)

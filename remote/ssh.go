@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -84,7 +85,7 @@ func (h *sshHost) startMaster() error {
 	cmd := exec.Command("ssh", args...)
 	h.stderr = &bytes.Buffer{}
 	cmd.Stderr = &lockedWriter{buf: h.stderr}
-	cmd.SysProcAttr = masterAttr()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return finalError{fmt.Errorf("starting ssh: %w", err)}
 	}
@@ -94,6 +95,7 @@ func (h *sshHost) startMaster() error {
 	for {
 		if _, err := os.Stat(h.socket); err == nil {
 			h.master, h.exited = cmd, exited
+			liveMasters.Store(cmd.Process.Pid, true)
 			return nil
 		}
 		select {
@@ -204,6 +206,7 @@ func (h *sshHost) close() {
 	}
 	// The whole process group: ssh may be a wrapper script.
 	pgid := h.master.Process.Pid
+	defer liveMasters.Delete(pgid)
 	deadline := time.Now().Add(time.Second)
 	for {
 		sig := syscall.SIGTERM
@@ -224,6 +227,18 @@ func (h *sshHost) close() {
 	}
 }
 
+// liveMasters holds the process groups of the running ssh masters.
+var liveMasters sync.Map
+
+// EndMasters kills every ssh master of this process at once, for when
+// batou must end without closing its deploy (a second Ctrl-C).
+func EndMasters() {
+	liveMasters.Range(func(pgid, _ any) bool {
+		_ = syscall.Kill(-pgid.(int), syscall.SIGKILL)
+		return true
+	})
+}
+
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
@@ -242,6 +257,23 @@ func controlDir() (string, error) {
 }
 
 const controlPrefix = "batou-ssh-"
+
+// endOrphanMasters asks the ssh masters still listening on sockets in dir
+// (left running by a killed deploy) to exit.
+func endOrphanMasters(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Type()&os.ModeSocket == 0 {
+			continue
+		}
+		// ssh -O exit does not look at the destination; any name serves.
+		cmd := exec.Command("ssh", "-o", "ControlPath="+filepath.Join(dir, e.Name()), "-O", "exit", "batou-orphan")
+		_ = cmd.Run()
+	}
+}
 
 // removeStaleControlDirs removes socket directories of this user whose
 // deploy process no longer exists.
@@ -266,7 +298,9 @@ func removeStaleControlDirs(tmp string) {
 			continue
 		}
 		if syscall.Kill(pid, 0) == syscall.ESRCH {
-			_ = os.RemoveAll(filepath.Join(tmp, e.Name()))
+			dir := filepath.Join(tmp, e.Name())
+			endOrphanMasters(dir)
+			_ = os.RemoveAll(dir)
 		}
 	}
 }
