@@ -15,11 +15,13 @@ import (
 
 func TestMain(m *testing.M) {
 	// Deploys run in-process (benchmarks) start this binary as the agent.
+	// Both run with the binary's GC settings.
 	if len(os.Args) > 1 && os.Args[1] == "agent" {
+		tuneGC()
 		os.Exit(run([]string{"batou", "agent"}, os.Stdout, os.Stderr))
 	}
 	testscript.Main(m, map[string]func(){
-		"batou": func() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) },
+		"batou": func() { tuneGC(); os.Exit(run(os.Args, os.Stdout, os.Stderr)) },
 	})
 }
 
