@@ -1,8 +1,9 @@
 #!/bin/sh
-# Runs every test of the project: unit tests, Starlark tests, end-to-end
-# testscripts and short benchmarks-as-tests. On a fresh Debian machine it
+# Runs every test of the project: go vet, the cross builds, unit tests and
+# the end-to-end testscripts (testscripts/*.txtar, against local agents, a
+# real OpenSSH sshd and in-process ssh hosts). On a fresh Debian machine it
 # first installs what the tests drive for real (OpenSSH server, gpg, age,
-# git).
+# git). Benchmarks: go test -bench . ./..., bench/local.sh, bench/ssh.sh.
 set -eu
 cd "$(dirname "$0")"
 
