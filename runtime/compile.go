@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
@@ -41,7 +42,18 @@ func (m *Model) compileHost(h *Host, opts CompileOptions) *plan.Plan {
 		if r.Ignore || r.current == nil {
 			continue
 		}
-		p.Roots = append(p.Roots, m.compileRoot(r, p.Programs))
+		programs := map[string]string{}
+		root := m.compileRoot(r, programs)
+		p.Roots = append(p.Roots, root)
+		for file, src := range programs {
+			p.Programs[file] = src
+		}
+		if callsTemplate(programs) {
+			if p.Assets == nil {
+				p.Assets = map[string]string{}
+			}
+			m.Project.AddAssets(root.Defdir, p.Assets)
+		}
 	}
 	if len(p.Programs) == 0 {
 		p.Programs = nil
@@ -61,7 +73,7 @@ func (m *Model) compileRoot(r *Root, programs map[string]string) *plan.Root {
 		}
 		return starlib.ToPlan(starlib.NewView(c), ref)
 	}
-	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Node: m.compileNode(top, ref, programs)}
+	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Defdir: r.current.DefdirRel, Node: m.compileNode(top, ref, programs)}
 }
 
 func numberTree(c *starlib.Component, next *int) {
@@ -108,4 +120,15 @@ func isKindDefault(def *starlib.Def, name string, v starlark.Value) bool {
 	}
 	eq, err := starlark.Equal(v, spec.Default)
 	return err == nil && eq
+}
+
+// callsTemplate reports whether host code of these programs may call
+// self.template (a plain text search: a false hit only sends files).
+func callsTemplate(programs map[string]string) bool {
+	for _, src := range programs {
+		if strings.Contains(src, ".template(") {
+			return true
+		}
+	}
+	return false
 }

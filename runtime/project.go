@@ -3,10 +3,12 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/batou-go/batou/starlib"
 	"go.starlark.net/resolve"
@@ -137,4 +139,44 @@ func (p *Project) Closure(file string, into map[string]string) {
 	for _, d := range p.loader.Deps(file) {
 		p.Closure(d, into)
 	}
+}
+
+// Limits of the files a plan carries for self.template on the host.
+const (
+	assetMaxFile  = 256 << 10
+	assetMaxTotal = 4 << 20
+)
+
+// AddAssets adds the text files below the project-relative directory dir
+// (not .star files, none over 256 KiB, at most 4 MiB in all) to assets.
+func (p *Project) AddAssets(dir string, assets map[string]string) {
+	total := 0
+	for _, v := range assets {
+		total += len(v)
+	}
+	root := filepath.Join(p.Dir, filepath.FromSlash(dir))
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() || strings.HasSuffix(path, ".star") {
+			return nil
+		}
+		rel, err := filepath.Rel(p.Dir, path)
+		if err != nil {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		if _, done := assets[rel]; done {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil || info.Size() > assetMaxFile || total+int(info.Size()) > assetMaxTotal {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil || !utf8.Valid(data) {
+			return nil
+		}
+		assets[rel] = string(data)
+		total += len(data)
+		return nil
+	})
 }

@@ -82,6 +82,9 @@ type Session struct {
 	// Resolver maps host names to IP addresses ([resolver] of the
 	// environment); Address.listen uses it before DNS.
 	Resolver map[string]string
+	// HostAssets are the project files self.template reads on the host
+	// (plan.Plan.Assets), by project-relative path.
+	HostAssets map[string]string
 
 	mu        sync.Mutex
 	platforms map[platformKey][]*Def

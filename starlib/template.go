@@ -3,6 +3,9 @@ package starlib
 import (
 	"fmt"
 	"os"
+	"path"
+	"path/filepath"
+	"strings"
 
 	"go.starlark.net/starlark"
 )
@@ -59,7 +62,7 @@ func templateMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 		return nil, err
 	}
 	if PhaseOf(thread) == PhaseHost {
-		return nil, fmt.Errorf("self.template reads project files and works in configure only; hint: render it in configure and keep the text in an attribute")
+		return c.hostTemplate(thread, file, kwargs)
 	}
 	full, err := c.root.assetPath(file)
 	if err != nil {
@@ -70,6 +73,24 @@ func templateMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 		return nil, fmt.Errorf("template %s: %w", c.root.rel(full), unwrapPathError(err))
 	}
 	out, err := c.render(thread, c.root.rel(full), string(src), c, kwargsMap(kwargs))
+	if err != nil {
+		return nil, err
+	}
+	return starlark.String(out), nil
+}
+
+// hostTemplate renders a template in verify or update, from the project
+// files the plan carries (Session.HostAssets).
+func (c *Component) hostTemplate(thread *starlark.Thread, file string, kwargs []starlark.Tuple) (starlark.Value, error) {
+	rel := path.Clean(path.Join(c.root.DefdirRel, filepath.ToSlash(file)))
+	if path.IsAbs(file) || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil, fmt.Errorf("template %s: on the host, self.template reads files of the project next to the component only", file)
+	}
+	src, ok := c.root.session.HostAssets[rel]
+	if !ok {
+		return nil, fmt.Errorf("template %s is not part of the plan; hint: on the host, self.template reads text files of up to 256 KiB below the root component's directory", rel)
+	}
+	out, err := c.render(thread, rel, src, c, kwargsMap(kwargs))
 	if err != nil {
 		return nil, err
 	}

@@ -103,6 +103,7 @@ func newDeployer(p *plan.Plan, home string, emit func(plan.Event), r Renderer) *
 	d := &deployer{plan: p, home: home, emit: emit}
 	d.session = starlib.NewSession("", r)
 	d.session.Host = d
+	d.session.HostAssets = p.Assets
 	d.loader = &starlib.Loader{Session: d.session, Read: d.readProgram}
 	return d
 }
@@ -210,6 +211,7 @@ func (d *deployer) prefetch(r *plan.Root, workdir string) *components.Prefetch {
 func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 	env := d.plan.Environment
 	sroot := d.session.NewRoot(r.Name, starlib.NewHost(d.plan.Host), starlib.NewEnvironment(env, nil), workdir)
+	sroot.DefdirRel = r.Defdir
 	hr := &hostRoot{sroot: sroot, byID: map[int]*starlib.Component{}}
 	var nodes []*plan.Node
 	var create func(n *plan.Node, parent *starlib.Component) error

@@ -23,7 +23,11 @@ type Plan struct {
 	TargetDirectory string            `json:"target_directory"`
 	Roots           []*Root           `json:"roots"`
 	Programs        map[string]string `json:"programs,omitempty"`
-	Secrets         []string          `json:"secrets,omitempty"`
+	// Assets are the project files (by project-relative path) that
+	// self.template may read on the host: the text files below the
+	// definition directory of a root whose host code calls template().
+	Assets  map[string]string `json:"assets,omitempty"`
+	Secrets []string          `json:"secrets,omitempty"`
 }
 
 // EnvInfo is what components see as self.environment on the host.
@@ -48,7 +52,9 @@ type Root struct {
 	Name    string `json:"name"`
 	Ignore  bool   `json:"ignore,omitempty"`
 	Workdir string `json:"workdir"`
-	Node    *Node  `json:"node"`
+	// Defdir is the project-relative directory of the root's .star file.
+	Defdir string `json:"defdir,omitempty"`
+	Node   *Node  `json:"node"`
 }
 
 // Node is one component instance. Children are deployed first, in order,

@@ -58,6 +58,9 @@ func (r *Root) appendJSON(buf []byte) ([]byte, error) {
 		buf = append(buf, `,"ignore":true`...)
 	}
 	buf = appendField(buf, "workdir", r.Workdir)
+	if r.Defdir != "" {
+		buf = appendField(buf, "defdir", r.Defdir)
+	}
 	if r.Node == nil {
 		return append(buf, '}'), nil
 	}
@@ -137,15 +140,18 @@ func (p *parser) root(r *Root) error {
 			}
 			r.Ignore = b
 			return nil
-		case "name", "workdir":
+		case "name", "workdir", "defdir":
 			if p.peek() != '"' {
 				return p.fail()
 			}
 			s, err := p.str()
-			if key == "name" {
+			switch key {
+			case "name":
 				r.Name = s
-			} else {
+			case "workdir":
 				r.Workdir = s
+			default:
+				r.Defdir = s
 			}
 			return err
 		}

@@ -13,7 +13,7 @@ func testPlan() *Plan {
 		Host:    HostInfo{Name: "h", FQDN: "h.example.com", Data: map[string]string{"roots": "null"}},
 		Secrets: []string{"s3cr\tet"},
 		Roots: []*Root{
-			{Name: "app", Workdir: "/w", Node: &Node{ID: 1, Kind: "App", Label: "App",
+			{Name: "app", Workdir: "/w", Defdir: "components/app", Node: &Node{ID: 1, Kind: "App", Label: "App",
 				Attrs:  Attrs{"content": "a\tb\n\"c\"", "roots": nil, "n": int64(-3), "l": []Value{"x", true}},
 				Origin: "c.star:3", Def: &DefRef{File: "c.star", Name: "App", Update: true},
 				Children: []*Node{{ID: 2, Kind: "File", Label: "File('\t')", Origin: "c.star:4"}}}},
