@@ -15,9 +15,10 @@ import (
 	"github.com/batou-go/batou/runtime/plan"
 )
 
-// openSSH connects t over ssh, makes sure the host has the agent, and
-// starts it: one master connection, one probe, an upload only when the
-// host lacks this agent, and the agent's own session.
+// openSSH connects t over ssh, makes sure the host has the agent, starts
+// it and sends it req: one master connection and, when the host has the
+// agent already, one session; otherwise that session answers as a probe,
+// the agent is uploaded, and it gets a session of its own.
 func (d *Deployment) openSSH(ctx context.Context, i int, t *Target, req plan.Request) (*conn, error) {
 	h := &sshHost{t: t, config: d.opts.SSHConfig, dest: t.Address, socket: socketPath(d.sockets, i), timeout: t.Timeout}
 	if h.timeout <= 0 {
