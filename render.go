@@ -124,10 +124,7 @@ func (r *renderer) textHost(e plan.Event) {
 	switch e.Status {
 	case "ignored":
 		r.printf("%s: Connection ignored\n", e.Host)
-	case "closed":
-	case "failed":
-		r.printf("ERROR: %s: could not connect: %s\n", e.Host, indentRest(e.Message))
-		r.textHint(e.Hint)
+	case "failed": // the error event that follows says it
 	default:
 		r.printf("%s: Connected via %s\n", e.Host, e.Via)
 	}

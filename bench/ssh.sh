@@ -126,7 +126,7 @@ bench_batou() {
 echo "no-op deploy of $FILES files over ssh, median of $RUNS runs"
 bench_batou "OpenSSH defaults"
 b1=$batou_1; b4=$batou_4; b16=$batou_16
-bytes=$("$OUT/batou" deploy --json n1 | grep '"status":"closed"' | sed 's/.*"bytes":\([0-9]*\).*/\1/')
+bytes=$("$OUT/batou" deploy --json n1 | grep '"type":"host-closed"' | sed 's/.*"bytes":\([0-9]*\).*/\1/')
 "$OUT/batou" plan -o "$OUT/plans" n1 >/dev/null
 gz=$(python3 -c 'import json,sys; sys.stdout.write(json.dumps(json.load(sys.stdin), separators=(",", ":")))' < "$OUT/plans/h01.json" | gzip -6 | wc -c)
 echo "  bytes sent per host on a no-op deploy: $bytes (the plan and requests; about $gz once compressed, as ssh's zlib sends them)"

@@ -120,6 +120,11 @@ func (d *Deployment) emitHost(t *Target, err error) {
 		if errors.As(err, &h) {
 			e.Hint = h.Hint()
 		}
+		d.opts.Emit(e)
+		// The reason is an error of the host, too (the text output shows
+		// only this one).
+		d.opts.Emit(plan.Event{Type: plan.EventError, Host: t.Host, Message: "could not connect: " + e.Message, Hint: e.Hint})
+		return
 	}
 	d.opts.Emit(e)
 }
@@ -217,7 +222,7 @@ func (d *Deployment) Close() error {
 		go func() {
 			defer wg.Done()
 			err := c.close()
-			d.opts.Emit(plan.Event{Type: plan.EventHost, Host: c.host, Status: "closed", Bytes: c.sent})
+			d.opts.Emit(plan.Event{Type: plan.EventHostClosed, Host: c.host, Bytes: c.sent})
 			if err != nil {
 				mu.Lock()
 				if first == nil {

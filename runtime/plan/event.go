@@ -21,6 +21,9 @@ const (
 	// EventBusy says that a component's verify or update is still
 	// running (after 2 s, then every 30 s): Path, Action, Message.
 	EventBusy = "busy"
+	// EventHostClosed says that the connection to a host ended: Host,
+	// Bytes (what was sent to its agent).
+	EventHostClosed = "host-closed"
 )
 
 // Event is one thing that happened during a run. Every event has a Type; the
