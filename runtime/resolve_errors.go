@@ -101,8 +101,10 @@ func unsatisfiedError(key, host string, subs []*subscription) *Error {
 		Hint: fmt.Sprintf("add a component that calls self.provide(%q, ...) to %s, or pass strict=False", key, hostOrAny(host))}
 }
 
-// unused reports provided keys that no requirement (with its host filter)
-// reads.
+// unused reports provided keys that no requirement asks for. A key that
+// is required (on some host) is not unused, even where a provider's value
+// is filtered away: that case, if the requirement goes without, is
+// reported as unsatisfied.
 func (g *registry) unused() Errors {
 	var out Errors
 	for _, key := range sortedKeys(g.provided) {
@@ -121,7 +123,7 @@ func (g *registry) unused() Errors {
 
 func (g *registry) isRead(p *provision) bool {
 	for _, s := range g.allSubs() {
-		if s.key == p.key && (s.opts.Host == "" || s.opts.Host == p.root.Host.Name) {
+		if s.key == p.key {
 			return true
 		}
 	}

@@ -112,9 +112,18 @@ func attribute(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		if err := spec.checkDefault(def); err != nil {
 			return nil, err
 		}
-		spec.Default, spec.HasDefault = def, true
+		spec.Default, spec.HasDefault = spec.widen(def), true
 	}
 	return spec, nil
+}
+
+// widen makes an int given for a float attribute a float (as Python
+// would compute with it); other values are returned as they are.
+func (a *AttrSpec) widen(v starlark.Value) starlark.Value {
+	if i, ok := v.(starlark.Int); ok && a.Kind == TypeFloat {
+		return i.Float()
+	}
+	return v
 }
 
 // checkDefault accepts defaults of the declared type, None, and strings for

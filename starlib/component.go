@@ -161,6 +161,9 @@ func (c *Component) property(name string) (starlark.Value, bool, error) {
 		}
 		return c.last, true, nil
 	case "changed":
+		if c.root == nil || c.root.session == nil || c.root.session.Host == nil {
+			return nil, true, fmt.Errorf("self.changed is known in verify and update only (on the host), not in configure")
+		}
 		return starlark.Bool(c.Changed), true, nil
 	}
 	return nil, false, nil
@@ -228,6 +231,7 @@ func (c *Component) setAttr(name string, v starlark.Value) error {
 		if err := spec.CheckValue(v); err != nil {
 			return fmt.Errorf("attribute %s %w", name, err)
 		}
+		v = spec.widen(v)
 	}
 	c.values[name] = v
 	return nil

@@ -2,6 +2,7 @@ package starlib
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -26,7 +27,7 @@ func (a *AttrSpec) convert(s string, resolver map[string]string) (starlark.Value
 		return convertInt(s)
 	case TypeFloat:
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, fmt.Errorf("%q is not a decimal number", s)
 		}
 		return starlark.Float(f), nil

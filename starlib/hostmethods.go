@@ -21,9 +21,20 @@ type cmdArgs struct {
 
 func unpackCmd(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (cmdArgs, error) {
 	var a cmdArgs
+	var env starlark.Value = starlark.None
 	err := starlark.UnpackArgs(b.Name(), args, kwargs, "cmdline", &a.line, "silent?", &a.silent,
-		"ignore_returncode?", &a.ignoreRC, "env?", &a.env, "expand?", &a.expand)
-	return a, err
+		"ignore_returncode?", &a.ignoreRC, "env?", &env, "expand?", &a.expand)
+	if err != nil {
+		return a, err
+	}
+	switch e := env.(type) {
+	case starlark.NoneType:
+	case *starlark.Dict:
+		a.env = e
+	default:
+		return a, fmt.Errorf("%s: env must be a dict or None, not %s", b.Name(), env.Type())
+	}
+	return a, nil
 }
 
 // run executes the command with /bin/sh in the workdir.
@@ -163,7 +174,7 @@ func assertComponentIsCurrent(thread *starlark.Thread, b *starlark.Builtin, args
 		return nil, err
 	}
 	var reqs starlark.Value
-	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &reqs); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "components", &reqs); err != nil {
 		return nil, err
 	}
 	c := receiver(b)
@@ -232,7 +243,7 @@ func touchMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		return nil, err
 	}
 	var p string
-	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &p); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &p); err != nil {
 		return nil, err
 	}
 	full := receiver(b).hostPath(p)

@@ -1,7 +1,9 @@
 package starlib
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -72,7 +74,10 @@ func (l *Loader) exec(rel string) (starlark.StringDict, error) {
 			return nil, err
 		}
 		if _, err := l.Read(target); err != nil {
-			return nil, fmt.Errorf("load(%q): %s does not exist in the project", name, target)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("load(%q): %s does not exist in the project", name, target)
+			}
+			return nil, fmt.Errorf("load(%q): %v", name, err)
 		}
 		l.deps[rel] = append(l.deps[rel], target)
 		g, err := l.Load(target)

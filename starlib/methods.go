@@ -37,6 +37,10 @@ func receiver(b *starlark.Builtin) *Component { return b.Receiver().(*Component)
 
 // logMethod implements self.log(msg, *args): msg % args.
 func logMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) == 0 && len(kwargs) == 1 && string(kwargs[0][0].(starlark.String)) == "msg" {
+		args = starlark.Tuple{kwargs[0][1]}
+		kwargs = nil
+	}
 	if len(args) == 0 || len(kwargs) > 0 {
 		return nil, fmt.Errorf("log: want log(msg, *args)")
 	}
@@ -62,7 +66,7 @@ func logMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 
 func mapMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var p string
-	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &p); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &p); err != nil {
 		return nil, err
 	}
 	return starlark.String(receiver(b).mapPath(p)), nil
@@ -89,7 +93,7 @@ func checksumMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 func provideMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var key string
 	var value starlark.Value
-	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 2, &key, &value); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "key", &key, "value", &value); err != nil {
 		return nil, err
 	}
 	c := receiver(b)

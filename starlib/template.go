@@ -42,6 +42,7 @@ func kwargsMap(kwargs []starlark.Tuple) map[string]starlark.Value {
 func expandMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	c := b.Receiver().(*Component)
 	var text string
+	args, kwargs = leadingKeyword(args, kwargs, "text")
 	if err := starlark.UnpackPositionalArgs(b.Name(), args, nil, 1, &text); err != nil {
 		return nil, err
 	}
@@ -58,6 +59,7 @@ func expandMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 func templateMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	c := b.Receiver().(*Component)
 	var file string
+	args, kwargs = leadingKeyword(args, kwargs, "filename")
 	if err := starlark.UnpackPositionalArgs(b.Name(), args, nil, 1, &file); err != nil {
 		return nil, err
 	}
@@ -95,4 +97,19 @@ func (c *Component) hostTemplate(thread *starlark.Thread, file string, kwargs []
 		return nil, err
 	}
 	return starlark.String(out), nil
+}
+
+// leadingKeyword lets the first parameter of f(name, **kw) be given as a
+// keyword: with no positional argument, kwargs' name= becomes it.
+func leadingKeyword(args starlark.Tuple, kwargs []starlark.Tuple, name string) (starlark.Tuple, []starlark.Tuple) {
+	if len(args) > 0 {
+		return args, kwargs
+	}
+	for i, kv := range kwargs {
+		if k, ok := kv[0].(starlark.String); ok && string(k) == name {
+			rest := append(append([]starlark.Tuple{}, kwargs[:i]...), kwargs[i+1:]...)
+			return starlark.Tuple{kv[1]}, rest
+		}
+	}
+	return args, kwargs
 }

@@ -211,7 +211,9 @@ func (d *deployer) prefetch(r *plan.Root, workdir string) *components.Prefetch {
 func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 	env := d.plan.Environment
 	sroot := d.session.NewRoot(r.Name, starlib.NewHost(d.plan.Host), starlib.NewEnvironment(env, nil), workdir)
-	sroot.DefdirRel = r.Defdir
+	// The project is not on the host: self.defdir is the project-relative
+	// directory there (the files self.template reads come with the plan).
+	sroot.DefdirRel, sroot.Defdir = r.Defdir, r.Defdir
 	hr := &hostRoot{sroot: sroot, byID: map[int]*starlib.Component{}}
 	var nodes []*plan.Node
 	var create func(n *plan.Node, parent *starlib.Component) error
