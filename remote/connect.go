@@ -80,10 +80,14 @@ func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment,
 	}
 	errs := make([]error, len(targets))
 	conns := make([]*conn, len(targets))
+	sharedLocalDirs(targets, errs)
 	var g errgroup.Group
 	g.SetLimit(connectLimit)
 	for i, t := range targets {
 		if t.Ignore {
+			continue
+		}
+		if errs[i] != nil {
 			continue
 		}
 		g.Go(func() error {
@@ -107,6 +111,25 @@ func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment,
 		return nil, fmt.Errorf("could not connect %d of %d hosts: %v", len(failed), len(targets), failed)
 	}
 	return d, nil
+}
+
+// sharedLocalDirs fails the local hosts that would deploy into the target
+// directory of an earlier local host on this machine (the second would
+// only find the first one's lock).
+func sharedLocalDirs(targets []*Target, errs []error) {
+	first := map[string]string{}
+	for i, t := range targets {
+		if t.Ignore || t.Method != "local" || t.Plan == nil {
+			continue
+		}
+		dir := t.Plan.TargetDirectory
+		if other, ok := first[dir]; ok {
+			errs[i] = &hintedError{msg: fmt.Sprintf("hosts %s and %s would deploy into the same directory %s on this machine", other, t.Host, dir),
+				hint: fmt.Sprintf("give each local host its own target_directory in [host:%s]", t.Host)}
+			continue
+		}
+		first[dir] = t.Host
+	}
 }
 
 func (d *Deployment) emitHost(t *Target, err error) {
