@@ -189,6 +189,13 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 		msg := strings.TrimSpace(errOut.String())
 		if msg == "" {
 			msg = err.Error()
+			// The session said nothing: the master may know what
+			// happened to the connection.
+			if h.stderr != nil {
+				if last := lastLines(h.stderr.String(), 2); last != "" {
+					msg += " (ssh: " + last + ")"
+				}
+			}
 		}
 		return out.String(), fmt.Errorf("%s", msg)
 	}

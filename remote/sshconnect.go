@@ -120,6 +120,7 @@ func (d *Deployment) likelyAgent() *agentFile {
 const (
 	markAgent = "batou-agent"
 	markProbe = "batou-probe"
+	markEnd   = "batou-end" // after the probe answer
 )
 
 // cachedScript runs the cached agent f when the host has it (and the login
@@ -130,7 +131,8 @@ func cachedScript(f *agentFile, want string) string {
 		cond += ` && [ "${LOGNAME:-}" = ` + shellQuote(want) + ` ]`
 	}
 	return `d="${XDG_CACHE_HOME:-$HOME/.cache}/batou"; a="$d/` + agentName(f) + `"; if ` + cond +
-		`; then echo ` + markAgent + `; exec "$a" agent; fi; echo ` + markProbe + `; ` + probeScript
+		`; then echo ` + markAgent + `; exec "$a" agent; fi; echo ` + markProbe + `; ` + probeScript +
+		`; echo ` + markEnd + `; exec cat > /dev/null`
 }
 
 // startCached starts the agent session with the plan request sent right
@@ -158,9 +160,23 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 		go c.read(br)
 		return c, nil, nil
 	}
-	rest, _ := io.ReadAll(br)
+	// The probe answer ends with markEnd; then the script reads its input
+	// to the end, so the plan sent ahead is taken instead of arriving at a
+	// closed channel (some ssh servers drop the connection for that).
+	var rest strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if strings.TrimSpace(line) == markEnd || (err != nil && line == "") {
+			break
+		}
+		rest.WriteString(line)
+		if err != nil {
+			break
+		}
+	}
 	_ = c.stdin.Close()
 	<-sent
+	_, _ = io.Copy(io.Discard, br)
 	werr := cmd.Wait()
 	if strings.TrimSpace(first) != markProbe {
 		msg := strings.TrimSpace(c.stderr.String())
@@ -174,7 +190,7 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 		}
 		return nil, nil, fmt.Errorf("starting the agent: %s", msg)
 	}
-	p, err := parseProbe(string(rest))
+	p, err := parseProbe(rest.String())
 	return nil, p, err
 }
 
