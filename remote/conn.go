@@ -136,6 +136,13 @@ type lockedWriter struct {
 	buf *bytes.Buffer
 }
 
+// String returns what was written so far.
+func (w *lockedWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
 func (w *lockedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

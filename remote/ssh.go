@@ -26,6 +26,7 @@ type sshHost struct {
 	master  *exec.Cmd
 	exited  chan error // the master's exit
 	stderr  *bytes.Buffer
+	stderrW *lockedWriter // writes to stderr while the master runs
 	timeout time.Duration
 }
 
@@ -84,7 +85,8 @@ func (h *sshHost) startMaster() error {
 	args := h.sshArgs("-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "Compression=yes", "-N", h.dest)
 	cmd := exec.Command("ssh", args...)
 	h.stderr = &bytes.Buffer{}
-	cmd.Stderr = &lockedWriter{buf: h.stderr}
+	h.stderrW = &lockedWriter{buf: h.stderr}
+	cmd.Stderr = h.stderrW
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return finalError{fmt.Errorf("starting ssh: %w", err)}
@@ -191,8 +193,8 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 			msg = err.Error()
 			// The session said nothing: the master may know what
 			// happened to the connection.
-			if h.stderr != nil {
-				if last := lastLines(h.stderr.String(), 2); last != "" {
+			if h.stderrW != nil {
+				if last := lastLines(h.stderrW.String(), 2); last != "" {
 					msg += " (ssh: " + last + ")"
 				}
 			}
