@@ -35,15 +35,16 @@ func TestScripts(t *testing.T) {
 			return os.MkdirAll(filepath.Join(env.WorkDir, "home"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mtimes":     cmdMtimes,
-			"backdate":   cmdBackdate,
-			"sshd":       cmdSshd,
-			"fakehosts":  cmdFakehosts,
-			"deadhost":   cmdDeadhost,
-			"silenthost": cmdSilenthost,
-			"wrongkey":   cmdWrongkey,
-			"waitfile":   cmdWaitfile,
-			"killholder": cmdKillholder,
+			"mtimes":      cmdMtimes,
+			"backdate":    cmdBackdate,
+			"sshd":        cmdSshd,
+			"fakehosts":   cmdFakehosts,
+			"deadhost":    cmdDeadhost,
+			"silenthost":  cmdSilenthost,
+			"closinghost": cmdClosinghost,
+			"wrongkey":    cmdWrongkey,
+			"waitfile":    cmdWaitfile,
+			"killholder":  cmdKillholder,
 		},
 	})
 }

@@ -253,6 +253,33 @@ func cmdSilenthost(ts *testscript.TestScript, neg bool, args []string) {
 	registerHost(ts, harnessHost{name: args[0], port: l.Addr().(*net.TCPAddr).Port})
 }
 
+// cmdClosinghost defines a host that accepts connections and closes them
+// at once (an sshd that is just restarting, say), counting them in
+// $WORK/.harness/NAME/accepted, one line each:
+//
+//	closinghost NAME
+func cmdClosinghost(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: closinghost NAME")
+	}
+	dir := newHostDir(ts, args[0])
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	count := filepath.Join(dir, "accepted")
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = appendFile(count, "accepted\n")
+			c.Close()
+		}
+	}()
+	ts.Defer(func() { l.Close() })
+	registerHost(ts, harnessHost{name: args[0], port: l.Addr().(*net.TCPAddr).Port})
+}
+
 // cmdWrongkey replaces the known_hosts entry of a host defined before with
 // a fresh key, so that ssh refuses the host with a host key mismatch:
 //

@@ -141,6 +141,9 @@ func (h *sshHost) masterError(err error) error {
 	if strings.Contains(all, "Connection refused") || strings.Contains(all, "timed out") || strings.Contains(all, "No route") {
 		e.hint = "is the host up and its sshd running? check HostName and Port in ssh_config"
 	}
+	if strings.Contains(all, "Connection reset") || strings.Contains(all, "Connection closed by") {
+		e.hint = "the host's sshd closed the connection before login: is it restarting, or do MaxStartups or a firewall limit connections?"
+	}
 	if strings.Contains(all, "timed out") {
 		// The host had its whole timeout already: trying again would
 		// only multiply the wait.
