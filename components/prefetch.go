@@ -58,14 +58,6 @@ func (p *Prefetch) Add(ctx *Context, kind, path string) {
 	p.order = append(p.order, e)
 }
 
-// Len is the number of files to read.
-func (p *Prefetch) Len() int {
-	if p == nil {
-		return 0
-	}
-	return len(p.order)
-}
-
 // Start reads the files with the given number of goroutines.
 func (p *Prefetch) Start(workers int) {
 	if p == nil || len(p.order) == 0 {

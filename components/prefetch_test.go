@@ -26,12 +26,12 @@ func TestPrefetch(t *testing.T) {
 		pf.Add(ctx, "Content", name)
 	}
 	pf.Add(ctx, "Presence", "a") // reads nothing
-	if pf.Len() != 4 {
-		t.Fatalf("want 4 files to read, got %d", pf.Len())
+	if len(pf.order) != 4 {
+		t.Fatalf("want 4 files to read, got %d", len(pf.order))
 	}
 	pf.Start(2)
 	deadline := time.Now().Add(5 * time.Second)
-	for pf.next.Load() < int64(pf.Len()) && time.Now().Before(deadline) {
+	for pf.next.Load() < int64(len(pf.order)) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(10 * time.Millisecond)

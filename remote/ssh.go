@@ -24,9 +24,8 @@ type sshHost struct {
 	dest    string // what ssh connects to
 	socket  string
 	master  *exec.Cmd
-	exited  chan error // the master's exit
-	stderr  *bytes.Buffer
-	stderrW *lockedWriter // writes to stderr while the master runs
+	exited  chan error    // the master's exit
+	stderr  *lockedWriter // what the master says
 	timeout time.Duration
 }
 
@@ -84,9 +83,8 @@ func (h *sshHost) connect(ctx context.Context) error {
 func (h *sshHost) startMaster() error {
 	args := h.sshArgs("-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "Compression=yes", "-N", h.dest)
 	cmd := exec.Command("ssh", args...)
-	h.stderr = &bytes.Buffer{}
-	h.stderrW = &lockedWriter{buf: h.stderr}
-	cmd.Stderr = h.stderrW
+	h.stderr = &lockedWriter{buf: &bytes.Buffer{}}
+	cmd.Stderr = h.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return finalError{fmt.Errorf("starting ssh: %w", err)}
@@ -196,8 +194,8 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 			msg = err.Error()
 			// The session said nothing: the master may know what
 			// happened to the connection.
-			if h.stderrW != nil {
-				if last := lastLines(h.stderrW.String(), 2); last != "" {
+			if h.stderr != nil {
+				if last := lastLines(h.stderr.String(), 2); last != "" {
 					msg += " (ssh: " + last + ")"
 				}
 			}

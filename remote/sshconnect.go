@@ -83,7 +83,7 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn,
 			return nil, err
 		}
 	}
-	f, err := d.agentFor(t, p)
+	f, err := d.agentFor(p)
 	if err != nil {
 		return nil, err
 	}
@@ -145,10 +145,9 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 		return nil, nil, err
 	}
 	// Sent before the answer is known, so the agent has its plan one round
-	// trip earlier. When the probe answers instead, nothing reads it (the
-	// write ends when the session does) and it is sent again to the agent
-	// started later. A failed send to a running agent shows as the agent
-	// ending before it is ready.
+	// trip earlier. When the probe answers instead, the script reads the
+	// plan away, and it is sent again to the agent started later. A failed
+	// send to a running agent shows as the agent ending before it is ready.
 	sent := make(chan struct{})
 	go func() {
 		defer close(sent)
@@ -212,7 +211,7 @@ func sudoError(user, msg string) error {
 }
 
 // agentFor picks the agent binary for the host's platform.
-func (d *Deployment) agentFor(t *Target, p *probe) (*agentFile, error) {
+func (d *Deployment) agentFor(p *probe) (*agentFile, error) {
 	path, err := d.agentPath(p.goos, p.goarch)
 	if err != nil {
 		return nil, err

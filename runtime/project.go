@@ -50,22 +50,14 @@ func (p *Project) read(rel string) ([]byte, error) {
 		return []byte(src), nil
 	}
 	full := filepath.Join(p.Dir, filepath.FromSlash(rel))
-	if real, err := filepath.EvalSymlinks(full); err == nil {
-		if root, err := filepath.EvalSymlinks(p.Dir); err == nil && !inside(root, real) {
-			return nil, fmt.Errorf("%s lies outside the project (through a symlink); only files of the project can be loaded", rel)
-		}
+	if !p.Session.InProject(full) {
+		return nil, fmt.Errorf("%s lies outside the project (through a symlink); only files of the project can be loaded", rel)
 	}
 	src, err := os.ReadFile(full)
 	if err == nil {
 		p.Sources[rel] = string(src)
 	}
 	return src, err
-}
-
-// inside reports whether p is dir or lies below it.
-func inside(dir, p string) bool {
-	rel, err := filepath.Rel(dir, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func (p *Project) onError(rel string, err error) { p.errs = append(p.errs, loadErrors(rel, err)...) }

@@ -37,10 +37,7 @@ func receiver(b *starlark.Builtin) *Component { return b.Receiver().(*Component)
 
 // logMethod implements self.log(msg, *args): msg % args.
 func logMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if len(args) == 0 && len(kwargs) == 1 && string(kwargs[0][0].(starlark.String)) == "msg" {
-		args = starlark.Tuple{kwargs[0][1]}
-		kwargs = nil
-	}
+	args, kwargs = leadingKeyword(args, kwargs, "msg")
 	if len(args) == 0 || len(kwargs) > 0 {
 		return nil, fmt.Errorf("log: want log(msg, *args)")
 	}

@@ -178,6 +178,12 @@ func needPhase(t *starlark.Thread, what string, phases ...Phase) error {
 }
 
 // realProject returns the project directory with symlinks resolved, once.
+// InProject reports whether path, with its symlinks resolved, lies inside
+// the project.
+func (s *Session) InProject(path string) bool {
+	return within(s.realProject(), s.resolve(filepath.Clean(path)))
+}
+
 func (s *Session) realProject() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -37,7 +37,6 @@ type deployer struct {
 // long verifies and updates (and so lets the controller name the last
 // thing a lost host did).
 type busyState struct {
-	seq    atomic.Int64 // counts components started
 	comp   atomic.Pointer[starlib.Component]
 	update atomic.Bool
 	start  atomic.Int64 // when, in Unix nanoseconds
@@ -48,7 +47,6 @@ func (b *busyState) mark(c *starlib.Component, update bool) {
 	b.comp.Store(c)
 	b.update.Store(update)
 	b.start.Store(time.Now().UnixNano())
-	b.seq.Add(1)
 }
 
 // Reports of a busy component: the first after busyFirst, then every
@@ -70,11 +68,12 @@ func (d *deployer) watch(root string, stop <-chan struct{}) {
 		case <-stop:
 			return
 		case now := <-t.C:
-			if seq := d.busy.seq.Load(); seq != last {
-				last, next = seq, busyFirst
+			start := d.busy.start.Load()
+			if start != last { // another component (or phase) started
+				last, next = start, busyFirst
 			}
 			c := d.busy.comp.Load()
-			since := time.Unix(0, d.busy.start.Load())
+			since := time.Unix(0, start)
 			if c == nil || now.Sub(since) < next {
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -204,15 +205,7 @@ func parseHolder(data []byte) (holder, bool) {
 // readLock reads the whole lock file and the directories listed below the
 // holder record.
 func readLock(f *os.File) ([]byte, []string) {
-	var data []byte
-	buf := make([]byte, 4096)
-	for {
-		n, err := f.ReadAt(buf, int64(len(data)))
-		data = append(data, buf[:n]...)
-		if err != nil || n < len(buf) {
-			break
-		}
-	}
+	data, _ := io.ReadAll(io.NewSectionReader(f, 0, 1<<30))
 	_, rest, _ := bytes.Cut(data, []byte("\n"))
 	var dirs []string
 	for _, line := range strings.Split(string(rest), "\n") {
