@@ -428,6 +428,14 @@ func sshdConfig(ts harness, port int, dir, hostKey, authKeys, home string) strin
 		"LogLevel ERROR",
 		"SetEnv " + quoteConf("HOME="+home),
 	}
+	// SSHD_MAXSTARTUPS (set with env in a script) replaces MaxStartups.
+	if m := ts.Getenv("SSHD_MAXSTARTUPS"); m != "" {
+		for i, l := range lines {
+			if strings.HasPrefix(l, "MaxStartups ") {
+				lines[i] = "MaxStartups " + m
+			}
+		}
+	}
 	// SSHD_PATH (set with env in a script) puts stand-in commands, a
 	// sudo say, first on the host's PATH.
 	if p := ts.Getenv("SSHD_PATH"); p != "" {

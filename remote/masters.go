@@ -17,6 +17,11 @@ import (
 // MaxSessions (10 unless configured otherwise).
 const sessionsPerMaster = 10
 
+// loginsPerServer bounds the logins that one deploy has under way at once
+// to one sshd (and to one ProxyJump host): sshd starts dropping new
+// connections at random once 10 are not yet logged in (MaxStartups).
+const loginsPerServer = 8
+
 // masterPool holds the ssh master connections of one deploy. Hosts whose
 // ssh configuration (ssh -G) is the same, such as several aliases of one
 // machine, share a master: one key exchange and login instead of one per
@@ -30,6 +35,8 @@ type masterPool struct {
 	byKey   map[string][]*master // by connection key
 	live    map[*master]bool     // started and not yet ended
 	aborted bool
+	// gates bound the logins under way per server (loginsPerServer).
+	gates map[string]chan struct{}
 	// share is set when more than one host connects over ssh: only then
 	// is a host's configuration resolved to find the hosts that share.
 	share bool
@@ -91,7 +98,7 @@ func (p *masterPool) acquire(ctx context.Context, h *sshHost) (*master, error) {
 		return nil, err
 	}
 	if fresh {
-		m.err = m.connect(ctx)
+		m.err = p.login(ctx, m)
 		close(m.ready)
 	}
 	select {
@@ -105,6 +112,67 @@ func (p *masterPool) acquire(ctx context.Context, h *sshHost) (*master, error) {
 		return nil, renamed(m.err, m.dest, h.dest)
 	}
 	return m, nil
+}
+
+// login starts m, waiting first while loginsPerServer other logins to
+// the same server or jump host are under way.
+func (p *masterPool) login(ctx context.Context, m *master) error {
+	var held []chan struct{}
+	defer func() {
+		for _, g := range held {
+			<-g
+		}
+	}()
+	for _, name := range servers(m.key) {
+		g := p.gate(name)
+		select {
+		case g <- struct{}{}:
+			held = append(held, g)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return m.connect(ctx)
+}
+
+// servers names the sshd and the jump host (if any) that a connection
+// with key logs in to, in a fixed order.
+func servers(key string) []string {
+	var host, port, jump string
+	for line := range strings.SplitSeq(key, "\n") {
+		name, value, _ := strings.Cut(line, " ")
+		switch name {
+		case "hostname":
+			host = value
+		case "port":
+			port = value
+		case "proxyjump":
+			jump = value
+		}
+	}
+	var out []string
+	if host != "" {
+		out = append(out, "server "+host+":"+port)
+	}
+	if jump != "" && jump != "none" {
+		out = append(out, "jump "+jump)
+	}
+	return out
+}
+
+// gate returns the semaphore of a server.
+func (p *masterPool) gate(name string) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.gates == nil {
+		p.gates = map[string]chan struct{}{}
+	}
+	g := p.gates[name]
+	if g == nil {
+		g = make(chan struct{}, loginsPerServer)
+		p.gates[name] = g
+	}
+	return g
 }
 
 func (p *masterPool) sharing() bool {

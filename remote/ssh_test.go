@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -100,5 +101,18 @@ func TestMasterPoolShares(t *testing.T) {
 	p.release(second)
 	if m, _, _ := p.take("k", h); m == second {
 		t.Fatal("an ended master is shared")
+	}
+}
+
+// Logins are bounded per sshd (host name and port) and per jump host.
+func TestServers(t *testing.T) {
+	for key, want := range map[string]string{
+		"user u\nhostname 10.0.0.1\nport 22\nproxyjump none\n": "server 10.0.0.1:22",
+		"hostname h\nport 2222\nproxyjump bastion\n":           "server h:2222|jump bastion",
+		"": "",
+	} {
+		if got := strings.Join(servers(key), "|"); got != want {
+			t.Errorf("servers(%q) = %q, want %q", key, got, want)
+		}
 	}
 }
