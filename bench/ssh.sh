@@ -1,7 +1,9 @@
 #!/bin/sh
 # Benchmark of no-op deploys over ssh: 50 files to 1, 4 and 16 hosts, each
-# host a real OpenSSH sshd on 127.0.0.1 with its own home. Reports the
-# median wall time per host count, the 16-host/1-host ratio, the bytes
+# host a real OpenSSH sshd on 127.0.0.1 with its own home, and to 16
+# aliases of one more sshd (every sshd with OpenSSH's default MaxStartups
+# and MaxSessions; batou shares connections among the aliases). Reports the
+# median wall time per host count, the 16-host/1-host ratios, the bytes
 # batou sends per host on a no-op deploy, and the same workload with
 # Ansible (Debian's ansible package; pipelining on, forks >= hosts, no
 # fact gathering) as a ratio, measured in the same run.
@@ -17,6 +19,7 @@
 #   bench/ssh.sh [RUNS] [ANSIBLE_RUNS]   (root, for sshd's privilege separation)
 #   SKIP_ANSIBLE=1 bench/ssh.sh           (batou only)
 #   SKIP_KEX=1 bench/ssh.sh               (without the curve25519 repeat)
+#   BASE=/path/to/other/batou bench/ssh.sh (that batou too, in the same rounds)
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
@@ -52,7 +55,6 @@ UseDNS no
 StrictModes no
 PermitRootLogin yes
 SetEnv HOME=$d/home
-MaxSessions 100
 Subsystem sftp internal-sftp
 LogLevel ERROR
 EOF
@@ -120,34 +122,46 @@ CORES=$(nproc)
 
 cd "$P"
 # bench_batou LABEL: no-op deploys to 1, 4 and 16 hosts (separate sshds) and
-# to 16 aliases of one sshd, with the current ssh_config. The runs go round
-# by round, so that other load on the machine slows every size alike; the
+# to 16 aliases of one sshd, with the current ssh_config, by this batou
+# and (with BASE set) by the batou BASE. The runs go round by round, so
+# that other load on the machine slows every size and binary alike; the
 # ratio of each round is kept, for its spread.
 ENVS="n1 n4 n16 a16"
+BINS="batou"
+[ -z "${BASE:-}" ] || { cp "$BASE" "$OUT/base"; BINS="batou base"; }
 bench_batou() {
-    for e in $ENVS; do
-        "$OUT/batou" deploy "$e" >/dev/null   # first deploy: uploads the agent, writes the files
-        eval "t_$e=''; c_$e=0"
-    done
-    r16=""; ra16=""
+    for b in $BINS; do for e in $ENVS; do
+        "$OUT/$b" deploy "$e" >/dev/null   # first deploy: uploads the agent, writes the files
+        eval "t_${b}_$e=''; c_${b}_$e=0"
+    done; eval "r16_$b=''; ra16_$b=''"; done
     for r in $(seq "$RUNS"); do
-        for e in $ENVS; do
-            c0=$(cpu_ms); t=$(ms "$OUT/batou" deploy "$e"); c1=$(cpu_ms)
-            eval "t_$e=\"\$t_$e $t\"; c_$e=\$((c_$e + c1 - c0)); last_$e=$t"
+        for b in $BINS; do
+            for e in $ENVS; do
+                c0=$(cpu_ms); t=$(ms "$OUT/$b" deploy "$e"); c1=$(cpu_ms)
+                eval "t_${b}_$e=\"\$t_${b}_$e $t\"; c_${b}_$e=\$((c_${b}_$e + c1 - c0)); last_$e=$t"
+            done
+            eval "r16_$b=\"\$r16_$b $(ratio "$last_n16" "$last_n1")\"; ra16_$b=\"\$ra16_$b $(ratio "$last_a16" "$last_n1")\""
         done
-        r16="$r16 $(ratio "$last_n16" "$last_n1")"; ra16="$ra16 $(ratio "$last_a16" "$last_n1")"
     done
+    for b in $BINS; do report "$1" "$b"; done
+}
+# report LABEL BINARY: the figures of one binary.
+report() {
+    b=$2
     for e in $ENVS; do
         n=${e#?}
-        eval "batou_$e=\$(echo \$t_$e | tr ' ' '\n' | median); cpu_$e=\$((c_$e / RUNS / n))"
+        eval "batou_$e=\$(echo \$t_${b}_$e | tr ' ' '\n' | median); cpu_$e=\$((c_${b}_$e / RUNS / n))"
     done
+    eval "r16=\$r16_$b; ra16=\$ra16_$b"
     batou_1=$batou_n1; batou_4=$batou_n4; batou_16=$batou_n16
     bound=$(( cpu_n16 * 16 / CORES )); [ "$bound" -gt "$batou_1" ] || bound=$batou_1
-    echo "batou, $1:"
+    abound=$(( cpu_a16 * 16 / CORES )); [ "$abound" -gt "$batou_1" ] || abound=$batou_1
+    what=$1; [ "$b" = batou ] || what="$1, BASE"
+    echo "$b, $what:"
     echo "  16 sshds: 1 host ${batou_1} ms, 4 hosts ${batou_4} ms, 16 hosts ${batou_16} ms; 16/1 = $(ratio "$batou_16" "$batou_1") (rounds: $(spread "$r16"))"
     echo "  16 aliases of one sshd: ${batou_a16} ms; 16/1 = $(ratio "$batou_a16" "$batou_1") (rounds: $(spread "$ra16"))"
     echo "  CPU per host and deploy (controller, ssh, sshd, agent): ${cpu_n1} ms with 1 host, ${cpu_n16} ms with 16 sshds, ${cpu_a16} ms with 16 aliases"
-    echo "  16 sshds on $CORES cores need at least ${bound} ms; measured/bound = $(ratio "$batou_16" "$bound")"
+    echo "  on $CORES cores, that CPU alone needs at least ${bound} ms for 16 sshds (measured/bound = $(ratio "$batou_16" "$bound")) and ${abound} ms for 16 aliases (measured/bound = $(ratio "$batou_a16" "$abound"))"
 }
 # spread "R1 R2 ...": the median, lowest and highest of the ratios.
 spread() { echo "$1" | tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "median %s, %s-%s", a[int((NR+1)/2)], a[1], a[NR]}'; }
