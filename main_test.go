@@ -45,6 +45,9 @@ func TestScripts(t *testing.T) {
 			"wrongkey":    cmdWrongkey,
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
+			"gone":        cmdGone,
+			"lockfree":    cmdLockfree,
+			"ctrlc":       cmdCtrlc,
 		},
 	})
 }
