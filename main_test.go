@@ -46,6 +46,9 @@ func TestScripts(t *testing.T) {
 			"wrongkey":    cmdWrongkey,
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
+			"gone":        cmdGone,
+			"lockfree":    cmdLockfree,
+			"ctrlc":       cmdCtrlc,
 		},
 	})
 }
