@@ -229,16 +229,18 @@ func cmdDeadhost(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdSilenthost defines a host that accepts connections and never says a
 // word (a hung machine or a black-holing firewall), so that ssh runs into
-// its ConnectTimeout:
+// its ConnectTimeout. It counts them in $WORK/.harness/NAME/accepted, one
+// line each:
 //
 //	silenthost NAME
 func cmdSilenthost(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: silenthost NAME")
 	}
-	newHostDir(ts, args[0])
+	dir := newHostDir(ts, args[0])
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
+	count := filepath.Join(dir, "accepted")
 	var conns []net.Conn
 	var mu sync.Mutex
 	go func() {
@@ -250,6 +252,7 @@ func cmdSilenthost(ts *testscript.TestScript, neg bool, args []string) {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
+			_ = appendFile(count, "accepted\n")
 		}
 	}()
 	ts.Defer(func() {

@@ -74,19 +74,20 @@ func (m *master) connect(ctx context.Context) error {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
+				return finalError{&sshError{dest: m.dest, detail: "interrupted while connecting"}}
 			case <-time.After(time.Duration(200<<attempt) * time.Millisecond):
 			}
 		}
-		if err = m.start(); err == nil || isFinal(err) {
+		if err = m.start(ctx); err == nil || isFinal(err) {
 			break
 		}
 	}
 	return err
 }
 
-// start starts ssh as the master and waits until its socket is there.
-func (m *master) start() error {
+// start starts ssh as the master and waits until its socket is there (or
+// ctx ends: a Ctrl-C while a host does not answer).
+func (m *master) start(ctx context.Context) error {
 	args := append(sshBaseArgs(m.config, m.timeout), "-o", "ControlPath="+m.socket,
 		"-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "Compression=yes", "-N", m.dest)
 	cmd := exec.Command("ssh", args...)
@@ -99,8 +100,7 @@ func (m *master) start() error {
 	go func() { exited <- cmd.Wait() }()
 	m.cmd, m.exited = cmd, exited
 	if !m.pool.started(m) {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
+		m.kill()
 		return finalError{&sshError{dest: m.dest, detail: "batou is ending"}}
 	}
 	wait := m.timeout + 5*time.Second
@@ -114,13 +114,21 @@ func (m *master) start() error {
 			m.pool.ended(m)
 			return m.failure(err)
 		case <-deadline:
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			m.pool.ended(m)
+			m.kill()
 			return finalError{&sshError{dest: m.dest, detail: fmt.Sprintf("did not connect within %s", wait)}}
+		case <-ctx.Done():
+			m.kill()
+			return finalError{&sshError{dest: m.dest, detail: "interrupted while connecting"}}
 		case <-time.After(3 * time.Millisecond):
 		}
 	}
+}
+
+// kill ends a master that has not come up.
+func (m *master) kill() {
+	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	<-m.exited
+	m.pool.ended(m)
 }
 
 // sshFailures are ssh messages a retry cannot fix, with what to do.
