@@ -178,8 +178,9 @@ func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, 
 	connectStart := time.Now()
 	opts := remote.Options{Mode: d.mode.name, Jobs: jobs, Agent: d.agentCommand(), BreakLock: breakLock, Emit: d.r.Event,
 		Prestarted: pre, SSHConfig: projectSSHConfig(), AgentBinary: agentBinary, Holder: holder()}
-	dep, err := remote.Connect(ctx, targets(model, plans), opts)
-	if err != nil {
+	dep := remote.NewDeployment(opts)
+	abortHooksFrom(ctx).add(dep.Abort)
+	if err := dep.Connect(ctx, targets(model, plans)); err != nil {
 		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
 		return d.fail("connect", nil)
 	}
@@ -202,7 +203,10 @@ func targets(m *runtime.Model, plans []*plan.Plan) []*remote.Target {
 	}
 	out := make([]*remote.Target, 0, len(m.Hosts))
 	for _, h := range m.Hosts {
-		out = append(out, &remote.Target{Host: h.Name, Method: h.ConnectMethod, Plan: byHost[h.Name], Ignore: h.Ignore,
+		// The environment accepts only connect methods that name a
+		// transport (TestConnectMethodsHaveTransports).
+		tr, _ := remote.TransportNamed(h.ConnectMethod)
+		out = append(out, &remote.Target{Host: h.Name, Transport: tr, Plan: byHost[h.Name], Ignore: h.Ignore,
 			Address: h.Info.FQDN, ServiceUser: h.ServiceUser, RequireSudo: h.RequireSudo,
 			Timeout: time.Duration(m.Env.Timeout) * time.Second})
 	}

@@ -38,6 +38,7 @@ func TestScripts(t *testing.T) {
 			"mtimes":      cmdMtimes,
 			"backdate":    cmdBackdate,
 			"sshd":        cmdSshd,
+			"sshaliases":  cmdSshaliases,
 			"fakehosts":   cmdFakehosts,
 			"deadhost":    cmdDeadhost,
 			"silenthost":  cmdSilenthost,
@@ -47,7 +48,7 @@ func TestScripts(t *testing.T) {
 			"killholder":  cmdKillholder,
 			"gone":        cmdGone,
 			"lockfree":    cmdLockfree,
-			"ctrlc":       cmdCtrlc,
+			"drive":       cmdDrive,
 		},
 	})
 }

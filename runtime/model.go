@@ -144,13 +144,13 @@ func (m *Model) newHost(eh *environments.Host) *Host {
 		ServiceUser: eh.ServiceUser, RequireSudo: eh.RequireSudo,
 		Info: plan.HostInfo{Name: eh.Name, FQDN: eh.FQDN(), Platform: eh.Platform, Data: eh.Data}}
 	h.TargetDirectory = eh.TargetDirectory
-	if h.TargetDirectory == "" && m.Env.ConnectMethod == "local" {
+	if h.TargetDirectory == "" && m.Env.ConnectMethod == environments.ConnectLocal {
 		h.TargetDirectory = m.Project.Dir
 	}
 	if h.TargetDirectory == "" {
 		h.TargetDirectory = "~/deployment"
 	}
-	if m.Env.ConnectMethod == "local" && !path.IsAbs(h.TargetDirectory) && !strings.HasPrefix(h.TargetDirectory, "~") {
+	if m.Env.ConnectMethod == environments.ConnectLocal && !path.IsAbs(h.TargetDirectory) && !strings.HasPrefix(h.TargetDirectory, "~") {
 		h.TargetDirectory = filepath.Join(m.Project.Dir, h.TargetDirectory)
 	}
 	return h

@@ -113,9 +113,22 @@ func (a *agent) read(in *bufio.Reader) {
 		}
 		if r.req.Type == "interrupt" {
 			a.interrupted.Store(true)
+			a.acknowledge()
 			continue
 		}
 		a.requests <- r
+	}
+}
+
+// acknowledge tells the controller that an interrupt arrived while a
+// component runs: that component finishes, nothing after it starts.
+func (a *agent) acknowledge() {
+	d := a.deploying.Load()
+	if d == nil {
+		return
+	}
+	if c := d.busy.comp.Load(); c != nil {
+		a.emit(plan.Event{Type: plan.EventLog, Path: c.Path(), Message: "interrupted: this finishes, nothing after it starts"})
 	}
 }
 
