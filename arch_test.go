@@ -18,7 +18,7 @@ var allowedInternal = map[string][]string{
 	"environments/secrets": {"environments/ini"},
 	"starlib":              {"components", "runtime/plan"},
 	"starlib/jinja":        {},
-	"runtime":              {"starlib", "environments", "components", "runtime/plan"},
+	"runtime":              {"starlib", "environments", "environments/secrets", "components", "runtime/plan"},
 	"remote":               {"runtime/plan"},
 	"remote/agent":         {"runtime/plan", "components", "starlib"},
 	"bench/floor":          {"bench/workload"},

@@ -96,7 +96,9 @@ func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
 	d.r.Event(plan.Event{Type: plan.EventStart, Format: plan.Format, Environment: d.env, Mode: d.mode.name})
 	d.section("Preparing")
 	d.info(fmt.Sprintf("Loading environment `%s`...", d.env))
-	model, errs := runtime.Load(".", d.env, newSession("."))
+	session := newSession(".")
+	d.r.setMasker(session.Sensitive)
+	model, errs := runtime.LoadWith(".", d.env, session, runtime.LoadOptions{Keys: secretKeys()})
 	d.warn(model)
 	if len(errs) > 0 {
 		if model != nil { // show configure errors of what loaded, too
@@ -106,7 +108,6 @@ func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
 		d.showErrors(errs)
 		return d.fail("load", nil)
 	}
-	d.r.setSecrets(model.Sensitive)
 	var pre *remote.Prestarted
 	if d.mode != modeConsistency {
 		pre = remote.Prestart(targets(model, nil), d.agentCommand())

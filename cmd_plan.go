@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/batou-go/batou/runtime"
@@ -34,7 +33,9 @@ func planCommand() *cli.Command {
 
 // configured loads and configures env, printing errors; nil means failed.
 func configured(r *renderer, env string) *runtime.Model {
-	model, errs := runtime.Load(".", env, newSession("."))
+	session := newSession(".")
+	r.setMasker(session.Sensitive)
+	model, errs := runtime.LoadWith(".", env, session, runtime.LoadOptions{Keys: secretKeys()})
 	if model != nil {
 		for _, w := range model.Warnings {
 			r.Event(errorEvent(plan.EventWarning, w))
@@ -78,19 +79,11 @@ func writePlans(c *cli.Command, env, dir string) error {
 	return nil
 }
 
-// writePlan writes p with secret values replaced by ***.
+// writePlan writes p with the sensitive values it carries shown as ***.
 func writePlan(path string, p *plan.Plan) error {
-	data, err := p.Marshal()
+	data, err := p.Masked(plan.NewMasker(p.Secrets...)).Marshal()
 	if err != nil {
 		return err
 	}
-	text := string(data)
-	for _, s := range p.Secrets {
-		if s == "" {
-			continue
-		}
-		quoted, _ := jsonString(s)
-		text = strings.ReplaceAll(text, quoted[1:len(quoted)-1], "***")
-	}
-	return writeFileAtomic(path, []byte(text))
+	return writeFileAtomic(path, data)
 }

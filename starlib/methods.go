@@ -53,6 +53,9 @@ func logMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		text = msg.String()
 	}
 	c := receiver(b)
+	if s := c.root.session; s.Sensitive.Len() > 0 && s.isSensitive(args) {
+		s.Sensitive.Derive(text)
+	}
 	if PhaseOf(thread) == PhaseHost && c.root.session.Host != nil {
 		c.root.session.Host.Log(c, text)
 		return starlark.None, nil

@@ -101,7 +101,7 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, path string) (verd
 	switch {
 	case res.Sensitive && v.diff != "":
 		v.diff = "(diff not shown: the file holds sensitive data)\n"
-	case containsSecret(w.d.plan.Secrets, v.diff):
+	case v.diff != "" && (w.d.session.Sensitive.Touches(v.diff) || w.d.session.Sensitive.TouchesAttrs(n.Attrs)):
 		v.diff = "(diff not shown: it contains secret values)\n"
 	}
 	return v, nil
