@@ -1,6 +1,7 @@
 package starlib
 
 import (
+	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 )
 
@@ -57,6 +58,22 @@ func (s *Session) deriveValue(v starlark.Value) {
 	case *Address:
 		s.Sensitive.Derive(v.addr.Host)
 	}
+}
+
+// masked returns args with sensitive strings replaced by ***, so that a
+// message formatted from them shows no secret, short ones included.
+func (s *Session) masked(args starlark.Tuple) starlark.Tuple {
+	if s.Sensitive.Len() == 0 {
+		return args
+	}
+	out := make(starlark.Tuple, len(args))
+	for i, a := range args {
+		out[i] = a
+		if s.isSensitive(a) {
+			out[i] = starlark.String(plan.Masked)
+		}
+	}
+	return out
 }
 
 // isSensitive reports whether v is a sensitive string or a sequence that
