@@ -142,9 +142,9 @@ func (e *secretsEdit) edit(path string) error {
 
 // again asks whether to edit again; no answer is no.
 func (e *secretsEdit) again() bool {
-	fmt.Fprint(e.c.Root().Writer, "Edit again? [Y/n] ")
+	fmt.Fprint(e.c.Root().ErrWriter, "Edit again? [Y/n] ")
 	line, err := e.answer.ReadString('\n')
-	fmt.Fprintln(e.c.Root().Writer)
+	fmt.Fprintln(e.c.Root().ErrWriter)
 	answer := strings.ToLower(strings.TrimSpace(line))
 	if err != nil && err != io.EOF || (err == io.EOF && line == "") {
 		return false
@@ -174,7 +174,7 @@ func (e *secretsEdit) checkAgainstEnvironment(clear []byte) error {
 	rel := firstOf(e.store.Config, e.store.Dir+"/secrets.cfg")
 	f, err := ini.Parse(rel, clear)
 	if err != nil {
-		return fmt.Errorf("the secrets are not valid INI:\n%w", err)
+		return nil // saving reports it
 	}
 	if errs := env.MergeSecrets(rel, f); len(errs) > 0 {
 		return errs

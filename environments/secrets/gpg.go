@@ -54,9 +54,15 @@ type gpgError struct {
 }
 
 func (e *gpgError) Error() string {
-	msg := fmt.Sprintf("gpg %s: %v", e.args[len(e.args)-1], e.err)
-	if e.stderr != "" {
-		msg += "; gpg says: " + strings.ReplaceAll(e.stderr, "\n", "; ")
+	var said []string
+	for _, l := range strings.Split(e.stderr, "\n") {
+		if l = strings.TrimSpace(strings.TrimPrefix(l, "gpg: ")); l != "" {
+			said = append(said, l)
+		}
+	}
+	msg := fmt.Sprintf("gpg %s failed (%v)", e.args[len(e.args)-1], e.err)
+	if len(said) > 0 {
+		msg += ": " + strings.Join(said, "; ")
 	}
 	return msg
 }
@@ -70,7 +76,7 @@ func (c gpgCipher) decrypt(file string, data []byte) ([]byte, error) {
 	}
 	var ge *gpgError
 	if errors.As(err, &ge) {
-		return nil, &Error{Msg: "cannot decrypt: " + strings.TrimPrefix(ge.Error(), "gpg --decrypt: "), Err: err,
+		return nil, &Error{Msg: "cannot decrypt: " + ge.Error(), Err: err,
 			Hint: "if gpg has no secret key for it, ask a member to add your key id with `batou secrets add KEYID --environments ENV`; " +
 				"check that gpg-agent can ask for your passphrase (GPG_TTY) and that your smartcard is present"}
 	}

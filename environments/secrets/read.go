@@ -84,7 +84,7 @@ func withFile(file string, err error) error {
 func ParseConfig(rel string, clear []byte) (*ini.File, []string, string, error) {
 	f, err := ini.Parse(rel, clear)
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("the decrypted content is not valid INI:\n%w", err)
+		return nil, nil, "", fmt.Errorf("the secrets are not valid INI:\n%w", err)
 	}
 	b := f.Section("batou")
 	if b == nil {

@@ -54,7 +54,7 @@ func (s *Store) SaveConfig(clear []byte) error {
 	defer unlock()
 	provider, members, err := s.CheckConfig(clear)
 	if err != nil {
-		return &Error{File: s.configPath(provider), Msg: err.Error()}
+		return &Error{File: s.configPath(cmpOr(provider, s.Provider)), Msg: err.Error()}
 	}
 	files, err := s.reencryptFiles(provider, members, s.Provider != provider)
 	if err != nil {
