@@ -23,7 +23,7 @@ func secretsCommand() *cli.Command {
 				Flags:  []cli.Flag{&cli.StringFlag{Name: "editor", Usage: "the editor `CMD` (default: $EDITOR, else vi)"}},
 				Action: runSecretsEdit, OnUsageError: usageError},
 			{Name: "summary", Usage: "list each environment's members, secret files and secret keys (no values)",
-				Action: runSecretsSummary, OnUsageError: usageError},
+				Flags: []cli.Flag{envFlag}, Action: runSecretsSummary, OnUsageError: usageError},
 			{Name: "add", Usage: "add a member (age or ssh public key, gpg key id) and encrypt the secrets to it", ArgsUsage: "KEY",
 				Flags: []cli.Flag{envFlag}, Action: runSecretsAdd, OnUsageError: usageError},
 			{Name: "remove", Usage: "remove a member and encrypt the secrets again without it", ArgsUsage: "KEY",
