@@ -298,3 +298,26 @@ func removeString(list []string, s string) []string {
 	}
 	return out
 }
+
+func TestAgePassphraseProtectedSSHKey(t *testing.T) {
+	dir, keys := project(t, "dev"), t.TempDir()
+	id, pub := sshKey(t, keys, "id_ed25519", "ed25519", "open sesame")
+	s := open(t, dir, "dev", keysWith(keys))
+	if err := s.SaveConfig([]byte(strings.Replace(cfg, "%s", pub, 1))); err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	k := keysWith(keys, "BATOU_AGE_IDENTITIES", id)
+	k.Passphrase = func(what string) ([]byte, error) { asked++; return []byte("open sesame"), nil }
+	if _, err := open(t, dir, "dev", k).Read(); err != nil || asked != 1 {
+		t.Errorf("prompt: asked %d times, %v", asked, err)
+	}
+	k = keysWith(keys, "BATOU_AGE_IDENTITIES", id, "BATOU_AGE_IDENTITY_PASSPHRASE", "open sesame")
+	if _, err := open(t, dir, "dev", k).Read(); err != nil {
+		t.Errorf("BATOU_AGE_IDENTITY_PASSPHRASE: %v", err)
+	}
+	_, err := open(t, dir, "dev", keysWith(keys, "BATOU_AGE_IDENTITIES", id)).Read()
+	if err == nil || !strings.Contains(err.Error(), "protected by a passphrase; set BATOU_AGE_IDENTITY_PASSPHRASE") {
+		t.Errorf("no way to ask: %v", err)
+	}
+}

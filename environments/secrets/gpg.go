@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -38,12 +39,25 @@ func (c gpgCipher) run(stdin []byte, args ...string) ([]byte, error) {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = bytes.NewReader(stdin)
+	if tty := terminal(); tty != "" && os.Getenv("GPG_TTY") == "" {
+		cmd.Env = append(os.Environ(), "GPG_TTY="+tty) // where pinentry asks
+	}
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, &gpgError{args: args, err: err, stderr: strings.TrimSpace(stderr.String())}
 	}
 	return out.Bytes(), nil
+}
+
+// terminal returns the terminal batou's input comes from, or "" (on
+// Linux; elsewhere GPG_TTY must be set as gpg's documentation says).
+func terminal() string {
+	t, err := os.Readlink("/proc/self/fd/0")
+	if err != nil || !strings.HasPrefix(t, "/dev/pts/") && !strings.HasPrefix(t, "/dev/tty") {
+		return ""
+	}
+	return t
 }
 
 // gpgError is a failed gpg call.

@@ -10,39 +10,44 @@ import (
 
 func TestGPGBinaryAndKeyringInteroperate(t *testing.T) {
 	gnupg(t)
-	alice := gpgKey(t, "Alice <alice@example.com>", "ed25519")
-	bob := gpgKey(t, "Bob <bob@example.com>", "rsa")
 	keys := t.TempDir()
-	ring := filepath.Join(keys, "ring.asc")
-	os.WriteFile(ring, run(t, nil, nil, "gpg", "--batch", "--armor", "--export-secret-keys", alice, bob), 0o600)
-	pubs := filepath.Join(keys, "pubs.gpg")
-	os.WriteFile(pubs, run(t, nil, nil, "gpg", "--batch", "--export", alice, bob), 0o644)
-	clear := "[batou]\nsecret_provider = gpg\nmembers = alice@example.com,\n  " + bob + "\n[component:app]\npassword = s3cr3t-pw\n"
+	for _, k := range []struct{ uid, kind, member string }{
+		{"Alice <alice@example.com>", "ed25519", "alice@example.com"},
+		{"Bob <bob@example.com>", "rsa", ""},
+	} {
+		fpr := gpgKey(t, k.uid, k.kind)
+		member := cmpOr(k.member, fpr)
+		secret := filepath.Join(keys, k.kind+".asc")
+		os.WriteFile(secret, run(t, nil, nil, "gpg", "--batch", "--armor", "--export-secret-keys", fpr), 0o600)
+		public := filepath.Join(keys, k.kind+".gpg")
+		os.WriteFile(public, run(t, nil, nil, "gpg", "--batch", "--export", fpr), 0o644)
+		clear := "[batou]\nsecret_provider = gpg\nmembers = " + member + "\n[component:app]\npassword = s3cr3t-pw\n"
 
-	// gpg writes, go-crypto reads (with the exported secret keys).
-	dir := project(t, "dev")
-	if err := open(t, dir, "dev", keysWith(keys)).SaveConfig([]byte(clear)); err != nil {
-		t.Fatal(err)
-	}
-	inProcess := keysWith(keys, "BATOU_GPG_KEYRING", ring)
-	c, err := open(t, dir, "dev", inProcess).Read()
-	if err != nil || c.Config.Section("component:app").Key("password").Value != "s3cr3t-pw" {
-		t.Fatalf("go-crypto reading gpg's file: %v", err)
-	}
-	// go-crypto writes (public keys only), gpg reads.
-	dir2 := project(t, "dev")
-	if err := open(t, dir2, "dev", keysWith(keys, "BATOU_GPG_KEYRING", pubs)).SaveConfig([]byte(clear)); err != nil {
-		t.Fatal(err)
-	}
-	out := run(t, nil, nil, "gpg", "--batch", "--quiet", "--decrypt", filepath.Join(dir2, "environments/dev/secrets.cfg.gpg"))
-	if !bytes.Contains(out, []byte("s3cr3t-pw")) {
-		t.Fatalf("gpg reading go-crypto's file: %q", out)
-	}
-	// Each backend sees that the other encrypted for exactly the members.
-	for _, k := range []*Keys{keysWith(keys), inProcess} {
-		for _, d := range []string{dir, dir2} {
-			if w, err := open(t, d, "dev", k).Reencrypt(false); err != nil || len(w) != 0 {
-				t.Errorf("Reencrypt(false): wrote %v, %v", w, err)
+		// gpg writes, go-crypto reads with the exported secret key alone.
+		dir := project(t, "dev")
+		if err := open(t, dir, "dev", keysWith(keys)).SaveConfig([]byte(clear)); err != nil {
+			t.Fatal(err)
+		}
+		inProcess := keysWith(keys, "BATOU_GPG_KEYRING", secret)
+		c, err := open(t, dir, "dev", inProcess).Read()
+		if err != nil || c.Config.Section("component:app").Key("password").Value != "s3cr3t-pw" {
+			t.Fatalf("%s: go-crypto reading gpg's file: %v", k.kind, err)
+		}
+		// go-crypto writes with the public key alone, gpg reads.
+		dir2 := project(t, "dev")
+		if err := open(t, dir2, "dev", keysWith(keys, "BATOU_GPG_KEYRING", public)).SaveConfig([]byte(clear)); err != nil {
+			t.Fatal(err)
+		}
+		out := run(t, nil, nil, "gpg", "--batch", "--quiet", "--decrypt", filepath.Join(dir2, "environments/dev/secrets.cfg.gpg"))
+		if !bytes.Contains(out, []byte("s3cr3t-pw")) {
+			t.Fatalf("%s: gpg reading go-crypto's file: %q", k.kind, out)
+		}
+		// Each backend sees that the other encrypted for exactly the members.
+		for _, keys := range []*Keys{keysWith(keys), inProcess} {
+			for _, d := range []string{dir, dir2} {
+				if w, err := open(t, d, "dev", keys).Reencrypt(false); err != nil || len(w) != 0 {
+					t.Errorf("%s: Reencrypt(false): wrote %v, %v", k.kind, w, err)
+				}
 			}
 		}
 	}
