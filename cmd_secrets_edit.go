@@ -54,6 +54,11 @@ func firstOf(vals ...string) string {
 // the result can be saved or the user gives up, and removes the directory
 // in every case.
 func (e *secretsEdit) run() error {
+	if e.file != "" {
+		if err := secrets.CheckFileName(e.file); err != nil {
+			return err
+		}
+	}
 	var missing *environments.MissingError
 	if _, err := environments.Load(".", e.env); errors.As(err, &missing) {
 		return fmt.Errorf("%v\n  hint: %s", err, missing.Hint())

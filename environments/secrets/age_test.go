@@ -321,3 +321,19 @@ func TestAgePassphraseProtectedSSHKey(t *testing.T) {
 		t.Errorf("no way to ask: %v", err)
 	}
 }
+
+func TestNilKeysReadTheProcessEnvironment(t *testing.T) {
+	dir, keys := project(t, "dev"), t.TempDir()
+	id, pub := ageKey(t, keys, "a.txt")
+	if err := open(t, dir, "dev", keysWith(keys)).SaveConfig([]byte(strings.Replace(cfg, "%s", pub, 1))); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BATOU_AGE_IDENTITIES", id)
+	if _, err := open(t, dir, "dev", nil).Read(); err != nil {
+		t.Fatal(err)
+	}
+	rel := "environments/dev/secrets.cfg.age"
+	if _, err := DecryptData(nil, rel, readFile(t, dir, rel)); err != nil {
+		t.Fatal(err)
+	}
+}

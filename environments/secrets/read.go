@@ -55,6 +55,9 @@ func (s *Store) Decrypt(rel string) ([]byte, error) {
 // DecryptData returns the cleartext of data, the content of file, by the
 // file's extension (.age or .gpg).
 func DecryptData(keys *Keys, file string, data []byte) ([]byte, error) {
+	if keys == nil {
+		keys = &Keys{}
+	}
 	_, ext := splitExt(file)
 	c, err := keys.cipher(ext)
 	if err != nil {

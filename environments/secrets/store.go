@@ -45,7 +45,11 @@ type Store struct {
 // secrets. Files Open cannot use are errors: both secrets.cfg.age and
 // secrets.cfg.gpg, an unencrypted or age-diffable secrets.cfg, a secret
 // file of another provider than secrets.cfg, or one without an extension.
+// keys may be nil: the zero Keys.
 func Open(projectDir, env string, keys *Keys) (*Store, error) {
+	if keys == nil {
+		keys = &Keys{}
+	}
 	s := &Store{Env: env, Dir: path.Join("environments", env), Files: map[string]string{}, project: projectDir, keys: keys}
 	entries, err := os.ReadDir(s.abs(s.Dir))
 	if err != nil && !os.IsNotExist(err) {

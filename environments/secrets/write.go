@@ -125,7 +125,7 @@ func (s *Store) replace(provider string, files map[string][]byte) error {
 // SaveFile encrypts the cleartext of the secret file name to the members
 // of secrets.cfg.
 func (s *Store) SaveFile(name string, clear []byte) error {
-	if err := checkFileName(name); err != nil {
+	if err := CheckFileName(name); err != nil {
 		return err
 	}
 	unlock, err := s.lock()
@@ -150,8 +150,8 @@ func (s *Store) SaveFile(name string, clear []byte) error {
 	return nil
 }
 
-// checkFileName refuses names that are not a plain file name.
-func checkFileName(name string) error {
+// CheckFileName refuses a secret file name that is not a plain file name.
+func CheckFileName(name string) error {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
 		return &Error{Msg: fmt.Sprintf("%q is not a secret file name", name), Hint: "name a file such as tls.key: it becomes secret-tls.key.age"}
 	}
