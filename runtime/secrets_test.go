@@ -19,6 +19,7 @@ def _configure(self):
     self += File("short.conf", content = self.short)
     self += File("derived.conf", content = self.expand("s={{ component.short }}\n"))
     self += File("users.conf", content = ",".join(self.users))
+    self += File("upper.conf", content = self.expand("{{ component.password | upper }}"))
     self += File("plain.conf", content = "nothing to hide")
     self += File("tls.key", content = self.environment.secret_files["tls.key"])
     self.dsn = "postgres://u:" + self.password + "@db"
@@ -100,7 +101,7 @@ func TestPlansCarryOnlyTheSecretsTheirHostUses(t *testing.T) {
 	if strings.Contains(string(raw2), "sEcReT") || len(web2.Secrets) != 1 || web2.Secrets[0] != "r2" || web2.SecretFiles != nil {
 		t.Errorf("web2's plan carries secrets it does not use: %v\n%s", web2.Secrets, raw2)
 	}
-	want := []string{"-----KEY sEcReT-tls-----\n", "ab", "pw=sEcReT-pw-1234\n", "s=ab\n", "sEcReT-pw-1234", "sEcReT-token-99", "sEcReT-user", "u1"}
+	want := []string{"-----KEY sEcReT-tls-----\n", "SECRET-PW-1234", "ab", "pw=sEcReT-pw-1234\n", "s=ab\n", "sEcReT-pw-1234", "sEcReT-token-99", "sEcReT-user", "u1"}
 	if got := strings.Join(web1.Secrets, "|"); got != strings.Join(want, "|") {
 		t.Errorf("web1's secrets:\n got %q\nwant %q", web1.Secrets, want)
 	}
@@ -108,7 +109,7 @@ func TestPlansCarryOnlyTheSecretsTheirHostUses(t *testing.T) {
 		t.Errorf("web1's secret files: %v", web1.SecretFiles)
 	}
 	masked, _ := web1.Masked(plan.NewMasker(web1.Secrets...)).Marshal()
-	for _, leak := range []string{"sEcReT", `"ab"`, "s=ab"} {
+	for _, leak := range []string{"sEcReT", "SECRET", `"ab"`, "s=ab"} {
 		if strings.Contains(string(masked), leak) {
 			t.Errorf("the masked plan shows %s:\n%s", leak, masked)
 		}
