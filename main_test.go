@@ -55,6 +55,9 @@ func TestScripts(t *testing.T) {
 			"setenvfile":  cmdSetenvfile,
 			"gnupg":       cmdGnupg,
 			"noleak":      cmdNoleak,
+			"gone":        cmdGone,
+			"lockfree":    cmdLockfree,
+			"ctrlc":       cmdCtrlc,
 		},
 	})
 }
