@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -102,5 +103,26 @@ func TestPlanMaskedAndUsedBy(t *testing.T) {
 	}
 	if p.Roots[0].Node.Attrs["dsn"] != "postgres://u:topsecret@db" || p.Host.Data["pw"] != "hostpw" {
 		t.Error("Masked changed the original plan")
+	}
+}
+
+// TestMaskEventCoversEveryTextField fails when Event gets a text field
+// that MaskEvent does not mask (the fields with fixed words are exempt).
+func TestMaskEventCoversEveryTextField(t *testing.T) {
+	fixed := map[string]bool{"Type": true, "Environment": true, "Mode": true, "Status": true, "Action": true}
+	m := NewMasker("hunter22")
+	var e Event
+	v := reflect.ValueOf(&e).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).Kind() == reflect.String {
+			v.Field(i).SetString("x hunter22 y")
+		}
+	}
+	out := reflect.ValueOf(m.MaskEvent(e))
+	for i := 0; i < out.NumField(); i++ {
+		name := out.Type().Field(i).Name
+		if f := out.Field(i); f.Kind() == reflect.String && !fixed[name] && strings.Contains(f.String(), "hunter22") {
+			t.Errorf("MaskEvent does not mask Event.%s", name)
+		}
 	}
 }
