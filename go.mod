@@ -3,6 +3,8 @@ module github.com/batou-go/batou
 go 1.26.0
 
 require (
+	filippo.io/age v1.3.2
+	github.com/ProtonMail/go-crypto v1.5.2
 	github.com/aymanbagabas/go-udiff v0.4.1
 	github.com/gliderlabs/ssh v0.3.8
 	github.com/nikolalohinski/gonja/v2 v2.9.1
@@ -18,10 +20,8 @@ require (
 )
 
 require (
-	filippo.io/age v1.3.2 // indirect
 	filippo.io/edwards25519 v1.2.0 // indirect
 	filippo.io/hpke v0.4.0 // indirect
-	github.com/ProtonMail/go-crypto v1.5.2 // indirect
 	github.com/anmitsu/go-shlex v0.0.0-20200514113438-38f4b401e2be // indirect
 	github.com/cloudflare/circl v1.6.3 // indirect
 	golang.org/x/tools v0.49.0 // indirect
