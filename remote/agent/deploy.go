@@ -226,7 +226,7 @@ func (d *deployer) prefetch(r *plan.Root, workdir string) *components.Prefetch {
 // build creates the host-side components of a root from its nodes.
 func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 	env := d.plan.Environment
-	sroot := d.session.NewRoot(r.Name, starlib.NewHost(d.plan.Host), starlib.NewEnvironment(env, nil), workdir)
+	sroot := d.session.NewRoot(r.Name, starlib.NewHost(d.plan.Host), starlib.NewEnvironment(env, d.plan.SecretFiles), workdir)
 	// The project is not on the host: self.defdir is the project-relative
 	// directory there (the files self.template reads come with the plan).
 	sroot.DefdirRel, sroot.Defdir = r.Defdir, r.Defdir

@@ -101,8 +101,8 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, path string) (verd
 	switch {
 	case res.Sensitive && v.diff != "":
 		v.diff = "(diff not shown: the file holds sensitive data)\n"
-	case containsSecret(w.d.plan.Secrets, v.diff):
-		v.diff = "(diff not shown: it contains secret values)\n"
+	case diffShowsSecret(w.d.session.Sensitive, n.Attrs, v.diff):
+		v.diff = secretNote
 	}
 	return v, nil
 }
