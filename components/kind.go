@@ -123,6 +123,15 @@ type Kind struct {
 	Verify func(ctx *Context, a Attrs) (Result, error)
 	// Update runs on the host when Verify asked for it (not when predicting).
 	Update func(ctx *Context, a Attrs) error
+	// ReadAhead names the attribute that holds the path of a file Verify
+	// reads whole (Content's path); the agent reads such files ahead of
+	// the verifies. Empty means Verify reads no such file.
+	ReadAhead string
+	// Writes names the attribute that holds the path Update writes (a
+	// file, or a directory it writes below); after a root the agent
+	// flushes the file systems of these paths. Empty means Update writes
+	// no file of its own (or leaves flushing to the tool it drives).
+	Writes string
 }
 
 // Attr returns the declaration of the attribute name, or nil.

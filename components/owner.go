@@ -70,6 +70,7 @@ func idKind(s idSpec) *Kind {
 		Expand: func(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) { return expandID(s, ctx, a) },
 		Verify: func(ctx *Context, a Attrs) (Result, error) { return verifyID(s, ctx, a) },
 		Update: func(ctx *Context, a Attrs) error { return updateID(s, ctx, a) },
+		Writes: "path",
 	}
 }
 

@@ -196,9 +196,9 @@ func (d *deployer) prefetch(r *plan.Root, workdir string) *components.Prefetch {
 	pf := components.NewPrefetch()
 	ctx := &components.Context{Workdir: workdir, Home: d.home}
 	r.Node.Walk(func(n *plan.Node) {
-		if n.Def == nil {
-			if path, ok := n.Attrs["path"].(string); ok {
-				pf.Add(ctx, n.Kind, path)
+		if k := d.session.Kinds.Get(n.Kind); n.Def == nil && k != nil && k.ReadAhead != "" {
+			if path, ok := n.Attrs[k.ReadAhead].(string); ok {
+				pf.Add(ctx, path)
 			}
 		}
 	})

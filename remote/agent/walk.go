@@ -126,7 +126,7 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 	if err := k.Update(ctx, attrs); err != nil {
 		return err
 	}
-	if p, ok := attrs["path"].(string); ok {
+	if p, ok := attrs[k.Writes].(string); ok && k.Writes != "" {
 		w.touched = append(w.touched, expandHome(p, w.d.home))
 	}
 	res, err := k.Verify(ctx, attrs)
