@@ -3,7 +3,8 @@ package components
 // builtinKinds lists every built-in kind, in no particular order.
 func builtinKinds() []*Kind {
 	return []*Kind{fileKind(), presenceKind(), directoryKind(), contentKind(),
-		modeKind(), ownerKind(), groupKind(), symlinkKind(), purgeKind()}
+		modeKind(), ownerKind(), groupKind(), symlinkKind(), purgeKind(),
+		jsonContentKind(), yamlContentKind()}
 }
 
 // pathAttr declares the path namevar of the file kinds. After Expand it
