@@ -12,7 +12,7 @@ import (
 func sampleData() map[string]any {
 	return map[string]any{"name": "app", "port": int64(8080), "ratio": 0.25, "tags": []any{"a", "b"},
 		"nested": map[string]any{"x": nil, "y": true, "z": []any{map[string]any{"k": "v"}}},
-		"text": "Grüße", "yes": "yes", "empty": map[string]any{}, "big": 1e16}
+		"text":   "Grüße", "yes": "yes", "empty": map[string]any{}, "big": 1e16}
 }
 
 const (
@@ -122,15 +122,15 @@ octal: 0755
 		t.Fatalf("got %#v\nwant %#v", v, want)
 	}
 	for src, msg := range map[string]string{
-		"a: &x 1\nb: *x\n":   "line 1: anchors, aliases and tags are not supported",
-		"a: 1\n---\nb: 2\n":  "line 2: only one YAML document",
-		"a: 1\na: 2\n":       `line 2: key "a" appears twice`,
-		"a: b\n  c\n":        "line 2: unexpected indentation",
-		"a: [1, 2\n":         "line 1: missing ']'",
-		"a: 'open\n":         "line 1: unterminated quoted string",
-		"\ta: 1\n":           "line 1: tabs cannot indent YAML",
-		"- a\nb: 1\n":        "line 2: unexpected content",
-		"a: !!str 1\n":       "tags are not supported",
+		"a: &x 1\nb: *x\n":    "line 1: anchors, aliases and tags are not supported",
+		"a: 1\n---\nb: 2\n":   "line 2: only one YAML document",
+		"a: 1\na: 2\n":        `line 2: key "a" appears twice`,
+		"a: b\n  c\n":         "line 2: unexpected indentation",
+		"a: [1, 2\n":          "line 1: missing ']'",
+		"a: 'open\n":          "line 1: unterminated quoted string",
+		"\ta: 1\n":            "line 1: tabs cannot indent YAML",
+		"- a\nb: 1\n":         "line 2: unexpected content",
+		"a: !!str 1\n":        "tags are not supported",
 		"a:\n  - 1\n  x: 2\n": "line 3: unexpected",
 	} {
 		if _, err := parseYAML([]byte(src)); err == nil || !strings.Contains(err.Error(), msg) {
