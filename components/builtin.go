@@ -4,7 +4,7 @@ package components
 func builtinKinds() []*Kind {
 	return []*Kind{fileKind(), presenceKind(), directoryKind(), contentKind(),
 		modeKind(), ownerKind(), groupKind(), symlinkKind(), purgeKind(),
-		jsonContentKind(), yamlContentKind(), commandKind()}
+		jsonContentKind(), yamlContentKind(), commandKind(), downloadKind(), extractKind()}
 }
 
 // pathAttr declares the path namevar of the file kinds. After Expand it
