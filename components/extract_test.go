@@ -20,8 +20,10 @@ type tarEntry struct {
 	mode             int64
 }
 
-func file(name, body string) tarEntry { return tarEntry{name: name, body: body, typ: tar.TypeReg, mode: 0o644} }
-func dir(name string) tarEntry        { return tarEntry{name: name, typ: tar.TypeDir, mode: 0o755} }
+func file(name, body string) tarEntry {
+	return tarEntry{name: name, body: body, typ: tar.TypeReg, mode: 0o644}
+}
+func dir(name string) tarEntry { return tarEntry{name: name, typ: tar.TypeDir, mode: 0o755} }
 func symlink(name, to string) tarEntry {
 	return tarEntry{name: name, link: to, typ: tar.TypeSymlink, mode: 0o777}
 }
