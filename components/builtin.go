@@ -4,7 +4,8 @@ package components
 func builtinKinds() []*Kind {
 	return []*Kind{fileKind(), presenceKind(), directoryKind(), contentKind(),
 		modeKind(), ownerKind(), groupKind(), symlinkKind(), purgeKind(),
-		jsonContentKind(), yamlContentKind(), commandKind(), downloadKind(), extractKind(), gitCloneKind()}
+		jsonContentKind(), yamlContentKind(), commandKind(), downloadKind(), extractKind(), gitCloneKind(),
+		usersUserKind(), usersGroupKind()}
 }
 
 // pathAttr declares the path namevar of the file kinds. After Expand it
