@@ -5,7 +5,8 @@ func builtinKinds() []*Kind {
 	return []*Kind{fileKind(), presenceKind(), directoryKind(), contentKind(),
 		modeKind(), ownerKind(), groupKind(), symlinkKind(), purgeKind(),
 		jsonContentKind(), yamlContentKind(), commandKind(), downloadKind(), extractKind(), gitCloneKind(),
-		usersUserKind(), usersGroupKind(), aptPackageKind()}
+		usersUserKind(), usersGroupKind(), aptPackageKind(),
+		systemdUnitKind(), systemdServiceKind(), systemdTimerKind()}
 }
 
 // pathAttr declares the path namevar of the file kinds. After Expand it
