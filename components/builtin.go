@@ -6,7 +6,8 @@ func builtinKinds() []*Kind {
 		modeKind(), ownerKind(), groupKind(), symlinkKind(), purgeKind(),
 		jsonContentKind(), yamlContentKind(), commandKind(), downloadKind(), extractKind(), gitCloneKind(),
 		usersUserKind(), usersGroupKind(), aptPackageKind(),
-		systemdUnitKind(), systemdServiceKind(), systemdTimerKind()}
+		systemdUnitKind(), systemdServiceKind(), systemdTimerKind(),
+		cronJobKind(), rotatedLogfileKind()}
 }
 
 // pathAttr declares the path namevar of the file kinds. After Expand it
