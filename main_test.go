@@ -57,6 +57,9 @@ func TestScripts(t *testing.T) {
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
 			"httpserve":   cmdHttpserve,
+			"gone":        cmdGone,
+			"lockfree":    cmdLockfree,
+			"ctrlc":       cmdCtrlc,
 		},
 	})
 }
