@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -153,12 +154,15 @@ func updateDownload(ctx *Context, a Attrs) error {
 	if s, ok := a["timeout"].(int64); ok && s > 0 {
 		timeout = time.Duration(s) * time.Second
 	}
+	p := ctx.hostPath(a.str("target"))
+	if _, err := os.Stat(filepath.Dir(p)); err != nil {
+		return fmt.Errorf("downloading to %s: %w (hint: a Directory(..., leading=True) before the Download creates it)", p, err)
+	}
 	body, err := openURL(u, timeout)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
-	p := ctx.hostPath(a.str("target"))
 	have, err := writeVerified(p, body, algo, want)
 	if errors.Is(err, errChecksum) {
 		return fmt.Errorf("checksum mismatch for %s: expected %s:%s, got %s:%s; nothing was written "+

@@ -124,6 +124,9 @@ func TestDownloadFileURLAndErrors(t *testing.T) {
 	if got := readFile(t, p.work("copy.txt")); got != "local" {
 		t.Fatalf("got %q", got)
 	}
+	n = p.mustExpand("Download", Attrs{"url": "file://" + src, "target": "no/such/dir/copy.txt", "checksum": "sha256:" + sha256Hex("local")})
+	_, err = deploy(p.ctx(false), n)
+	wantErr(t, err, "downloading to "+p.work("no/such/dir/copy.txt"), "hint: a Directory(..., leading=True)")
 	srv, _ := fileServer(t, nil)
 	n = p.mustExpand("Download", Attrs{"url": srv.URL + "/missing.tgz", "checksum": "sha256:" + sha256Hex("")})
 	_, err = deploy(p.ctx(false), n)

@@ -59,6 +59,8 @@ func (t toolCmd) run() (toolResult, error) {
 		res.code = exit.ExitCode()
 	case errors.Is(err, exec.ErrNotFound):
 		return toolResult{code: -1}, fmt.Errorf("%s is not installed on this host (not found on PATH)", t.name)
+	case t.dir != "":
+		return toolResult{code: -1}, fmt.Errorf("running %s in %s: %s", t.display(), t.dir, t.masked(err.Error()))
 	default:
 		return toolResult{code: -1}, fmt.Errorf("running %s: %s", t.display(), t.masked(err.Error()))
 	}
