@@ -163,7 +163,7 @@ func updateDownload(ctx *Context, a Attrs) error {
 		return err
 	}
 	defer body.Close()
-	have, err := writeVerified(p, body, algo, want)
+	have, err := writeVerified(ctx.Atomic, p, body, algo, want)
 	if errors.Is(err, errChecksum) {
 		return fmt.Errorf("checksum mismatch for %s: expected %s:%s, got %s:%s; nothing was written "+
 			"(hint: if the file changed on purpose, update checksum=)", maskURL(u), algo, want, algo, have)
@@ -201,9 +201,9 @@ var errChecksum = errors.New("checksum mismatch")
 // writeVerified streams r into a temporary file next to p while hashing
 // it, and renames it to p only when the digest is want. It returns the
 // digest it found.
-func writeVerified(p string, r io.Reader, algo, want string) (string, error) {
+func writeVerified(w Atomic, p string, r io.Reader, algo, want string) (string, error) {
 	tmp := tmpName(p)
-	if err := noteTemp(tmp); err != nil {
+	if err := w.note(tmp); err != nil {
 		return "", err
 	}
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {

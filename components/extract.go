@@ -216,7 +216,7 @@ func updateExtract(ctx *Context, a Attrs) error {
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return fmt.Errorf("creating target %s: %w", target, err)
 	}
-	entries, err := src.extract(target, plan)
+	entries, err := src.extract(ctx.Atomic, target, plan)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func updateExtract(ctx *Context, a Attrs) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(target, extractMarker), data, 0o644)
+	return ctx.Atomic.WriteFile(filepath.Join(target, extractMarker), data, 0o644)
 }
 
 // removeStale removes what the previous archive extracted and the new one

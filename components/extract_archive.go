@@ -291,8 +291,8 @@ func visitZip(f *zip.File, visit func(member) error) error {
 
 // extract writes the planned entries into target and returns what the
 // marker records about them.
-func (s archiveSource) extract(target string, plan []archEntry) ([]markerEntry, error) {
-	x := &extractor{target: target, out: make([]markerEntry, 0, len(plan))}
+func (s archiveSource) extract(w Atomic, target string, plan []archEntry) ([]markerEntry, error) {
+	x := &extractor{atomic: w, target: target, out: make([]markerEntry, 0, len(plan))}
 	i := 0
 	_, err := s.each(func(m member) error {
 		if m.typ == 0 || i >= len(plan) {
@@ -313,6 +313,7 @@ func (s archiveSource) extract(target string, plan []archEntry) ([]markerEntry, 
 
 // extractor writes entries below target, never through a symlink.
 type extractor struct {
+	atomic Atomic
 	target string
 	out    []markerEntry
 	dirs   []archEntry
@@ -329,7 +330,7 @@ func (x *extractor) write(e archEntry, content io.Reader) error {
 		err = x.mkdir(full)
 		x.dirs = append(x.dirs, e)
 	case 'l':
-		err = replaceSymlink(full, e.link)
+		err = x.atomic.replaceSymlink(full, e.link)
 	case 'h':
 		err = x.hardlink(full, filepath.Join(x.target, filepath.FromSlash(e.link)))
 	default:
@@ -396,7 +397,7 @@ func (x *extractor) file(full string, e archEntry, content io.Reader) error {
 			return err
 		}
 	}
-	if err := writeStream(full, content, fileMode(e.mode)); err != nil {
+	if err := writeStream(x.atomic, full, content, fileMode(e.mode)); err != nil {
 		return fmt.Errorf("writing %s: %w", full, err)
 	}
 	return setTimes(full, e.mtime)
@@ -429,9 +430,9 @@ func (x *extractor) finishDirs() error {
 
 // writeStream writes r to p atomically (temporary file, then rename)
 // with exactly perm, without holding the content in memory.
-func writeStream(p string, r io.Reader, perm fs.FileMode) error {
+func writeStream(w Atomic, p string, r io.Reader, perm fs.FileMode) error {
 	tmp := tmpName(p)
-	if err := noteTemp(tmp); err != nil {
+	if err := w.note(tmp); err != nil {
 		return err
 	}
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
