@@ -103,7 +103,8 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 	d.r.Event(plan.Event{Type: plan.EventStart, Format: plan.Format, Environment: d.env, Mode: d.mode.name})
 	d.section("Preparing")
 	d.info(fmt.Sprintf("Loading environment `%s`...", d.env))
-	model, errs := runtime.Load(".", d.env, s)
+	d.r.setMasker(s.Sensitive)
+	model, errs := runtime.LoadWith(".", d.env, s, runtime.LoadOptions{Keys: secretKeys()})
 	d.warn(model)
 	if len(errs) > 0 {
 		if model != nil && s.Interrupted() == "" { // show configure errors of what loaded, too
@@ -113,7 +114,6 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 		d.showErrors(errs)
 		return d.fail("load", nil)
 	}
-	d.r.setSecrets(model.Sensitive)
 	var pre *remote.Prestarted
 	if d.mode != modeConsistency {
 		pre = remote.Prestart(targets(model, nil), d.agentCommand())

@@ -17,10 +17,12 @@ func contentKind() *Kind {
 			"directory named like the target. It is rendered as a template while the deployment is " +
 			"configured; on the host the file is replaced atomically only when its bytes differ, " +
 			"keeping its mode and owner. Changes are shown as a unified diff.",
-		Attrs:  contentAttrs(),
-		Expand: expandContent,
-		Verify: verifyContent,
-		Update: updateContent,
+		Attrs:     contentAttrs(),
+		Expand:    expandContent,
+		Verify:    verifyContent,
+		Update:    updateContent,
+		Writes:    "path",
+		ReadAhead: "path",
 	}
 }
 
@@ -123,7 +125,7 @@ func contentChange(a Attrs, path string, have []byte, reason string) Result {
 
 func updateContent(ctx *Context, a Attrs) error {
 	p := ctx.hostPath(a.str("path"))
-	if err := WriteFileAtomic(p, contentBytes(a["content"]), 0o644); err != nil {
+	if err := ctx.Atomic.WriteFile(p, contentBytes(a["content"]), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}
 	return nil

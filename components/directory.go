@@ -32,6 +32,7 @@ func directoryKind() *Kind {
 		Expand: expandDirectory,
 		Verify: verifyDirectory,
 		Update: updateDirectory,
+		Writes: "path",
 	}
 }
 
@@ -132,7 +133,7 @@ func verifyDirectory(ctx *Context, a Attrs) (Result, error) {
 	case !info.IsDir():
 		reason = "not a directory: " + describe(info)
 	}
-	t := newTreeSync(p, a)
+	t := newTreeSync(ctx, p, a)
 	if reason != "" {
 		t.allNew()
 		return Result{NeedsUpdate: true, Reason: reason, Diff: t.listing()}, nil
@@ -151,7 +152,7 @@ func updateDirectory(ctx *Context, a Attrs) error {
 	if err := ensureDir(p, a.flag("leading")); err != nil {
 		return err
 	}
-	t := newTreeSync(p, a)
+	t := newTreeSync(ctx, p, a)
 	if err := t.scan(); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ func symlinkKind() *Kind {
 		Expand: expandSymlink,
 		Verify: verifySymlink,
 		Update: updateSymlink,
+		Writes: "path",
 	}
 }
 
@@ -72,5 +73,5 @@ func verifySymlink(ctx *Context, a Attrs) (Result, error) {
 }
 
 func updateSymlink(ctx *Context, a Attrs) error {
-	return replaceSymlink(ctx.hostPath(a.str("path")), linkTarget(ctx, a))
+	return ctx.Atomic.replaceSymlink(ctx.hostPath(a.str("path")), linkTarget(ctx, a))
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/batou-go/batou/components"
+	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -83,12 +84,19 @@ type Session struct {
 	// Context, when set, ends the commands self.cmd started once it is
 	// done (their whole process group is killed).
 	Context context.Context
+	// Atomic writes files on the host (fs.write, and the built-in kinds
+	// the agent runs).
+	Atomic components.Atomic
 	// Resolver maps host names to IP addresses ([resolver] of the
 	// environment); Address.listen uses it before DNS.
 	Resolver map[string]string
 	// HostAssets are the project files self.template reads on the host
 	// (plan.Plan.Assets), by project-relative path.
 	HostAssets map[string]string
+	// Sensitive holds the values that come from secrets and the strings
+	// computed from them (templates, expand, conversions, log messages);
+	// they are masked in all output.
+	Sensitive *plan.Masker
 
 	mu          sync.Mutex
 	live        map[*starlark.Thread]bool
@@ -116,7 +124,7 @@ type Renderer interface {
 // NewSession returns a session for the project at dir with the built-in
 // kinds and the given template renderer.
 func NewSession(dir string, templates Renderer) *Session {
-	return &Session{Project: dir, Kinds: components.Builtin(), Templates: templates}
+	return &Session{Project: dir, Kinds: components.Builtin(), Templates: templates, Sensitive: &plan.Masker{}}
 }
 
 const (
