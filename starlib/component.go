@@ -26,6 +26,15 @@ type Component struct {
 	frozen   bool
 	sum      hash.Hash
 	label    string // set on the host, from the plan
+	// origins records where attribute values came from (see Origin),
+	// args has a bit for each declared attribute given as an argument;
+	// home is the root being configured when the component was created;
+	// kindSub is set when a built-in kind added the component with its
+	// attributes.
+	origins []attrOrigin
+	args    uint64
+	home    *Root
+	kindSub bool
 
 	// ID numbers the component within its root's plan.
 	ID int
@@ -222,7 +231,13 @@ func (c *Component) SetField(name string, v starlark.Value) error {
 	if isReserved(name) {
 		return fmt.Errorf("cannot set %s: it is part of self and read-only", name)
 	}
-	return c.setAttr(name, v)
+	if err := c.setAttr(name, v); err != nil {
+		return err
+	}
+	if pos, ok := c.assignPos(); ok {
+		c.record(name, FromConfigure, pos)
+	}
+	return nil
 }
 
 // setAttr stores v, checking its type when name is declared.

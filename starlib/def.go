@@ -100,6 +100,7 @@ func (d *Def) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwargs 
 	}
 	if r := currentRoot(thread); r != nil {
 		r.created = append(r.created, c)
+		c.home = r
 	}
 	return c, nil
 }
@@ -115,6 +116,7 @@ func (d *Def) fillArgs(c *Component, args starlark.Tuple, kwargs []starlark.Tupl
 		if err := c.setAttr(d.namevar, args[0]); err != nil {
 			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
+		c.given(d.attrs[d.namevar])
 	}
 	for _, kv := range kwargs {
 		name := string(kv[0].(starlark.String))
@@ -125,6 +127,7 @@ func (d *Def) fillArgs(c *Component, args starlark.Tuple, kwargs []starlark.Tupl
 		if err := c.setAttr(name, kv[1]); err != nil {
 			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
+		c.given(d.attrs[name])
 	}
 	return nil
 }
@@ -186,6 +189,7 @@ func (d *Def) setAttrs(attrs *starlark.Dict) error {
 	if attrs == nil {
 		return nil
 	}
+	defer d.numberAttrs()
 	for _, kv := range attrs.Items() {
 		name, ok := kv[0].(starlark.String)
 		if !ok {
@@ -216,8 +220,16 @@ func (d *Def) setNamevar(v starlark.Value) error {
 	d.namevar = string(s)
 	if d.attrs[d.namevar] == nil {
 		d.attrs[d.namevar] = &AttrSpec{Name: d.namevar, Kind: TypeStr}
+		d.numberAttrs()
 	}
 	return nil
+}
+
+// numberAttrs gives each declared attribute its index in name order.
+func (d *Def) numberAttrs() {
+	for i, name := range d.AttrNames() {
+		d.attrs[name].index = i
+	}
 }
 
 // defFromKind wraps a built-in kind as a definition.
@@ -232,6 +244,7 @@ func defFromKind(k *components.Kind) *Def {
 		}
 		d.attrs[a.Name] = spec
 	}
+	d.numberAttrs()
 	return d
 }
 

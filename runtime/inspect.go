@@ -1,0 +1,242 @@
+package runtime
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/batou-go/batou/starlib"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// This file answers questions about a configured model for people: what
+// value an attribute has and where it came from, who provides and
+// requires what. batou repl and batou show use it.
+
+// Top returns the root's configured top component, nil when configure did
+// not start.
+func (r *Root) Top() *starlib.Component {
+	if r.current == nil {
+		return nil
+	}
+	return r.current.Top
+}
+
+// Err returns the error of the root's last configure, nil when it
+// succeeded.
+func (r *Root) Err() error { return r.err }
+
+// AttrInfo describes one attribute of a configured component.
+type AttrInfo struct {
+	Name string
+	// Type is the declared type; "" for an attribute that is only set.
+	Type string
+	Doc  string
+	// Value is nil when reading the attribute failed (Err says why).
+	Value starlark.Value
+	Err   error
+	// Origin says where the value came from.
+	Origin starlib.Origin
+	// Secret is set when the value comes from the secrets or shows a
+	// secret value: it must be shown masked.
+	Secret bool
+	// ProvidedBy lists the roots ("name@host") whose components the value
+	// holds: values that came in through require().
+	ProvidedBy []string
+}
+
+// Attributes describes every declared or set attribute of c, by name.
+// Reading a declared attribute that was never read computes its default,
+// as configure would have.
+func (m *Model) Attributes(c *starlib.Component) []AttrInfo {
+	seen := map[string]bool{}
+	var names []string
+	for _, n := range c.Def().AttrNames() {
+		seen[n] = true
+		names = append(names, n)
+	}
+	for n := range c.Values() {
+		if !seen[n] && !strings.HasPrefix(n, "_") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	out := make([]AttrInfo, 0, len(names))
+	for _, n := range names {
+		info, _ := m.Attribute(c, n)
+		out = append(out, info)
+	}
+	return out
+}
+
+// Attribute describes attribute name of c; ok is false when c neither
+// declares nor has it.
+func (m *Model) Attribute(c *starlib.Component, name string) (info AttrInfo, ok bool) {
+	spec := c.Def().Spec(name)
+	_, set := c.Values()[name]
+	if spec == nil && !set {
+		return AttrInfo{Name: name}, false
+	}
+	info = AttrInfo{Name: name, Origin: c.Origin(name)}
+	if spec != nil {
+		info.Type, info.Doc = string(spec.Kind), spec.Doc
+	}
+	info.Value, info.Err = c.Attr(name)
+	if info.Err == nil {
+		info.Secret = info.Origin.Kind == starlib.FromSecret || m.showsSecret(info.Value.String())
+		info.ProvidedBy = m.providersIn(info.Value)
+	}
+	return info, true
+}
+
+// Mask replaces every secret value in s by ***.
+func (m *Model) Mask(s string) string {
+	for _, v := range m.Sensitive {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "***")
+		}
+	}
+	return s
+}
+
+func (m *Model) showsSecret(s string) bool {
+	for _, v := range m.Sensitive {
+		if v != "" && strings.Contains(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// providersIn returns the roots of the provided components inside v, in
+// the order they appear, each once.
+func (m *Model) providersIn(v starlark.Value) []string {
+	var out []string
+	seen := map[string]bool{}
+	walkValue(v, 0, func(c *starlib.Component) {
+		if r := m.RootOf(c); r != nil && !seen[r.ID()] {
+			seen[r.ID()] = true
+			out = append(out, r.ID())
+		}
+	})
+	return out
+}
+
+// walkValue calls fn for the component behind every view inside v.
+func walkValue(v starlark.Value, depth int, fn func(*starlib.Component)) {
+	if depth > 8 {
+		return
+	}
+	switch v := v.(type) {
+	case *starlib.View:
+		if c := v.Component(); c != nil {
+			fn(c)
+		}
+	case *starlark.List:
+		for i := 0; i < v.Len(); i++ {
+			walkValue(v.Index(i), depth+1, fn)
+		}
+	case starlark.Tuple:
+		for _, x := range v {
+			walkValue(x, depth+1, fn)
+		}
+	case *starlark.Dict:
+		for _, kv := range v.Items() {
+			walkValue(kv[1], depth+1, fn)
+		}
+	}
+}
+
+// RootOf returns the root whose configured tree holds c, or nil.
+func (m *Model) RootOf(c *starlib.Component) *Root {
+	for _, r := range m.Roots {
+		if r.current != nil && r.current == c.Root() {
+			return r
+		}
+	}
+	return nil
+}
+
+// Provision is one provide() of a root's last configure.
+type Provision struct {
+	Root  *Root
+	Value starlark.Value
+	Pos   syntax.Position
+}
+
+// Requirement is one require() or require_one() of a root's last
+// configure.
+type Requirement struct {
+	Root *Root
+	Pos  syntax.Position
+	// Host is the host filter, "" for none.
+	Host                        string
+	Strict, Reverse, Dirty, One bool
+	// Providers are the roots whose values the call returned.
+	Providers []*Root
+}
+
+// Resource is a key that is provided or required.
+type Resource struct {
+	Key      string
+	Provided []Provision
+	Required []Requirement
+}
+
+// Resources returns every provided or required key, sorted, with its
+// providers and requirers in environment order. It is empty before
+// Configure.
+func (m *Model) Resources() []*Resource {
+	g := m.resolution
+	if g == nil {
+		return nil
+	}
+	byKey := map[string]*Resource{}
+	get := func(key string) *Resource {
+		if byKey[key] == nil {
+			byKey[key] = &Resource{Key: key}
+		}
+		return byKey[key]
+	}
+	for key := range g.provided {
+		for _, p := range g.matching(key, starlib.RequireOptions{}) {
+			res := get(key)
+			res.Provided = append(res.Provided, Provision{Root: p.root, Value: p.value, Pos: p.pos})
+		}
+	}
+	for _, s := range g.allSubs() {
+		res := get(s.key)
+		res.Required = append(res.Required, m.requirement(s))
+	}
+	out := make([]*Resource, 0, len(byKey))
+	for _, k := range sortedKeys(byKey) {
+		out = append(out, byKey[k])
+	}
+	return out
+}
+
+func (m *Model) requirement(s *subscription) Requirement {
+	req := Requirement{Root: s.root, Pos: s.pos, Host: s.opts.Host, Strict: s.opts.Strict,
+		Reverse: s.opts.Reverse, Dirty: s.opts.Dirty, One: s.opts.One}
+	seen := map[*Root]bool{}
+	for _, p := range m.resolution.matching(s.key, s.opts) {
+		if !seen[p.root] {
+			seen[p.root] = true
+			req.Providers = append(req.Providers, p.root)
+		}
+	}
+	return req
+}
+
+// DependsOn returns the roots r waits for when deploying (its providers,
+// or its requirers for reverse=True), in environment order.
+func (m *Model) DependsOn(r *Root) []*Root {
+	if m.resolution == nil {
+		return nil
+	}
+	var out []*Root
+	for _, i := range m.resolution.deps()[r.index] {
+		out = append(out, m.Roots[i])
+	}
+	return out
+}
