@@ -240,3 +240,35 @@ func (m *Model) DependsOn(r *Root) []*Root {
 	}
 	return out
 }
+
+// MaskMap returns in with secret values masked.
+func (m *Model) MaskMap(in map[string]string) map[string]string {
+	if len(m.Sensitive) == 0 || len(in) == 0 {
+		return in
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		out[k] = m.Mask(v)
+	}
+	return out
+}
+
+// Freeze makes every configured component and its values read-only, so
+// that exploring the model cannot change it.
+func (m *Model) Freeze() {
+	for _, r := range m.Roots {
+		if top := r.Top(); top != nil {
+			freezeTree(top)
+		}
+	}
+}
+
+func freezeTree(c *starlib.Component) {
+	c.Freeze()
+	for _, v := range c.Values() {
+		v.Freeze()
+	}
+	for _, sub := range c.Children() {
+		freezeTree(sub)
+	}
+}

@@ -1,6 +1,7 @@
 package starlib
 
 import (
+	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
 
@@ -141,10 +142,24 @@ func (c *Component) Origin(name string) Origin {
 		return Origin{Kind: FromArgument, Pos: c.pos}
 	case c.kindSub && c.parent != nil:
 		return Origin{Kind: FromKind, Pos: c.parent.pos, By: c.parent.Label()}
+	case spec != nil && c.computedByKind(spec):
+		return Origin{Kind: FromKind, Pos: c.pos, By: c.Label()}
 	case spec != nil:
 		return Origin{Kind: FromDefault}
 	}
 	return Origin{}
+}
+
+// computedByKind reports whether the built-in kind of c replaced the
+// default of an attribute that was not given (File computes its content
+// from source=, say).
+func (c *Component) computedByKind(spec *AttrSpec) bool {
+	v, ok := c.values[spec.Name]
+	if c.def.kind == nil || !ok || !spec.HasDefault {
+		return false
+	}
+	eq, err := starlark.Equal(v, spec.Default)
+	return err == nil && !eq
 }
 
 // assignPos returns where Starlark code assigns an attribute of c right
