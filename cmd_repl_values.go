@@ -24,10 +24,10 @@ type namespace struct {
 }
 
 var (
-	_ starlark.Mapping   = (*namespace)(nil)
-	_ starlark.HasAttrs  = (*namespace)(nil)
-	_ starlark.Iterable  = (*namespace)(nil)
-	_ starlark.Sequence  = (*namespace)(nil)
+	_ starlark.Mapping  = (*namespace)(nil)
+	_ starlark.HasAttrs = (*namespace)(nil)
+	_ starlark.Iterable = (*namespace)(nil)
+	_ starlark.Sequence = (*namespace)(nil)
 )
 
 func newNamespace(name string) *namespace {
