@@ -45,6 +45,7 @@ func TestScripts(t *testing.T) {
 			"wrongkey":    cmdWrongkey,
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
+			"term":        cmdTerm,
 		},
 	})
 }

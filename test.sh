@@ -3,7 +3,7 @@
 # the end-to-end testscripts (testscripts/*.txtar, against local agents, a
 # real OpenSSH sshd and in-process ssh hosts). On a fresh Debian machine it
 # first installs what the tests drive for real (OpenSSH server, gpg, age,
-# git). Benchmarks: go test -bench . ./..., bench/local.sh, bench/ssh.sh.
+# git, and tmux for the interactive REPL). Benchmarks: go test -bench . ./..., bench/local.sh, bench/ssh.sh.
 set -eu
 cd "$(dirname "$0")"
 
@@ -13,6 +13,7 @@ command -v ssh >/dev/null 2>&1 || need="$need openssh-client"
 command -v gpg >/dev/null 2>&1 || need="$need gnupg"
 command -v age >/dev/null 2>&1 || need="$need age"
 command -v git >/dev/null 2>&1 || need="$need git"
+command -v tmux >/dev/null 2>&1 || need="$need tmux"
 if [ -n "$need" ]; then
     echo "installing:$need"
     sudo=""
