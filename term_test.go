@@ -48,7 +48,9 @@ func cmdTerm(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("the screen does not show %s:\n%s", re, screen)
 		}
 	case "exited":
-		status := waitScreen(func(...string) (string, error) { return tmux("display-message", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}") },
+		status := waitScreen(func(...string) (string, error) {
+			return tmux("display-message", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}")
+		},
 			func(s string) bool { return strings.HasPrefix(s, "1 ") })
 		if strings.TrimSpace(status) != "1 0" {
 			screen, _ := tmux("capture-pane", "-p", "-t", "t")

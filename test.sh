@@ -3,7 +3,8 @@
 # the end-to-end testscripts (testscripts/*.txtar, against local agents, a
 # real OpenSSH sshd and in-process ssh hosts). On a fresh Debian machine it
 # first installs what the tests drive for real (OpenSSH server, gpg, age,
-# git, and tmux for the interactive REPL). Benchmarks: go test -bench . ./..., bench/local.sh, bench/ssh.sh.
+# git, and tmux for the interactive REPL). Benchmarks: go test -bench . ./...,
+# bench/local.sh, bench/ssh.sh.
 set -eu
 cd "$(dirname "$0")"
 
