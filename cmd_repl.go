@@ -75,8 +75,18 @@ func runREPL(ctx context.Context, env string, stdout, stderr io.Writer) error {
 	r.errs = &replOutput{w: stderr, mask: m.Mask}
 	r.lines = plainLines{bufio.NewReader(os.Stdin)}
 	r.globals = replGlobals(m, r.out)
+	fmt.Fprintln(r.errs, replBanner(m))
 	r.loop()
 	return nil
+}
+
+// replBanner greets the user: which model, and where to start.
+func replBanner(m *runtime.Model) string {
+	hosts := "hosts"
+	if len(m.Hosts) == 1 {
+		hosts = "host"
+	}
+	return fmt.Sprintf("batou repl: environment %s, %d %s; help() lists what is bound, Ctrl-D ends", m.Env.Name, len(m.Hosts), hosts)
 }
 
 // terminals returns stdin and stdout when both are terminals.

@@ -40,7 +40,7 @@ func (r *repl) interactive(in, out *os.File, env string) error {
 	t.AutoCompleteCallback = r.tabCallback(t)
 	r.lines = &termLines{t: t, kb: kb}
 	r.running = kb.setRunning
-	fmt.Fprintf(r.out, "batou repl: environment %s, %d hosts. help() lists what is bound; Ctrl-D ends.\n", env, len(r.m.Hosts))
+	fmt.Fprintln(r.out, replBanner(r.m))
 	r.loop()
 	hist.save()
 	fmt.Fprintln(r.out)

@@ -89,7 +89,7 @@ func (n *namespace) Attr(name string) (starlark.Value, error) {
 			return starlark.NewList(out)
 		}), nil
 	}
-	return nil, starlark.NoSuchAttrError(fmt.Sprintf("%s has no %s%s; it has %s", n.name, name,
+	return nil, starlib.MissingAttr(fmt.Sprintf("%s has no %s%s; it has %s", n.name, name,
 		suggestion(name, n.keys), strings.Join(n.keys, ", ")))
 }
 
@@ -180,7 +180,7 @@ func (h *replHost) Attr(name string) (starlark.Value, error) {
 	case "target_directory":
 		return starlark.String(h.h.TargetDirectory), nil
 	}
-	return nil, starlark.NoSuchAttrError(fmt.Sprintf("host has no attribute %s%s (it has %s)", name,
+	return nil, starlib.MissingAttr(fmt.Sprintf("host has no attribute %s%s (it has %s)", name,
 		suggestion(name, replHostAttrs), strings.Join(replHostAttrs, ", ")))
 }
 
@@ -240,7 +240,7 @@ func (r *replResource) Attr(name string) (starlark.Value, error) {
 			out = append(out, starlib.ReadOnly(p.Value))
 		}
 	default:
-		return nil, starlark.NoSuchAttrError(fmt.Sprintf("resource has no attribute %s%s (it has %s)", name,
+		return nil, starlib.MissingAttr(fmt.Sprintf("resource has no attribute %s%s (it has %s)", name,
 			suggestion(name, replResourceAttrs), strings.Join(replResourceAttrs, ", ")))
 	}
 	l := starlark.NewList(out)

@@ -144,8 +144,20 @@ func (c *Component) Attr(name string) (starlark.Value, error) {
 	if m := methods[name]; m != nil {
 		return starlark.NewBuiltin(name, m).BindReceiver(c), nil
 	}
-	return nil, starlark.NoSuchAttrError(fmt.Sprintf("%s has no attribute %s%s", c.def.Name(), name, suggest(name, c.AttrNames())))
+	return nil, MissingAttr(fmt.Sprintf("%s has no attribute %s%s", c.def.Name(), name, suggest(name, c.AttrNames())))
 }
+
+// missingAttr is an unknown attribute whose message already says what
+// was meant. It unwraps to a starlark.NoSuchAttrError (templates treat
+// that as undefined), but is not one itself, so that Starlark does not
+// add a second "did you mean" to it.
+type missingAttr struct{ starlark.NoSuchAttrError }
+
+func (e missingAttr) Unwrap() error { return e.NoSuchAttrError }
+
+// MissingAttr returns the error for an unknown attribute; msg already
+// holds the suggestion, if there is one.
+func MissingAttr(msg string) error { return missingAttr{starlark.NoSuchAttrError(msg)} }
 
 func (c *Component) property(name string) (starlark.Value, bool, error) {
 	switch name {
