@@ -13,12 +13,18 @@ import (
 	"testing"
 )
 
-var updateTutorial = flag.Bool("update-tutorial", false, "rewrite the outputs in docs/tutorial.md from a real run")
+var updateOutputs = flag.Bool("update-outputs", false, "rewrite the outputs in docs/tutorial.md and docs/migrating.md from a real run")
 
 // TestTutorial follows docs/tutorial.md in an empty directory: it writes
 // the files the tutorial shows, makes the edits it describes, runs every
 // command of its console blocks and compares what they print with what
 // the tutorial says they print. So the tutorial cannot lie.
+func TestTutorial(t *testing.T) { followDoc(t, "docs/tutorial.md") }
+
+// TestMigrationGuide does the same for the examples of docs/migrating.md.
+func TestMigrationGuide(t *testing.T) { followDoc(t, "docs/migrating.md") }
+
+// followDoc follows a page of the documentation as a reader would.
 //
 // What the markdown holds, besides prose:
 //
@@ -35,24 +41,24 @@ var updateTutorial = flag.Bool("update-tutorial", false, "rewrite the outputs in
 //     commands is compared as a set of lines (hosts deploy in parallel).
 //
 // Outputs are compared after replacing the test's directory by "..." and
-// every duration by the same number. -update-tutorial writes the outputs
-// of a real run into the tutorial instead (except REPL transcripts).
-func TestTutorial(t *testing.T) {
+// every duration by the same number. -update-outputs writes the outputs
+// of a real run into the page instead (except REPL transcripts).
+func followDoc(t *testing.T, page string) {
 	if _, err := exec.LookPath("batou"); err != nil {
 		t.Skip("batou is not on PATH (TestMain puts it there)")
 	}
-	src, err := os.ReadFile("docs/tutorial.md")
+	src, err := os.ReadFile(page)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(src), "\n")
-	run := &tutorialRun{t: t, root: t.TempDir(), lines: lines}
+	run := &tutorialRun{t: t, root: t.TempDir(), lines: lines, page: filepath.Base(page)}
 	run.dir = run.root
 	run.env = append(os.Environ(), "HOME="+filepath.Join(run.root, "home"), "LC_ALL=C", "TZ=UTC")
 	_ = os.MkdirAll(filepath.Join(run.root, "home"), 0o755)
 	run.walk()
-	if *updateTutorial && !t.Failed() {
-		if err := writeFileAtomic("docs/tutorial.md", []byte(strings.Join(run.lines, "\n"))); err != nil {
+	if *updateOutputs && !t.Failed() {
+		if err := writeFileAtomic(page, []byte(strings.Join(run.lines, "\n"))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -60,6 +66,7 @@ func TestTutorial(t *testing.T) {
 
 type tutorialRun struct {
 	t         *testing.T
+	page      string
 	root, dir string
 	env       []string
 	lines     []string
@@ -83,7 +90,7 @@ func (r *tutorialRun) walk() {
 				unordered = true
 			case "replace":
 				if i+3 >= len(r.lines) || r.lines[i+3] != "-->" {
-					r.t.Fatalf("tutorial.md:%d: want <!-- replace PATH, the old text, the new text, -->", i+1)
+					r.t.Fatalf("%s:%d: want <!-- replace PATH, the old text, the new text, -->", r.page, i+1)
 				}
 				r.replace(i+1, strings.TrimSpace(m[2]), r.lines[i+1], r.lines[i+2])
 				i += 3
@@ -123,9 +130,9 @@ func (r *tutorialRun) write(path, content string) {
 func (r *tutorialRun) same(line int, path, content string) {
 	data, err := os.ReadFile(filepath.Join(r.dir, path))
 	if err != nil {
-		r.t.Errorf("tutorial.md:%d: %v", line, err)
+		r.t.Errorf("%s:%d: %v", r.page, line, err)
 	} else if string(data) != content {
-		r.t.Errorf("tutorial.md:%d: %s holds something else than the tutorial shows:\n%s", line, path, showDiff(content, string(data)))
+		r.t.Errorf("%s:%d: %s holds something else than the page shows:\n%s", r.page, line, path, showDiff(content, string(data)))
 	}
 }
 
@@ -133,10 +140,10 @@ func (r *tutorialRun) replace(line int, path, old, new string) {
 	full := filepath.Join(r.dir, path)
 	data, err := os.ReadFile(full)
 	if err != nil {
-		r.t.Fatalf("tutorial.md:%d: %v", line, err)
+		r.t.Fatalf("%s:%d: %v", r.page, line, err)
 	}
 	if bytes.Count(data, []byte(old)) != 1 {
-		r.t.Fatalf("tutorial.md:%d: %q is not in %s exactly once", line, old, path)
+		r.t.Fatalf("%s:%d: %q is not in %s exactly once", r.page, line, old, path)
 	}
 	r.write(path, strings.Replace(string(data), old, new, 1))
 }
@@ -148,7 +155,7 @@ func (r *tutorialRun) console(start, end int, unordered bool) int {
 	for i := start; i < end; {
 		cmd := strings.TrimPrefix(r.lines[i], "$ ")
 		if cmd == r.lines[i] {
-			r.t.Fatalf("tutorial.md:%d: a console block line that is neither a command nor its output: %q", i+1, r.lines[i])
+			r.t.Fatalf("%s:%d: a console block line that is neither a command nor its output: %q", r.page, i+1, r.lines[i])
 		}
 		j := i + 1
 		for j < end && !strings.HasPrefix(r.lines[j], "$ ") {
@@ -158,7 +165,7 @@ func (r *tutorialRun) console(start, end int, unordered bool) int {
 		out = append(out, r.command(i+1, cmd, r.lines[i+1:j], unordered)...)
 		i = j
 	}
-	if !*updateTutorial {
+	if !*updateOutputs {
 		return end
 	}
 	r.lines = append(r.lines[:start], append(out, r.lines[end:]...)...)
@@ -185,12 +192,12 @@ func (r *tutorialRun) command(line int, cmd string, want []string, unordered boo
 	got := r.normalize(buf.String())
 	failed := failedBanner.MatchString(got)
 	if strings.HasPrefix(cmd, "batou ") && failed != (err != nil) {
-		r.t.Errorf("tutorial.md:%d: %s: exit status %v, but the output says failed=%v", line, cmd, err, failed)
+		r.t.Errorf("%s:%d: %s: exit status %v, but the output says failed=%v", r.page, line, cmd, err, failed)
 	}
-	if !*updateTutorial && !sameOutput(got, strings.Join(want, "\n"), unordered) {
-		r.t.Errorf("tutorial.md:%d: %s prints something else than the tutorial shows:\n%s", line, cmd, showDiff(strings.Join(want, "\n"), got))
+	if !*updateOutputs && !sameOutput(got, strings.Join(want, "\n"), unordered) {
+		r.t.Errorf("%s:%d: %s prints something else than the page shows:\n%s", r.page, line, cmd, showDiff(strings.Join(want, "\n"), got))
 	}
-	if input != nil || !*updateTutorial {
+	if input != nil || !*updateOutputs {
 		return r.lines[line : line+len(want)+len(input)]
 	}
 	if got == "" {
