@@ -55,8 +55,8 @@ func (m *Model) Attributes(c *starlib.Component) []AttrInfo {
 		seen[n] = true
 		names = append(names, n)
 	}
-	for n := range c.Values() {
-		if !seen[n] && !strings.HasPrefix(n, "_") {
+	for _, n := range c.SetNames() {
+		if !seen[n] {
 			names = append(names, n)
 		}
 	}
@@ -73,8 +73,7 @@ func (m *Model) Attributes(c *starlib.Component) []AttrInfo {
 // declares nor has it.
 func (m *Model) Attribute(c *starlib.Component, name string) (info AttrInfo, ok bool) {
 	spec := c.Def().Spec(name)
-	_, set := c.Values()[name]
-	if spec == nil && !set {
+	if spec == nil && !c.HasValue(name) {
 		return AttrInfo{Name: name}, false
 	}
 	info = AttrInfo{Name: name, Origin: c.Origin(name)}
@@ -265,8 +264,10 @@ func (m *Model) Freeze() {
 
 func freezeTree(c *starlib.Component) {
 	c.Freeze()
-	for _, v := range c.Values() {
-		v.Freeze()
+	for _, n := range c.SetNames() {
+		if v, err := c.Attr(n); err == nil {
+			v.Freeze()
+		}
 	}
 	for _, sub := range c.Children() {
 		freezeTree(sub)

@@ -1,6 +1,9 @@
 package starlib
 
 import (
+	"sort"
+	"strings"
+
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -174,4 +177,24 @@ func (c *Component) assignPos() (syntax.Position, bool) {
 		return syntax.Position{}, false
 	}
 	return r.active.CallFrame(0).Pos, true
+}
+
+// SetNames returns the names of the attributes that hold a value (set,
+// given, overridden or a default that was read), sorted, without the
+// internal ones.
+func (c *Component) SetNames() []string {
+	names := make([]string, 0, len(c.values))
+	for n := range c.values {
+		if !strings.HasPrefix(n, "_") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// HasValue reports whether attribute name holds a value.
+func (c *Component) HasValue(name string) bool {
+	_, ok := c.values[name]
+	return ok
 }
