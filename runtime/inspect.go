@@ -84,8 +84,30 @@ func (m *Model) Attribute(c *starlib.Component, name string) (info AttrInfo, ok 
 	if info.Err == nil {
 		info.Secret = info.Origin.Kind == starlib.FromSecret || m.showsSecret(info.Value.String())
 		info.ProvidedBy = m.providersIn(info.Value)
+		if len(info.ProvidedBy) == 0 && info.Origin.Kind == starlib.FromConfigure {
+			info.ProvidedBy = m.requiredAt(c, info.Origin.Pos)
+		}
 	}
 	return info, true
+}
+
+// requiredAt returns the providers of what c's root required on the line
+// of pos: the value of `self.x = self.require("key")` came from them,
+// whatever it is (an address, a string) .
+func (m *Model) requiredAt(c *starlib.Component, pos syntax.Position) []string {
+	r := m.RootOf(c)
+	if r == nil || m.resolution == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range m.resolution.subs[r] {
+		if s.pos.Filename() == pos.Filename() && s.pos.Line == pos.Line {
+			for _, p := range m.requirement(s).Providers {
+				out = append(out, p.ID())
+			}
+		}
+	}
+	return out
 }
 
 // Mask replaces every secret value in s by ***.

@@ -23,6 +23,7 @@ def _set_mode(c):
 
 def _proxy(self):
     self.backends = self.require("app")
+    self.names = [b.name for b in self.require("app")]
     self += File("upstreams", content = "x", is_template = False)
     _set_mode(self)
 
@@ -64,10 +65,10 @@ func TestAttributeOrigins(t *testing.T) {
 		{app, "address", "set in configure at components/c.star:3"},
 		{proxy, "backends", "set in configure at components/c.star:16"},
 		{proxy, "mode", "set in configure at components/c.star:13 (replacing environment environments/test/environment.cfg:9)"},
-		{file, "path", "argument at components/c.star:17"},
-		{file, "content", "argument at components/c.star:17"},
+		{file, "path", "argument at components/c.star:18"},
+		{file, "content", "argument at components/c.star:18"},
 		{file, "mode", "default"},
-		{file.Children()[0], "path", "set by File('upstreams') at components/c.star:17"},
+		{file.Children()[0], "path", "set by File('upstreams') at components/c.star:18"},
 	} {
 		info, ok := m.Attribute(tc.c, tc.attr)
 		if !ok || info.Err != nil {
@@ -81,6 +82,12 @@ func TestAttributeOrigins(t *testing.T) {
 	info, _ := m.Attribute(proxy, "backends")
 	if got := strings.Join(info.ProvidedBy, ","); got != "app@h1,app@h2" {
 		t.Errorf("backends provided by %q", got)
+	}
+	// Provided values that are not components: the require() on the
+	// line of the assignment says where they came from.
+	info, _ = m.Attribute(proxy, "names")
+	if got := strings.Join(info.ProvidedBy, ","); got != "app@h1,app@h2" || info.Value.String() != `["app", "app"]` {
+		t.Errorf("names = %s provided by %q", info.Value, got)
 	}
 	if info, _ := m.Attribute(app, "port"); info.Doc != "the port to listen on" || info.Type != "int" {
 		t.Errorf("port: doc %q type %q", info.Doc, info.Type)
@@ -125,7 +132,7 @@ func TestResourcesAndDependencies(t *testing.T) {
 			req = append(req, "<"+p.ID())
 		}
 	}
-	if strings.Join(prov, ",") != "app@h1,app@h2" || strings.Join(req, ",") != "proxy@h1,<app@h1,<app@h2" {
+	if strings.Join(prov, ",") != "app@h1,app@h2" || strings.Join(req, ",") != "proxy@h1,<app@h1,<app@h2,proxy@h1,<app@h1,<app@h2" {
 		t.Errorf("provided %v, required %v", prov, req)
 	}
 	var deps []string
