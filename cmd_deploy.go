@@ -10,6 +10,7 @@ import (
 	"github.com/batou-go/batou/remote"
 	"github.com/batou-go/batou/runtime"
 	"github.com/batou-go/batou/runtime/plan"
+	"github.com/batou-go/batou/starlib"
 	"github.com/urfave/cli/v3"
 )
 
@@ -24,6 +25,7 @@ func deployCommand() *cli.Command {
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "run at most `N` roots at once across hosts"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line (events) instead of text"},
 			&cli.BoolFlag{Name: "break-lock", Usage: "take over a lock held by another deploy"},
+			maxStepsFlag,
 		},
 		OnUsageError: usageError,
 		Action:       runDeploy,
@@ -66,7 +68,12 @@ func runDeploy(ctx context.Context, c *cli.Command) error {
 		m = modePredict
 	}
 	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, start: time.Now()}
-	return d.run(ctx, int(c.Int("jobs")), c.Bool("break-lock"))
+	s, done, err := projectSession(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return d.run(ctx, s, int(c.Int("jobs")), c.Bool("break-lock"))
 }
 
 func (d *deployRun) section(title string) {
@@ -92,14 +99,14 @@ func (d *deployRun) failWith(step string, e plan.Event) error {
 	return exitError{1}
 }
 
-func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
+func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, breakLock bool) error {
 	d.r.Event(plan.Event{Type: plan.EventStart, Format: plan.Format, Environment: d.env, Mode: d.mode.name})
 	d.section("Preparing")
 	d.info(fmt.Sprintf("Loading environment `%s`...", d.env))
-	model, errs := runtime.Load(".", d.env, newSession("."))
+	model, errs := runtime.Load(".", d.env, s)
 	d.warn(model)
 	if len(errs) > 0 {
-		if model != nil { // show configure errors of what loaded, too
+		if model != nil && s.Interrupted() == "" { // show configure errors of what loaded, too
 			errs = append(errs, model.Configure()...)
 			errs.Sort()
 		}
@@ -112,7 +119,7 @@ func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
 		pre = remote.Prestart(targets(model, nil), d.agentCommand())
 		defer pre.Close()
 	}
-	cerrs := model.Configure()
+	cerrs := model.ConfigureWith(configureOptions(ctx, d.r))
 	d.warn(model)
 	for _, e := range model.ConfigureLogs() {
 		d.r.Event(e)

@@ -20,6 +20,7 @@ func planCommand() *cli.Command {
 		ArgsUsage: "ENV",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "plans", Usage: "write the plans to `DIR`"},
+			maxStepsFlag,
 		},
 		OnUsageError: usageError,
 		Action: func(ctx context.Context, c *cli.Command) error {
@@ -27,38 +28,44 @@ func planCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return writePlans(c, env, c.String("output"))
+			return writePlans(ctx, c, env, c.String("output"))
 		},
 	}
 }
 
-// configured loads and configures env, printing errors; nil means failed.
-func configured(r *renderer, env string) *runtime.Model {
-	model, errs := runtime.Load(".", env, newSession("."))
+// configured loads and configures env, printing errors; nil means failed
+// (the error is the exit status).
+func configured(ctx context.Context, c *cli.Command, r *renderer, env string) (*runtime.Model, error) {
+	s, done, err := projectSession(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	model, errs := runtime.Load(".", env, s)
 	if model != nil {
 		for _, w := range model.Warnings {
 			r.Event(errorEvent(plan.EventWarning, w))
 		}
 		model.Warnings = nil
 	}
-	if model != nil {
-		errs = append(errs, model.Configure()...)
+	if model != nil && s.Interrupted() == "" {
+		errs = append(errs, model.ConfigureWith(configureOptions(ctx, r))...)
 		errs.Sort()
 	}
 	for _, e := range errs {
 		r.Event(errorEvent(plan.EventError, e))
 	}
 	if len(errs) > 0 {
-		return nil
+		return nil, exitError{1}
 	}
-	return model
+	return model, nil
 }
 
-func writePlans(c *cli.Command, env, dir string) error {
+func writePlans(ctx context.Context, c *cli.Command, env, dir string) error {
 	r := newRenderer(c.Root().Writer, false)
-	model := configured(r, env)
+	model, err := configured(ctx, c, r, env)
 	if model == nil {
-		return exitError{1}
+		return err
 	}
 	plans, err := model.Plans(runtime.CompileOptions{Version: version, Now: time.Now()})
 	if err == nil {

@@ -27,13 +27,14 @@ func replCommand() *cli.Command {
 			"its root requires and provides. help() lists everything. Errors never end the\n" +
 			"session; Ctrl-D does.",
 		ArgsUsage:    "ENV",
+		Flags:        []cli.Flag{maxStepsFlag},
 		OnUsageError: usageError,
 		Action: func(ctx context.Context, c *cli.Command) error {
 			env, err := envArg(c)
 			if err != nil {
 				return err
 			}
-			return runREPL(ctx, env, c.Root().Writer, c.Root().ErrWriter)
+			return runREPL(ctx, c, env)
 		},
 	}
 }
@@ -59,10 +60,11 @@ type repl struct {
 	ctx     context.Context
 }
 
-func runREPL(ctx context.Context, env string, stdout, stderr io.Writer) error {
-	m, ok := inspectModel(newRenderer(stderr, false), env)
+func runREPL(ctx context.Context, c *cli.Command, env string) error {
+	stdout, stderr := c.Root().Writer, c.Root().ErrWriter
+	m, ok, err := inspectModel(ctx, c, newRenderer(stderr, false), env)
 	if m == nil {
-		return exitError{1}
+		return err
 	}
 	if !ok {
 		fmt.Fprintln(stderr, "batou repl: the model is incomplete (see the errors above); exploring what was configured")
@@ -160,9 +162,16 @@ func (r *repl) item() error {
 func (r *repl) run(f *syntax.File) (err error) {
 	thread := r.m.Project.Session.NewThread("repl", starlib.PhaseInspect)
 	thread.Print = func(_ *starlark.Thread, msg string) { fmt.Fprintln(r.out, msg) }
-	if r.running != nil {
+	if r.running != nil { // at a terminal, Ctrl-C stops it: no step limit
+		thread.SetMaxExecutionSteps(0)
 		r.running(thread)
 		defer r.running(nil)
+	} else if max := r.m.Project.Session.MaxSteps; max > 0 {
+		defer func() {
+			if se := starlib.StepsError(thread, err, max); se != nil {
+				err = se
+			}
+		}()
 	}
 	stop := context.AfterFunc(r.ctx, func() { thread.Cancel("interrupted") })
 	defer stop()
@@ -192,10 +201,14 @@ func (r *repl) printError(err error) {
 		return
 	}
 	msg := err.Error()
-	if ee != nil {
+	if ee != nil && !errors.As(err, new(*starlib.StepLimitError)) {
 		msg = ee.Msg
 	}
 	fmt.Fprintf(r.errs, "Error: %s\n", msg)
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		fmt.Fprintf(r.errs, "  hint: %s\n", h.Hint())
+	}
 }
 
 func hasStarlarkFrame(stack starlark.CallStack) bool {

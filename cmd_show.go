@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,6 +27,7 @@ func showCommand() *cli.Command {
 		ArgsUsage: "ENV [HOST [COMPONENT [ATTRIBUTE]]]",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON document instead of text"},
+			maxStepsFlag,
 		},
 		OnUsageError: usageError,
 		Action:       runShow,
@@ -38,9 +40,9 @@ func runShow(ctx context.Context, c *cli.Command) error {
 		fmt.Fprintf(c.Root().ErrWriter, "batou show: want ENV [HOST [COMPONENT [ATTRIBUTE]]], got %d arguments\nusage: batou show %s\n", len(args), c.ArgsUsage)
 		return exitError{2}
 	}
-	m, ok := inspectModel(newRenderer(c.Root().ErrWriter, false), args[0])
+	m, ok, err := inspectModel(ctx, c, newRenderer(c.Root().ErrWriter, false), args[0])
 	if !ok {
-		return exitError{1}
+		return cmp.Or(err, error(exitError{1}))
 	}
 	doc, err := showDoc(m, args[1:])
 	if err != nil {
@@ -60,17 +62,25 @@ func runShow(ctx context.Context, c *cli.Command) error {
 
 // inspectModel loads and configures env for inspection, printing errors
 // and warnings to r. It returns the model when loading found it (even
-// when configure failed) and whether everything succeeded.
-func inspectModel(r *renderer, env string) (*runtime.Model, bool) {
-	m, errs := runtime.Load(".", env, newSession("."))
+// when configure failed), whether everything succeeded, and the exit
+// status to return when there is no model.
+func inspectModel(ctx context.Context, c *cli.Command, r *renderer, env string) (*runtime.Model, bool, error) {
+	s, done, err := projectSession(ctx, c)
+	if err != nil {
+		return nil, false, err
+	}
+	defer done()
+	m, errs := runtime.Load(".", env, s)
 	if m == nil {
 		for _, e := range errs {
 			r.Event(errorEvent(plan.EventError, e))
 		}
-		return nil, false
+		return nil, false, exitError{1}
 	}
 	r.setSecrets(m.Sensitive)
-	errs = append(errs, m.Configure()...)
+	if s.Interrupted() == "" {
+		errs = append(errs, m.ConfigureWith(configureOptions(ctx, r))...)
+	}
 	errs.Sort()
 	for _, w := range m.Warnings {
 		r.Event(errorEvent(plan.EventWarning, w))
@@ -78,8 +88,11 @@ func inspectModel(r *renderer, env string) (*runtime.Model, bool) {
 	for _, e := range errs {
 		r.Event(errorEvent(plan.EventError, e))
 	}
+	if s.Interrupted() != "" {
+		return nil, false, exitError{1}
+	}
 	m.Freeze()
-	return m, len(errs) == 0
+	return m, len(errs) == 0, nil
 }
 
 // showDocument is what batou show prints: exactly one of its parts is

@@ -46,6 +46,9 @@ func TestScripts(t *testing.T) {
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
 			"term":        cmdTerm,
+			"gone":        cmdGone,
+			"lockfree":    cmdLockfree,
+			"ctrlc":       cmdCtrlc,
 		},
 	})
 }

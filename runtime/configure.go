@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/batou-go/batou/environments"
 	"github.com/batou-go/batou/runtime/plan"
@@ -19,6 +20,13 @@ import (
 // too, but leaves out resolution errors (values may come from what did
 // not load) and the model cannot be compiled.
 func (m *Model) Configure() Errors {
+	return m.ConfigureWith(ConfigureOptions{})
+}
+
+// ConfigureWith is Configure with a way to stop it and to watch it.
+func (m *Model) ConfigureWith(o ConfigureOptions) Errors {
+	stop := m.watchConfigure(o)
+	defer stop()
 	reg := newRegistry(m)
 	m.resolution = reg
 	m.Project.Session.Resources = reg
@@ -31,9 +39,12 @@ func (m *Model) Configure() Errors {
 	for {
 		m.Rounds++
 		for i, r := range m.Roots {
-			if working[i] {
+			if working[i] && !m.stopped() {
 				m.configureRoot(r, reg)
 			}
+		}
+		if m.stopped() {
+			return Errors{m.interruptedError()}
 		}
 		next := reg.dirtyRoots()
 		if !anyTrue(next) {
@@ -51,6 +62,7 @@ func (m *Model) Configure() Errors {
 	if !m.incomplete {
 		reg.diagnoseWaiting()
 		errs = append(errs, reg.errors()...)
+		errs = append(errs, m.pathConflicts()...)
 	}
 	m.Warnings = append(m.Warnings, m.unusedInstances()...)
 	errs = errs.dedup()
@@ -78,6 +90,8 @@ func (m *Model) configureRoot(r *Root, reg *registry) {
 	envInfo := m.envInfo()
 	envInfo.TargetDirectory = r.Host.TargetDirectory
 	reg.reset(r)
+	m.busy.Store(&busyRoot{root: r, since: time.Now(), round: m.Rounds})
+	defer m.busy.Store(nil)
 	sr := s.NewRoot(r.Name, starlib.NewHost(r.Host.Info), starlib.NewEnvironment(envInfo, nil), r.Workdir())
 	sr.DefdirRel = filepath.ToSlash(filepath.Dir(r.Def.File()))
 	sr.Defdir = filepath.Join(m.Project.Dir, filepath.FromSlash(sr.DefdirRel))
@@ -85,9 +99,13 @@ func (m *Model) configureRoot(r *Root, reg *registry) {
 	r.current = sr
 	reg.byRoot[sr] = r
 	thread := s.NewThread(r.ID(), starlib.PhaseConfigure)
+	defer s.Done(thread)
 	r.err = m.applyOverrides(r, thread)
 	if r.err == nil {
 		r.err = sr.Configure(thread)
+		if serr := starlib.StepsError(thread, r.err, s.MaxSteps); serr != nil {
+			r.err = serr
+		}
 	}
 }
 
@@ -138,7 +156,8 @@ func (m *Model) rootErrors() Errors {
 
 // configureError describes an error raised by configure code.
 func configureError(r *Root, err error) *Error {
-	e := &Error{Host: r.Host.Name, Component: r.Def.Name(), Msg: starlib.Message(err), Detail: starlib.Backtrace(err)}
+	e := &Error{Host: r.Host.Name, Component: r.Def.Name(), Msg: starlib.Message(err), Detail: starlib.Backtrace(err),
+		Hint: starlib.HintOf(err)}
 	if f, l := starlib.Where(err); f != "" {
 		e.File, e.Line = f, l
 	} else {

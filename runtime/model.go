@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/batou-go/batou/environments"
 	"github.com/batou-go/batou/runtime/plan"
@@ -30,6 +31,8 @@ type Model struct {
 
 	configured bool
 	resolution *registry
+	// busy is the root whose configure runs now (for progress reports).
+	busy atomic.Pointer[busyRoot]
 }
 
 // Host is a host of the environment with its roots.

@@ -1,6 +1,7 @@
 package starlib
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,6 +85,9 @@ type Session struct {
 	Host HostSide
 	// MaxSteps limits the Starlark steps of one call (0: no limit).
 	MaxSteps uint64
+	// Context, when set, ends the commands self.cmd started once it is
+	// done (their whole process group is killed).
+	Context context.Context
 	// Resolver maps host names to IP addresses ([resolver] of the
 	// environment); Address.listen uses it before DNS.
 	Resolver map[string]string
@@ -91,13 +95,15 @@ type Session struct {
 	// (plan.Plan.Assets), by project-relative path.
 	HostAssets map[string]string
 
-	mu        sync.Mutex
-	platforms map[platformKey][]*Def
-	kindDefs  map[string]*Def
-	predecl   starlark.StringDict
-	realProj  string
-	assets    map[string][]byte
-	resolved  map[string]string
+	mu          sync.Mutex
+	live        map[*starlark.Thread]bool
+	interrupted string
+	platforms   map[platformKey][]*Def
+	kindDefs    map[string]*Def
+	predecl     starlark.StringDict
+	realProj    string
+	assets      map[string][]byte
+	resolved    map[string]string
 }
 
 type platformKey struct {
@@ -128,7 +134,9 @@ func (s *Session) NewThread(name string, p Phase) *starlark.Thread {
 	t := &starlark.Thread{Name: name, Print: func(*starlark.Thread, string) {}}
 	t.SetLocal(sessionKey, s)
 	t.SetLocal(phaseKey, p)
-	if s.MaxSteps > 0 {
+	if p == PhaseLoad || p == PhaseConfigure {
+		s.watch(t) // step limit and Interrupt; the caller calls Done
+	} else if s.MaxSteps > 0 {
 		t.SetMaxExecutionSteps(s.MaxSteps)
 	}
 	return t
