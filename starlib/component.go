@@ -31,7 +31,7 @@ type Component struct {
 	// home is the root being configured when the component was created;
 	// kindSub is set when a built-in kind added the component with its
 	// attributes.
-	origins []attrOrigin
+	origins *attrOrigin
 	args    uint64
 	home    *Root
 	kindSub bool
@@ -243,25 +243,28 @@ func (c *Component) SetField(name string, v starlark.Value) error {
 	if isReserved(name) {
 		return fmt.Errorf("cannot set %s: it is part of self and read-only", name)
 	}
-	if err := c.setAttr(name, v); err != nil {
+	spec, err := c.setAttr(name, v)
+	if err != nil {
 		return err
 	}
 	if pos, ok := c.assignPos(); ok {
-		c.record(name, FromConfigure, pos)
+		c.record(name, spec, FromConfigure, pos)
 	}
 	return nil
 }
 
-// setAttr stores v, checking its type when name is declared.
-func (c *Component) setAttr(name string, v starlark.Value) error {
-	if spec := c.def.attrs[name]; spec != nil {
+// setAttr stores v, checking its type when name is declared; it returns
+// the declaration (nil when there is none).
+func (c *Component) setAttr(name string, v starlark.Value) (*AttrSpec, error) {
+	spec := c.def.attrs[name]
+	if spec != nil {
 		if err := spec.CheckValue(v); err != nil {
-			return fmt.Errorf("attribute %s %w", name, err)
+			return nil, fmt.Errorf("attribute %s %w", name, err)
 		}
 		v = spec.widen(v)
 	}
 	c.values[name] = v
-	return nil
+	return spec, nil
 }
 
 // defaultValue computes (and caches) a declared attribute's default.

@@ -113,21 +113,24 @@ func (d *Def) fillArgs(c *Component, args starlark.Tuple, kwargs []starlark.Tupl
 		if d.namevar == "" {
 			return fmt.Errorf("%s: has no namevar, so it takes no positional argument; hint: pass attributes by keyword", d.Name())
 		}
-		if err := c.setAttr(d.namevar, args[0]); err != nil {
+		spec, err := c.setAttr(d.namevar, args[0])
+		if err != nil {
 			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
-		c.given(d.attrs[d.namevar])
+		c.given(spec)
 	}
 	for _, kv := range kwargs {
 		name := string(kv[0].(starlark.String))
-		if d.attrs[name] == nil {
+		spec, err := c.setAttr(name, kv[1])
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.Name(), err)
+		}
+		if spec == nil {
+			delete(c.values, name)
 			return fmt.Errorf("%s: unknown keyword %s%s; valid names: %s", d.Name(), name,
 				suggest(name, sortedNames(d.attrs)), strings.Join(sortedNames(d.attrs), ", "))
 		}
-		if err := c.setAttr(name, kv[1]); err != nil {
-			return fmt.Errorf("%s: %w", d.Name(), err)
-		}
-		c.given(d.attrs[name])
+		c.given(spec)
 	}
 	return nil
 }

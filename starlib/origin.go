@@ -95,23 +95,27 @@ func EnvPosition(file string, line int) syntax.Position {
 	return syntax.MakePosition(&file, int32(line), 0)
 }
 
-// attrOrigin is one recorded origin of a component's attribute.
+// attrOrigin is one recorded origin of a component's attribute, in a
+// list: few attributes are recorded, and the list costs the component one
+// pointer.
 type attrOrigin struct {
 	name     string
 	kind     OriginKind
 	pos      syntax.Position
 	replaced *Origin
+	next     *attrOrigin
 }
 
-// record notes that attribute name now comes from kind at pos. Values
-// given as arguments are not recorded here but in a bit per declared
-// attribute (see given), so creating a component costs no allocation.
-func (c *Component) record(name string, kind OriginKind, pos syntax.Position) {
-	if spec := c.def.attrs[name]; spec != nil && spec.index < 64 {
+// record notes that attribute name (declared as spec, or nil) now comes
+// from kind at pos. Values given as arguments are not recorded here but
+// in a bit per declared attribute (see given), so creating a component
+// costs no allocation.
+func (c *Component) record(name string, spec *AttrSpec, kind OriginKind, pos syntax.Position) {
+	if spec != nil && spec.index < 64 {
 		c.args &^= 1 << spec.index
 	}
-	for i := range c.origins {
-		if o := &c.origins[i]; o.name == name {
+	for o := c.origins; o != nil; o = o.next {
+		if o.name == name {
 			if o.kind != kind || o.pos != pos {
 				o.replaced = &Origin{Kind: o.kind, Pos: o.pos}
 			}
@@ -119,7 +123,7 @@ func (c *Component) record(name string, kind OriginKind, pos syntax.Position) {
 			return
 		}
 	}
-	c.origins = append(c.origins, attrOrigin{name: name, kind: kind, pos: pos})
+	c.origins = &attrOrigin{name: name, kind: kind, pos: pos, next: c.origins}
 }
 
 // given notes that the declared attribute spec was given as an argument
@@ -128,15 +132,15 @@ func (c *Component) given(spec *AttrSpec) {
 	if spec.index < 64 {
 		c.args |= 1 << spec.index
 	} else {
-		c.record(spec.Name, FromArgument, c.pos)
+		c.record(spec.Name, spec, FromArgument, c.pos)
 	}
 }
 
 // Origin returns where the current value of attribute name came from.
 func (c *Component) Origin(name string) Origin {
 	spec := c.def.attrs[name]
-	for i := range c.origins {
-		if o := &c.origins[i]; o.name == name {
+	for o := c.origins; o != nil; o = o.next {
+		if o.name == name {
 			return Origin{Kind: o.kind, Pos: o.pos, Replaced: o.replaced}
 		}
 	}

@@ -112,7 +112,7 @@ func (r *Root) ApplyOverride(thread *starlark.Thread, name, value string, from O
 		return err
 	}
 	c.values[name] = v
-	c.record(name, from.Kind, from.Pos)
+	c.record(name, spec, from.Kind, from.Pos)
 	return nil
 }
 
