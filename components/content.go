@@ -123,7 +123,7 @@ func contentChange(a Attrs, path string, have []byte, reason string) Result {
 
 func updateContent(ctx *Context, a Attrs) error {
 	p := ctx.hostPath(a.str("path"))
-	if err := WriteFileAtomic(p, contentBytes(a["content"]), 0o644); err != nil {
+	if err := ctx.Atomic.WriteFile(p, contentBytes(a["content"]), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}
 	return nil

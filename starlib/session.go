@@ -88,6 +88,9 @@ type Session struct {
 	// Context, when set, ends the commands self.cmd started once it is
 	// done (their whole process group is killed).
 	Context context.Context
+	// Atomic writes files on the host (fs.write, and the built-in kinds
+	// the agent runs).
+	Atomic components.Atomic
 	// Resolver maps host names to IP addresses ([resolver] of the
 	// environment); Address.listen uses it before DNS.
 	Resolver map[string]string

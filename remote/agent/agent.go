@@ -169,12 +169,12 @@ func (a *agent) start(req *plan.Request) error {
 		return err
 	}
 	a.lock = lock
-	components.RecordTempDirs(lock.record)
 	for _, w := range warnings {
 		a.emit(plan.Event{Type: plan.EventWarning, Message: w})
 	}
 	a.deploy = newDeployer(p, home, a.emit, a.opts.Renderer)
 	a.deploy.session.Context = a.ctx
+	a.deploy.session.Atomic = components.Atomic{Record: lock.record}
 	a.deploying.Store(a.deploy)
 	a.emit(plan.Event{Type: plan.EventReady})
 	return nil
@@ -182,7 +182,6 @@ func (a *agent) start(req *plan.Request) error {
 
 func (a *agent) release() {
 	if a.lock != nil {
-		components.RecordTempDirs(nil)
 		a.lock.release()
 		a.lock = nil
 	}

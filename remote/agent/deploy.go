@@ -304,7 +304,7 @@ func splitOrigin(o string) (string, int, bool) {
 
 // kindContext is the components.Context for built-in kinds.
 func (d *deployer) kindContext(workdir, path string, files *components.Prefetch) *components.Context {
-	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict, Files: files,
+	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict, Files: files, Atomic: d.session.Atomic,
 		Log: func(format string, args ...any) {
 			d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: path, Message: fmt.Sprintf(format, args...)})
 		}}

@@ -143,7 +143,7 @@ func removeLeftovers(dirs []string) string {
 }
 
 // record lists dir (once) in the lock file before a temporary file is
-// created there: components.RecordTempDirs calls it for every file
+// created there: components.Atomic.Record calls it for every file
 // written; only the first file of a directory costs a write.
 func (l *hostLock) record(dir string) error {
 	if !filepath.IsAbs(dir) {
