@@ -71,7 +71,7 @@ func runREPL(ctx context.Context, c *cli.Command, env string) error {
 	}
 	r := &repl{m: m, ctx: ctx}
 	if in, out, ok := terminals(stdout); ok {
-		return r.interactive(in, out, env)
+		return r.interactive(in, out)
 	}
 	r.out = &replOutput{w: stdout, mask: m.Mask}
 	r.errs = &replOutput{w: stderr, mask: m.Mask}

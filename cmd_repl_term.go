@@ -18,7 +18,7 @@ import (
 // running or drops the line being typed, Ctrl-D that ends the session.
 
 // interactive runs the session on a terminal.
-func (r *repl) interactive(in, out *os.File, env string) error {
+func (r *repl) interactive(in, out *os.File) error {
 	state, err := term.MakeRaw(int(in.Fd()))
 	if err != nil {
 		return err
