@@ -37,12 +37,16 @@ var (
 	// that it logs nothing).
 	xtext  = "golang.org/x/text"
 	logrus = "github.com/sirupsen/logrus"
+	// Secrets: age in-process, OpenPGP in-process for key files and tests.
+	age      = "filippo.io/age"
+	gocrypto = "github.com/ProtonMail/go-crypto"
 )
 
 // rules has an entry for every package of the module, and only for those.
 var rules = map[string]rule{
 	"": { // main: the CLI, rendering, the testscript driver
-		internal: []string{"runtime", "runtime/plan", "starlib", "starlib/jinja", "environments", "components", "remote", "remote/agent"},
+		internal: []string{"runtime", "runtime/plan", "starlib", "starlib/jinja", "environments", "environments/ini",
+			"environments/secrets", "components", "remote", "remote/agent"},
 		external: []string{starlarkGo, cliv3, xterm, xsync, xsys, gonja, udiff},
 		// benchmarks and the ssh test hosts
 		testInternal: []string{"bench/workload"},
@@ -52,10 +56,12 @@ var rules = map[string]rule{
 	"components":       {external: []string{udiff}},
 	"environments":     {internal: []string{"environments/ini"}},
 	"environments/ini": {},
-	"starlib":          {internal: []string{"components", "runtime/plan"}, external: []string{starlarkGo, udiff}},
-	"starlib/jinja":    {external: []string{starlarkGo, gonja, xtext}, testExternal: []string{logrus}},
-	"runtime": {internal: []string{"starlib", "environments", "components", "runtime/plan"}, external: []string{starlarkGo},
-		testInternal: []string{"starlib/jinja", "bench/workload"}},
+	// (x/crypto/ssh reads ssh keys as age recipients and identities)
+	"environments/secrets": {internal: []string{"environments/ini"}, external: []string{age, gocrypto, xterm, xssh}},
+	"starlib":              {internal: []string{"components", "runtime/plan"}, external: []string{starlarkGo, udiff}},
+	"starlib/jinja":        {external: []string{starlarkGo, gonja, xtext}, testExternal: []string{logrus}},
+	"runtime": {internal: []string{"starlib", "environments", "environments/secrets", "components", "runtime/plan"}, external: []string{starlarkGo},
+		testInternal: []string{"starlib/jinja", "bench/workload"}, testExternal: []string{age}},
 	"remote":         {internal: []string{"runtime/plan"}, external: []string{xsync}},
 	"remote/agent":   {internal: []string{"runtime/plan", "components", "starlib"}, external: []string{starlarkGo, xsys}, testInternal: []string{"starlib/jinja"}},
 	"bench/floor":    {internal: []string{"bench/workload"}},

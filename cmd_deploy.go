@@ -103,7 +103,8 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 	d.r.Event(plan.Event{Type: plan.EventStart, Format: plan.Format, Environment: d.env, Mode: d.mode.name})
 	d.section("Preparing")
 	d.info(fmt.Sprintf("Loading environment `%s`...", d.env))
-	model, errs := runtime.Load(".", d.env, s)
+	d.r.setMasker(s.Sensitive)
+	model, errs := runtime.LoadWith(".", d.env, s, runtime.LoadOptions{Keys: secretKeys()})
 	d.warn(model)
 	if len(errs) > 0 {
 		if model != nil && s.Interrupted() == "" { // show configure errors of what loaded, too
@@ -113,7 +114,6 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 		d.showErrors(errs)
 		return d.fail("load", nil)
 	}
-	d.r.setSecrets(model.Sensitive)
 	var pre *remote.Prestarted
 	if d.mode != modeConsistency {
 		pre = remote.Prestart(targets(model, nil), d.agentCommand())
@@ -178,8 +178,9 @@ func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, 
 	connectStart := time.Now()
 	opts := remote.Options{Mode: d.mode.name, Jobs: jobs, Agent: d.agentCommand(), BreakLock: breakLock, Emit: d.r.Event,
 		Prestarted: pre, SSHConfig: projectSSHConfig(), AgentBinary: agentBinary, Holder: holder()}
-	dep, err := remote.Connect(ctx, targets(model, plans), opts)
-	if err != nil {
+	dep := remote.NewDeployment(opts)
+	abortHooksFrom(ctx).add(dep.Abort)
+	if err := dep.Connect(ctx, targets(model, plans)); err != nil {
 		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
 		return d.fail("connect", nil)
 	}
@@ -202,7 +203,10 @@ func targets(m *runtime.Model, plans []*plan.Plan) []*remote.Target {
 	}
 	out := make([]*remote.Target, 0, len(m.Hosts))
 	for _, h := range m.Hosts {
-		out = append(out, &remote.Target{Host: h.Name, Method: h.ConnectMethod, Plan: byHost[h.Name], Ignore: h.Ignore,
+		// The environment accepts only connect methods that name a
+		// transport (TestConnectMethodsHaveTransports).
+		tr, _ := remote.TransportNamed(h.ConnectMethod)
+		out = append(out, &remote.Target{Host: h.Name, Transport: tr, Plan: byHost[h.Name], Ignore: h.Ignore,
 			Address: h.Info.FQDN, ServiceUser: h.ServiceUser, RequireSudo: h.RequireSudo,
 			Timeout: time.Duration(m.Env.Timeout) * time.Second})
 	}

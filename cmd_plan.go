@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/batou-go/batou/runtime"
@@ -41,7 +40,8 @@ func configured(ctx context.Context, c *cli.Command, r *renderer, env string) (*
 		return nil, err
 	}
 	defer done()
-	model, errs := runtime.Load(".", env, s)
+	r.setMasker(s.Sensitive)
+	model, errs := runtime.LoadWith(".", env, s, runtime.LoadOptions{Keys: secretKeys()})
 	if model != nil {
 		for _, w := range model.Warnings {
 			r.Event(errorEvent(plan.EventWarning, w))
@@ -85,19 +85,11 @@ func writePlans(ctx context.Context, c *cli.Command, env, dir string) error {
 	return nil
 }
 
-// writePlan writes p with secret values replaced by ***.
+// writePlan writes p with the sensitive values it carries shown as ***.
 func writePlan(path string, p *plan.Plan) error {
-	data, err := p.Marshal()
+	data, err := p.Masked(plan.NewMasker(p.Secrets...)).Marshal()
 	if err != nil {
 		return err
 	}
-	text := string(data)
-	for _, s := range p.Secrets {
-		if s == "" {
-			continue
-		}
-		quoted, _ := jsonString(s)
-		text = strings.ReplaceAll(text, quoted[1:len(quoted)-1], "***")
-	}
-	return writeFileAtomic(path, []byte(text))
+	return writeFileAtomic(path, data)
 }

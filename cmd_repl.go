@@ -161,7 +161,7 @@ func (r *repl) item() error {
 // an error, not a crash.
 func (r *repl) run(f *syntax.File) (err error) {
 	thread := r.m.Project.Session.NewThread("repl", starlib.PhaseInspect)
-	thread.Print = func(_ *starlark.Thread, msg string) { fmt.Fprintln(r.out, msg) }
+	thread.Print = func(_ *starlark.Thread, msg string) { fmt.Fprintln(r.out, r.m.Mask(msg)) }
 	if r.running != nil { // at a terminal, Ctrl-C stops it: no step limit
 		thread.SetMaxExecutionSteps(0)
 		r.running(thread)
@@ -184,7 +184,7 @@ func (r *repl) run(f *syntax.File) (err error) {
 		if e, ok := f.Stmts[0].(*syntax.ExprStmt); ok {
 			v, err := starlark.EvalExprOptions(f.Options, thread, e.X, r.globals)
 			if err == nil && v != starlark.None {
-				fmt.Fprintln(r.out, v.String())
+				fmt.Fprintln(r.out, r.m.MaskValue(v))
 			}
 			return err
 		}

@@ -68,14 +68,14 @@ func inspectModel(ctx context.Context, c *cli.Command, r *renderer, env string) 
 		return nil, false, err
 	}
 	defer done()
-	m, errs := runtime.Load(".", env, s)
+	r.setMasker(s.Sensitive)
+	m, errs := runtime.LoadWith(".", env, s, runtime.LoadOptions{Keys: secretKeys()})
 	if m == nil {
 		for _, e := range errs {
 			r.Event(errorEvent(plan.EventError, e))
 		}
 		return nil, false, exitError{1}
 	}
-	r.setSecrets(m.Sensitive)
 	if s.Interrupted() == "" {
 		errs = append(errs, m.ConfigureWith(configureOptions(ctx, r))...)
 	}
@@ -379,9 +379,9 @@ func describeAttr(m *runtime.Model, a runtime.AttrInfo, width int) *attrInfoJSON
 	case a.Err != nil:
 		out.Error = m.Mask(starlib.Message(a.Err))
 	case a.Origin.Kind == starlib.FromSecret:
-		out.Value = "***"
+		out.Value = plan.Masked
 	default:
-		out.Value = m.Mask(a.Value.String())
+		out.Value = m.MaskValue(a.Value)
 	}
 	if width > 0 && len(out.Value) > width {
 		out.Value = out.Value[:width-3] + "..."

@@ -21,23 +21,42 @@ func TestMain(m *testing.M) {
 		os.Exit(run([]string{"batou", "agent"}, os.Stdout, os.Stderr))
 	}
 	testscript.Main(m, map[string]func(){
-		"batou": func() { tuneGC(); os.Exit(run(os.Args, os.Stdout, os.Stderr)) },
+		"batou": func() { tuneGC(); os.Exit(runLogged(os.Args)) },
 	})
 }
 
 // TestScripts runs the end-to-end scripts in testscripts/*.txtar.
+//
+// Everything batou prints in them is logged, and when all are done no log
+// may show a secret of the fixtures (secretMarker).
 func TestScripts(t *testing.T) {
+	logs := outputLogs(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testscripts",
 		RequireExplicitExec: false,
+		// [root]: the script runs as root (it may create users, install
+		// packages).
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
+			if err := logs(env); err != nil {
+				return err
+			}
+			if repo, err := os.Getwd(); err == nil {
+				env.Setenv("REPO", repo) // the repository, for scripts that use examples/
+			}
 			return os.MkdirAll(filepath.Join(env.WorkDir, "home"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mtimes":      cmdMtimes,
 			"backdate":    cmdBackdate,
 			"sshd":        cmdSshd,
+			"sshaliases":  cmdSshaliases,
 			"fakehosts":   cmdFakehosts,
 			"deadhost":    cmdDeadhost,
 			"silenthost":  cmdSilenthost,
@@ -46,9 +65,13 @@ func TestScripts(t *testing.T) {
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
 			"term":        cmdTerm,
+			"setenvfile":  cmdSetenvfile,
+			"gnupg":       cmdGnupg,
+			"noleak":      cmdNoleak,
+			"httpserve":   cmdHttpserve,
 			"gone":        cmdGone,
 			"lockfree":    cmdLockfree,
-			"ctrlc":       cmdCtrlc,
+			"drive":       cmdDrive,
 		},
 	})
 }

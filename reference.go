@@ -118,18 +118,30 @@ func commandReference(app *cli.Command) string {
 	b.WriteString("Flags may stand before or after the arguments. Exit status: 0 success,\n" +
 		"1 a failed deploy or check, 2 wrong usage.\n")
 	for _, c := range app.Commands {
-		if c.Hidden {
-			continue
-		}
-		fmt.Fprintf(&b, "\n## batou %s\n\n", c.Name)
-		fmt.Fprintf(&b, "```\n%s\n```\n\n", strings.TrimSpace("batou "+c.Name+" "+commandFlagsUsage(c)))
-		fmt.Fprintf(&b, "%s.\n", upperFirst(c.Usage))
-		if c.Description != "" {
-			fmt.Fprintf(&b, "\n%s\n", strings.Join(strings.Fields(c.Description), " "))
-		}
-		writeFlags(&b, c)
+		writeCommand(&b, "batou", c, "##")
 	}
 	return b.String()
+}
+
+// writeCommand documents command c of parent, and its sub-commands one
+// heading level deeper.
+func writeCommand(b *strings.Builder, parent string, c *cli.Command, heading string) {
+	if c.Hidden {
+		return
+	}
+	name := parent + " " + c.Name
+	fmt.Fprintf(b, "\n%s %s\n\n", heading, name)
+	if len(c.Commands) == 0 || c.ArgsUsage != "" || len(visibleFlags(c)) > 0 {
+		fmt.Fprintf(b, "```\n%s\n```\n\n", strings.TrimSpace(name+" "+commandFlagsUsage(c)))
+	}
+	fmt.Fprintf(b, "%s.\n", upperFirst(strings.TrimSuffix(c.Usage, ".")))
+	if c.Description != "" {
+		fmt.Fprintf(b, "\n%s\n", strings.Join(strings.Fields(c.Description), " "))
+	}
+	writeFlags(b, c)
+	for _, sub := range c.Commands {
+		writeCommand(b, name, sub, heading+"#")
+	}
 }
 
 func commandFlagsUsage(c *cli.Command) string {

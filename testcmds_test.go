@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -115,23 +116,23 @@ func cmdLockfree(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdCtrlc runs a command (found on $PATH) and presses Ctrl-C (SIGINT to
-// it) once a line of its output matches REGEX; with -twice, again once a
-// line matches AGAIN. The command must then end by itself (within 30 s,
-// else it is killed and the script fails); its output becomes stdout. With
-// !, the command must fail.
+// cmdDrive runs a command (found on $PATH) and acts on it as a user at a
+// terminal would, one action after the other, while its output is read:
 //
-//	ctrlc [-twice AGAIN] REGEX -- COMMAND ARGS...
-func cmdCtrlc(ts *testscript.TestScript, neg bool, args []string) {
-	var again *regexp.Regexp
-	if len(args) > 2 && args[0] == "-twice" {
-		again, args = regexp.MustCompile(args[1]), args[2:]
+//	drive ACTION... -- COMMAND ARGS...
+//
+// ACTION is expect:REGEX (wait for a line of output that matches), int
+// (Ctrl-C: SIGINT to the command), touch:PATH (create a file) or
+// waitfile:PATH (wait until it exists). The command must then end by
+// itself (within 30 s of the last action, else it is killed and the script
+// fails); its output becomes stdout. With !, the command must fail.
+func cmdDrive(ts *testscript.TestScript, neg bool, args []string) {
+	sep := slices.Index(args, "--")
+	if sep < 0 || sep == len(args)-1 {
+		ts.Fatalf("usage: drive ACTION... -- COMMAND ARGS...")
 	}
-	if len(args) < 3 || args[1] != "--" {
-		ts.Fatalf("usage: ctrlc [-twice AGAIN] REGEX -- COMMAND ARGS...")
-	}
-	first := regexp.MustCompile(args[0])
-	cmd := exec.Command(lookPath(ts, args[2]), args[3:]...)
+	actions, command := args[:sep], args[sep+1:]
+	cmd := exec.Command(lookPath(ts, command[0]), command[1:]...)
 	cmd.Dir = ts.MkAbs(".")
 	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "MODE", "BATOU_MAX_STEPS"} {
 		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
@@ -141,18 +142,18 @@ func cmdCtrlc(ts *testscript.TestScript, neg bool, args []string) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	ts.Check(cmd.Start())
-	var lines []string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		switch {
-		case first != nil && first.MatchString(sc.Text()):
-			first = nil
-			ts.Check(cmd.Process.Signal(os.Interrupt))
-		case first == nil && again != nil && again.MatchString(sc.Text()):
-			again = nil
-			ts.Check(cmd.Process.Signal(os.Interrupt))
+	lines := make(chan string, 1024)
+	var seen []string
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
 		}
+	}()
+	failed := runActions(ts, cmd, actions, lines, &seen)
+	for l := range lines { // the rest, until the command closes its output
+		seen = append(seen, l)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -161,16 +162,60 @@ func cmdCtrlc(ts *testscript.TestScript, neg bool, args []string) {
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
 		<-done
-		ts.Fatalf("%s did not end within 30s of Ctrl-C", args[2])
+		failed = fmt.Sprintf("%s did not end within 30s", command[0])
 	}
-	fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
+	fmt.Fprintln(ts.Stdout(), strings.Join(seen, "\n"))
 	fmt.Fprint(ts.Stderr(), stderr.String())
-	if first != nil || again != nil {
-		ts.Fatalf("%s ended before Ctrl-C could be pressed (%v)", args[2], err)
+	if failed != "" {
+		ts.Fatalf("%s", failed)
 	}
 	if neg != (err != nil) {
-		ts.Fatalf("%s: unexpected exit status: %v", args[2], err)
+		ts.Fatalf("%s: unexpected exit status: %v", command[0], err)
 	}
+}
+
+// runActions carries out the actions of drive; it returns what went wrong
+// (the output read so far is in seen), or "".
+func runActions(ts *testscript.TestScript, cmd *exec.Cmd, actions []string, lines <-chan string, seen *[]string) string {
+	for _, a := range actions {
+		verb, arg, _ := strings.Cut(a, ":")
+		switch verb {
+		case "expect":
+			re := regexp.MustCompile(arg)
+			for matched := false; !matched; {
+				l, ok := <-lines
+				if !ok {
+					return fmt.Sprintf("output ended before a line matched %q", arg)
+				}
+				*seen = append(*seen, l)
+				matched = re.MatchString(l)
+			}
+		case "int":
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				return fmt.Sprintf("Ctrl-C: %v", err)
+			}
+		case "touch":
+			if err := os.WriteFile(ts.MkAbs(arg), nil, 0o644); err != nil {
+				return err.Error()
+			}
+		case "waitfile":
+			deadline := time.Now().Add(20 * time.Second)
+			for !exists(ts.MkAbs(arg)) && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !exists(ts.MkAbs(arg)) {
+				return arg + " did not appear"
+			}
+		default:
+			ts.Fatalf("drive: unknown action %q", a)
+		}
+	}
+	return ""
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // lookPath finds name in the script's $PATH.

@@ -23,9 +23,9 @@ func TestPrefetch(t *testing.T) {
 	ctx := &Context{Workdir: dir}
 	pf := NewPrefetch()
 	for _, name := range []string{"a", "b", "big", "missing"} {
-		pf.Add(ctx, "Content", name)
+		pf.Add(ctx, name)
 	}
-	pf.Add(ctx, "Presence", "a") // reads nothing
+	pf.Add(ctx, "a") // read once
 	if len(pf.order) != 4 {
 		t.Fatalf("want 4 files to read, got %d", len(pf.order))
 	}
@@ -68,7 +68,7 @@ func TestPrefetchTakenBeforeRead(t *testing.T) {
 	}
 	ctx := &Context{Workdir: dir}
 	pf := NewPrefetch()
-	pf.Add(ctx, "Content", "x")
+	pf.Add(ctx, "x")
 	ctx.Files = pf // not started: the first take finds it pending
 	got := make(chan string, 2)
 	go func() {

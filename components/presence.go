@@ -22,6 +22,7 @@ func presenceKind() *Kind {
 		Expand: expandPresence,
 		Verify: verifyPresence,
 		Update: updatePresence,
+		Writes: "path",
 	}
 }
 

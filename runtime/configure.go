@@ -92,7 +92,7 @@ func (m *Model) configureRoot(r *Root, reg *registry) {
 	reg.reset(r)
 	m.busy.Store(&busyRoot{root: r, since: time.Now(), round: m.Rounds})
 	defer m.busy.Store(nil)
-	sr := s.NewRoot(r.Name, starlib.NewHost(r.Host.Info), starlib.NewEnvironment(envInfo, nil), r.Workdir())
+	sr := s.NewRoot(r.Name, starlib.NewHost(r.Host.Info), starlib.NewEnvironment(envInfo, m.SecretFiles), r.Workdir())
 	sr.DefdirRel = filepath.ToSlash(filepath.Dir(r.Def.File()))
 	sr.Defdir = filepath.Join(m.Project.Dir, filepath.FromSlash(sr.DefdirRel))
 	sr.Instantiate(r.Def)
@@ -117,9 +117,12 @@ func (m *Model) applyOverrides(r *Root, thread *starlark.Thread) error {
 		if err == nil || errors.As(err, &unknown) {
 			continue // unknown attributes are reported once, at load
 		}
+		msg := fmt.Sprintf("cannot convert %s = %s: %s", o.Key, o.Value, starlib.Message(err))
+		if o.Secret { // the value and messages quoting it stay hidden
+			msg = fmt.Sprintf("cannot convert the secret value of %s to %s", o.Key, r.Def.Spec(o.Key).Kind)
+		}
 		errs = append(errs, &Error{File: o.Pos.File, Line: o.Pos.Line, Host: r.Host.Name, Component: r.Def.Name(),
-			Attribute: o.Key, Msg: fmt.Sprintf("cannot convert %s = %s: %s", o.Key, o.Value, starlib.Message(err)),
-			Hint: fmt.Sprintf("%s.%s is declared as %s", r.Def.Name(), o.Key, r.Def.Spec(o.Key).Kind)})
+			Attribute: o.Key, Msg: msg, Hint: fmt.Sprintf("%s.%s is declared as %s", r.Def.Name(), o.Key, r.Def.Spec(o.Key).Kind)})
 	}
 	if len(errs) > 0 {
 		return errs

@@ -2,8 +2,8 @@ package runtime
 
 import (
 	"sort"
-	"strings"
 
+	"github.com/batou-go/batou/runtime/plan"
 	"github.com/batou-go/batou/starlib"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -82,7 +82,7 @@ func (m *Model) Attribute(c *starlib.Component, name string) (info AttrInfo, ok 
 	}
 	info.Value, info.Err = c.Attr(name)
 	if info.Err == nil {
-		info.Secret = info.Origin.Kind == starlib.FromSecret || m.showsSecret(info.Value.String())
+		info.Secret = info.Origin.Kind == starlib.FromSecret || m.showsSecret(info.Value)
 		info.ProvidedBy = m.providersIn(info.Value)
 		if len(info.ProvidedBy) == 0 && info.Origin.Kind == starlib.FromConfigure {
 			info.ProvidedBy = m.requiredAt(c, info.Origin.Pos)
@@ -111,22 +111,49 @@ func (m *Model) requiredAt(c *starlib.Component, pos syntax.Position) []string {
 }
 
 // Mask replaces every secret value in s by ***.
-func (m *Model) Mask(s string) string {
-	for _, v := range m.Sensitive {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "***")
-		}
+func (m *Model) Mask(s string) string { return m.Sensitive.Mask(s) }
+
+// MaskValue shows v as Starlark does, with secrets masked: a string that
+// is a secret as a whole is ***.
+func (m *Model) MaskValue(v starlark.Value) string {
+	if s, ok := v.(starlark.String); ok && m.Sensitive.Is(string(s)) {
+		return plan.Masked
 	}
-	return s
+	return m.Mask(v.String())
 }
 
-func (m *Model) showsSecret(s string) bool {
-	for _, v := range m.Sensitive {
-		if v != "" && strings.Contains(s, v) {
-			return true
+// showsSecret reports whether v is, holds or shows a secret value.
+func (m *Model) showsSecret(v starlark.Value) bool {
+	if m.Sensitive.Len() == 0 {
+		return false
+	}
+	found := false
+	walkStrings(v, 0, func(s string) { found = found || m.Sensitive.Touches(s) })
+	return found || m.Sensitive.Touches(v.String())
+}
+
+// walkStrings calls fn for every string inside v.
+func walkStrings(v starlark.Value, depth int, fn func(string)) {
+	if depth > 8 {
+		return
+	}
+	switch v := v.(type) {
+	case starlark.String:
+		fn(string(v))
+	case *starlark.List:
+		for i := 0; i < v.Len(); i++ {
+			walkStrings(v.Index(i), depth+1, fn)
+		}
+	case starlark.Tuple:
+		for _, x := range v {
+			walkStrings(x, depth+1, fn)
+		}
+	case *starlark.Dict:
+		for _, kv := range v.Items() {
+			walkStrings(kv[0], depth+1, fn)
+			walkStrings(kv[1], depth+1, fn)
 		}
 	}
-	return false
 }
 
 // providersIn returns the roots of the provided components inside v, in
@@ -264,12 +291,15 @@ func (m *Model) DependsOn(r *Root) []*Root {
 
 // MaskMap returns in with secret values masked.
 func (m *Model) MaskMap(in map[string]string) map[string]string {
-	if len(m.Sensitive) == 0 || len(in) == 0 {
+	if m.Sensitive.Len() == 0 || len(in) == 0 {
 		return in
 	}
 	out := make(map[string]string, len(in))
 	for k, v := range in {
 		out[k] = m.Mask(v)
+		if m.Sensitive.Is(v) {
+			out[k] = plan.Masked
+		}
 	}
 	return out
 }

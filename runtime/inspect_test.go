@@ -100,7 +100,7 @@ func TestSecretOriginIsMasked(t *testing.T) {
 	// A secret override, as the secrets file gives it.
 	o := r.Overrides[0]
 	o.Secret = true
-	m.Sensitive = append(m.Sensitive, "9000")
+	m.Sensitive.Add("9000")
 	m2 := &Model{Project: m.Project, Env: m.Env, Hosts: m.Hosts, Roots: m.Roots, Sensitive: m.Sensitive}
 	if errs := m2.Configure(); len(errs) > 0 {
 		t.Fatal(errs)

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/batou-go/batou/components"
+	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -97,6 +98,10 @@ type Session struct {
 	// HostAssets are the project files self.template reads on the host
 	// (plan.Plan.Assets), by project-relative path.
 	HostAssets map[string]string
+	// Sensitive holds the values that come from secrets and the strings
+	// computed from them (templates, expand, conversions, log messages);
+	// they are masked in all output.
+	Sensitive *plan.Masker
 
 	mu          sync.Mutex
 	live        map[*starlark.Thread]bool
@@ -124,7 +129,7 @@ type Renderer interface {
 // NewSession returns a session for the project at dir with the built-in
 // kinds and the given template renderer.
 func NewSession(dir string, templates Renderer) *Session {
-	return &Session{Project: dir, Kinds: components.Builtin(), Templates: templates}
+	return &Session{Project: dir, Kinds: components.Builtin(), Templates: templates, Sensitive: &plan.Masker{}}
 }
 
 const (

@@ -80,15 +80,13 @@ type agent struct {
 	plan      *plan.Plan
 	lock      *hostLock
 	deploy    *deployer
-	scrub     *strings.Replacer
+	mask      *plan.Masker
 	targets   string
 }
 
 // emit writes one event, with secret values masked.
 func (a *agent) emit(e plan.Event) {
-	if a.scrub != nil {
-		e = scrubEvent(a.scrub, e)
-	}
+	e = a.mask.MaskEvent(e)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	_ = a.out.Encode(e)
@@ -113,9 +111,22 @@ func (a *agent) read(in *bufio.Reader) {
 		}
 		if r.req.Type == "interrupt" {
 			a.interrupted.Store(true)
+			a.acknowledge()
 			continue
 		}
 		a.requests <- r
+	}
+}
+
+// acknowledge tells the controller that an interrupt arrived while a
+// component runs: that component finishes, nothing after it starts.
+func (a *agent) acknowledge() {
+	d := a.deploying.Load()
+	if d == nil {
+		return
+	}
+	if c := d.busy.comp.Load(); c != nil {
+		a.emit(plan.Event{Type: plan.EventLog, Path: c.Path(), Message: "interrupted: this finishes, nothing after it starts"})
 	}
 }
 
@@ -158,7 +169,7 @@ func (a *agent) start(req *plan.Request) error {
 		return err
 	}
 	a.plan = p
-	a.scrub = newScrubber(p.Secrets)
+	a.mask = plan.NewMasker(p.Secrets...)
 	home, _ := os.UserHomeDir()
 	target := expandHome(p.TargetDirectory, home)
 	if err := os.MkdirAll(target, 0o755); err != nil {
@@ -173,6 +184,7 @@ func (a *agent) start(req *plan.Request) error {
 		a.emit(plan.Event{Type: plan.EventWarning, Message: w})
 	}
 	a.deploy = newDeployer(p, home, a.emit, a.opts.Renderer)
+	a.deploy.session.Sensitive = a.mask // one masker for events and Starlark
 	a.deploy.session.Context = a.ctx
 	a.deploy.session.Atomic = components.Atomic{Record: lock.record}
 	a.deploying.Store(a.deploy)

@@ -82,18 +82,18 @@ func (w *walker) report(n *plan.Node, path string, v verdict) {
 
 func (w *walker) verify(n *plan.Node, c *starlib.Component, path string) (verdict, error) {
 	if k := c.Def().Kind(); k != nil {
-		return w.verifyKind(k, n, path)
+		return w.verifyKind(k, n, c, path)
 	}
 	w.files.Stop() // Starlark code may change files
 	needs, reason, err := c.Verify(w.thread)
 	return verdict{needs: needs, reason: reason}, err
 }
 
-func (w *walker) verifyKind(k *components.Kind, n *plan.Node, path string) (verdict, error) {
+func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Component, path string) (verdict, error) {
 	if k.Verify == nil {
 		return verdict{}, nil
 	}
-	res, err := k.Verify(w.d.kindContext(w.workdir, path, w.files), kindAttrs(k, n.Attrs))
+	res, err := k.Verify(w.d.kindContext(w.workdir, path, w.files, c), kindAttrs(k, n.Attrs))
 	if err != nil {
 		return verdict{}, err
 	}
@@ -101,8 +101,8 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, path string) (verd
 	switch {
 	case res.Sensitive && v.diff != "":
 		v.diff = "(diff not shown: the file holds sensitive data)\n"
-	case containsSecret(w.d.plan.Secrets, v.diff):
-		v.diff = "(diff not shown: it contains secret values)\n"
+	case diffShowsSecret(w.d.session.Sensitive, n.Attrs, v.diff):
+		v.diff = secretNote
 	}
 	return v, nil
 }
@@ -122,11 +122,11 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 		return nil
 	}
 	attrs := kindAttrs(k, n.Attrs)
-	ctx := w.d.kindContext(w.workdir, path, w.files)
+	ctx := w.d.kindContext(w.workdir, path, w.files, c)
 	if err := k.Update(ctx, attrs); err != nil {
 		return err
 	}
-	if p, ok := attrs["path"].(string); ok {
+	if p, ok := attrs[k.Writes].(string); ok && k.Writes != "" {
 		w.touched = append(w.touched, expandHome(p, w.d.home))
 	}
 	res, err := k.Verify(ctx, attrs)
