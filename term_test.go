@@ -25,7 +25,12 @@ func cmdTerm(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	tmux := func(a ...string) (string, error) {
 		cmd := exec.Command("tmux", append([]string{"-S", ts.MkAbs(".tmux.sock"), "-f", "/dev/null"}, a...)...)
-		cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "HOME="+ts.Getenv("HOME"), "TERM=xterm")
+		cmd.Env = append(os.Environ(), "TERM=xterm")
+		for _, name := range termEnv {
+			if v := ts.Getenv(name); v != "" {
+				cmd.Env = append(cmd.Env, name+"="+v)
+			}
+		}
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
@@ -60,6 +65,10 @@ func cmdTerm(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("term: unknown action %s", args[0])
 	}
 }
+
+// termEnv are the variables of the script that the program in the
+// terminal sees.
+var termEnv = []string{"PATH", "HOME", "BATOU_AGE_IDENTITIES", "BATOU_GPG_KEYRING", "GNUPGHOME", "BATOU_MAX_STEPS"}
 
 // waitScreen captures the screen until ok accepts it, for up to 30 s
 // (a generous bound for a busy machine, not a timing assertion).

@@ -113,13 +113,44 @@ func (m *Model) requiredAt(c *starlib.Component, pos syntax.Position) []string {
 // Mask replaces every secret value in s by ***.
 func (m *Model) Mask(s string) string { return m.Sensitive.Mask(s) }
 
-// MaskValue shows v as Starlark does, with secrets masked: a string that
-// is a secret as a whole is ***.
+// MaskValue shows v as Starlark does, with secrets masked: also a short
+// secret that is a whole string inside a list or dict.
 func (m *Model) MaskValue(v starlark.Value) string {
-	if s, ok := v.(starlark.String); ok && m.Sensitive.Is(string(s)) {
-		return plan.Masked
+	if m.Sensitive.Len() == 0 {
+		return v.String()
 	}
-	return m.Mask(v.String())
+	return m.Mask(m.maskedCopy(v, 0).String())
+}
+
+// maskedCopy returns v with every string that is or holds a secret
+// masked, inside lists, tuples and dicts too.
+func (m *Model) maskedCopy(v starlark.Value, depth int) starlark.Value {
+	if depth > 8 {
+		return v
+	}
+	switch v := v.(type) {
+	case starlark.String:
+		return starlark.String(m.Mask(string(v)))
+	case *starlark.List:
+		items := make([]starlark.Value, v.Len())
+		for i := range items {
+			items[i] = m.maskedCopy(v.Index(i), depth+1)
+		}
+		return starlark.NewList(items)
+	case starlark.Tuple:
+		items := make(starlark.Tuple, len(v))
+		for i := range v {
+			items[i] = m.maskedCopy(v[i], depth+1)
+		}
+		return items
+	case *starlark.Dict:
+		d := starlark.NewDict(v.Len())
+		for _, kv := range v.Items() {
+			_ = d.SetKey(m.maskedCopy(kv[0], depth+1), m.maskedCopy(kv[1], depth+1))
+		}
+		return d
+	}
+	return v
 }
 
 // showsSecret reports whether v is, holds or shows a secret value.
