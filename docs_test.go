@@ -37,6 +37,8 @@ func TestMigrationGuide(t *testing.T) { followDoc(t, "docs/migrating.md") }
 //     (a file batou init wrote, say).
 //   - <!-- replace PATH, then the old and the new text on one line each,
 //     then --> : the edit the prose describes.
+//   - <!-- editor --> before a code block: from now on $EDITOR adds the
+//     block to the file it edits (what the reader types in the editor).
 //   - <!-- unordered --> before a console block: the output of its
 //     commands is compared as a set of lines (hosts deploy in parallel).
 //
@@ -54,7 +56,12 @@ func followDoc(t *testing.T, page string) {
 	lines := strings.Split(string(src), "\n")
 	run := &tutorialRun{t: t, root: t.TempDir(), lines: lines, page: filepath.Base(page)}
 	run.dir = run.root
-	run.env = append(os.Environ(), "HOME="+filepath.Join(run.root, "home"), "LC_ALL=C", "TZ=UTC")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BATOU_") && !strings.HasPrefix(kv, "EDITOR=") {
+			run.env = append(run.env, kv)
+		}
+	}
+	run.env = append(run.env, "HOME="+filepath.Join(run.root, "home"), "LC_ALL=C", "TZ=UTC")
 	_ = os.MkdirAll(filepath.Join(run.root, "home"), 0o755)
 	run.walk()
 	if *updateOutputs && !t.Failed() {
@@ -72,11 +79,11 @@ type tutorialRun struct {
 	lines     []string
 }
 
-var directive = regexp.MustCompile(`^<!-- (write|same|replace|unordered)\b ?(.*?) ?(-->)?$`)
+var directive = regexp.MustCompile(`^<!-- (write|same|replace|editor|unordered)\b ?(.*?) ?(-->)?$`)
 
 // walk goes through the tutorial in order.
 func (r *tutorialRun) walk() {
-	unordered := false
+	unordered, editor := false, false
 	var writeTo, sameAs string
 	for i := 0; i < len(r.lines); i++ {
 		line := r.lines[i]
@@ -88,6 +95,8 @@ func (r *tutorialRun) walk() {
 				sameAs = strings.TrimSpace(m[2])
 			case "unordered":
 				unordered = true
+			case "editor":
+				editor = true
 			case "replace":
 				if i+3 >= len(r.lines) || r.lines[i+3] != "-->" {
 					r.t.Fatalf("%s:%d: want <!-- replace PATH, the old text, the new text, -->", r.page, i+1)
@@ -109,10 +118,12 @@ func (r *tutorialRun) walk() {
 			r.write(writeTo, strings.Join(r.lines[i+1:end], "\n")+"\n")
 		case sameAs != "":
 			r.same(i+1, sameAs, strings.Join(r.lines[i+1:end], "\n")+"\n")
+		case editor:
+			r.editor(i+1, strings.Join(r.lines[i+1:end], "\n")+"\n")
 		case line == "```console":
 			end = r.console(i+1, end, unordered)
 		}
-		writeTo, sameAs, unordered = "", "", false
+		writeTo, sameAs, unordered, editor = "", "", false, false
 		i = end
 	}
 }
@@ -134,6 +145,19 @@ func (r *tutorialRun) same(line int, path, content string) {
 	} else if string(data) != content {
 		r.t.Errorf("%s:%d: %s holds something else than the page shows:\n%s", r.page, line, path, showDiff(content, string(data)))
 	}
+}
+
+// editor makes $EDITOR append text to the file it is given.
+func (r *tutorialRun) editor(line int, text string) {
+	input := filepath.Join(r.root, fmt.Sprintf("editor-input-%d", line))
+	script := filepath.Join(r.root, fmt.Sprintf("editor-%d.sh", line))
+	if err := os.WriteFile(input, []byte(text), 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.WriteFile(script, []byte(fmt.Sprintf("cat '%s' >> \"$1\"\n", input)), 0o700); err != nil {
+		r.t.Fatal(err)
+	}
+	r.env = append(r.env, "EDITOR=sh "+script)
 }
 
 func (r *tutorialRun) replace(line int, path, old, new string) {
@@ -191,8 +215,11 @@ func (r *tutorialRun) command(line int, cmd string, want []string, unordered boo
 	err := c.Run()
 	got := r.normalize(buf.String())
 	failed := failedBanner.MatchString(got)
-	if strings.HasPrefix(cmd, "batou ") && failed != (err != nil) {
+	switch {
+	case strings.HasPrefix(cmd, "batou ") && failed != (err != nil):
 		r.t.Errorf("%s:%d: %s: exit status %v, but the output says failed=%v", r.page, line, cmd, err, failed)
+	case !strings.HasPrefix(cmd, "batou ") && err != nil:
+		r.t.Errorf("%s:%d: %s: %v", r.page, line, cmd, err)
 	}
 	if !*updateOutputs && !sameOutput(got, strings.Join(want, "\n"), unordered) {
 		r.t.Errorf("%s:%d: %s prints something else than the page shows:\n%s", r.page, line, cmd, showDiff(strings.Join(want, "\n"), got))
