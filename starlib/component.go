@@ -24,23 +24,23 @@ type Component struct {
 	last     starlark.Value
 	added    bool
 	frozen   bool
-	sum      hash.Hash
-	label    string // set on the host, from the plan
-	// origins records where attribute values came from (see Origin),
-	// args has a bit for each declared attribute given as an argument;
-	// home is the root being configured when the component was created;
 	// kindSub is set when a built-in kind added the component with its
-	// attributes.
-	origins *attrOrigin
-	args    uint64
-	home    *Root
+	// attributes; args has a bit for each declared attribute given as an
+	// argument (see Origin). They share a word with the flags around.
 	kindSub bool
-
-	// ID numbers the component within its root's plan.
-	ID int
 	// Changed is set on the host when the component or a sub-component
 	// was updated.
 	Changed bool
+	args    uint32
+	sum     *checksum // self.checksum() so far, allocated on first use
+	label   string    // set on the host, from the plan
+	// origins records where attribute values came from (see Origin);
+	// home is the root being configured when the component was created.
+	origins *attrOrigin
+	home    *Root
+
+	// ID numbers the component within its root's plan.
+	ID int
 }
 
 var (
@@ -356,11 +356,15 @@ func (c *Component) Binary(op syntax.Token, y starlark.Value, side starlark.Side
 	return nil, fmt.Errorf("self += expects a component (or a list of them), not %s", y.Type())
 }
 
+// checksum is the running hash of self.checksum(): a pointer in the
+// component, which rarely needs one.
+type checksum struct{ hash.Hash }
+
 // checksumOf feeds data into the running checksum and returns the hex
 // digest so far.
 func (c *Component) checksumOf(data []byte) string {
 	if c.sum == nil {
-		c.sum = sha256.New()
+		c.sum = &checksum{sha256.New()}
 	}
 	c.sum.Write(data)
 	return fmt.Sprintf("%x", c.sum.Sum(nil))

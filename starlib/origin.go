@@ -95,6 +95,10 @@ func EnvPosition(file string, line int) syntax.Position {
 	return syntax.MakePosition(&file, int32(line), 0)
 }
 
+// argBits is how many declared attributes Component.args has bits for;
+// arguments for the others are recorded in the list.
+const argBits = 32
+
 // attrOrigin is one recorded origin of a component's attribute, in a
 // list: few attributes are recorded, and the list costs the component one
 // pointer.
@@ -111,7 +115,7 @@ type attrOrigin struct {
 // in a bit per declared attribute (see given), so creating a component
 // costs no allocation.
 func (c *Component) record(name string, spec *AttrSpec, kind OriginKind, pos syntax.Position) {
-	if spec != nil && spec.index < 64 {
+	if spec != nil && spec.index < argBits {
 		c.args &^= 1 << spec.index
 	}
 	for o := c.origins; o != nil; o = o.next {
@@ -129,7 +133,7 @@ func (c *Component) record(name string, spec *AttrSpec, kind OriginKind, pos syn
 // given notes that the declared attribute spec was given as an argument
 // when c was created.
 func (c *Component) given(spec *AttrSpec) {
-	if spec.index < 64 {
+	if spec.index < argBits {
 		c.args |= 1 << spec.index
 	} else {
 		c.record(spec.Name, spec, FromArgument, c.pos)
@@ -145,7 +149,7 @@ func (c *Component) Origin(name string) Origin {
 		}
 	}
 	switch {
-	case spec != nil && spec.index < 64 && c.args&(1<<spec.index) != 0:
+	case spec != nil && spec.index < argBits && c.args&(1<<spec.index) != 0:
 		return Origin{Kind: FromArgument, Pos: c.pos}
 	case c.kindSub && c.parent != nil:
 		return Origin{Kind: FromKind, Pos: c.parent.pos, By: c.parent.Label()}
