@@ -82,6 +82,9 @@ func encodingValue(enc string) any {
 
 func verifyContent(ctx *Context, a Attrs) (Result, error) {
 	p := ctx.hostPath(a.str("path"))
+	if b, ok := a["content"].(Blob); ok {
+		return verifyBlob(ctx, p, b)
+	}
 	have, err := ctx.readFile(p)
 	switch {
 	case err == nil && sameContent(have, a["content"]):
@@ -123,8 +126,26 @@ func contentChange(a Attrs, path string, have []byte, reason string) Result {
 	return res
 }
 
+// verifyBlob compares the file at p with content held by digest. There
+// is no diff: the new content is not on the host.
+func verifyBlob(ctx *Context, p string, b Blob) (Result, error) {
+	same, err := ctx.fileHasBlob(p, b)
+	switch {
+	case err == nil && same:
+		return Result{}, nil
+	case err == nil:
+		return Result{NeedsUpdate: true, Reason: "content differs (sha256 " + short(b.SHA256) + ")"}, nil
+	case missing(ctx, err):
+		return Result{NeedsUpdate: true, Reason: "file missing"}, nil
+	}
+	return Result{}, fmt.Errorf("checking content of %s: %w", p, err)
+}
+
 func updateContent(ctx *Context, a Attrs) error {
 	p := ctx.hostPath(a.str("path"))
+	if b, ok := a["content"].(Blob); ok {
+		return ctx.writeBlob(p, b, 0o644, true)
+	}
 	if err := ctx.Atomic.WriteFile(p, contentBytes(a["content"]), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}

@@ -107,6 +107,7 @@ type Session struct {
 	realProj    string
 	assets      map[string][]byte
 	resolved    map[string]string
+	digests     map[string]components.Blob // large project files, by path
 }
 
 type platformKey struct {

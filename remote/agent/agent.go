@@ -36,6 +36,7 @@ type Options struct {
 // next component; the component that runs is finished first.
 func Run(in io.Reader, out io.Writer, opts Options) error {
 	a := &agent{opts: opts, out: json.NewEncoder(out), requests: make(chan request, 16), finished: make(chan struct{})}
+	a.blobs = newBlobs(a.emit)
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	defer a.cancel()
 	a.out.SetEscapeHTML(false)
@@ -51,7 +52,7 @@ func Run(in io.Reader, out io.Writer, opts Options) error {
 		a.emit(e)
 	}
 	a.release()
-	a.emit(plan.Event{Type: plan.EventBye})
+	a.emit(plan.Event{Type: plan.EventBye, MaxRSS: maxRSS()})
 	return err
 }
 
@@ -82,6 +83,8 @@ type agent struct {
 	deploy    *deployer
 	mask      *plan.Masker
 	targets   string
+	// blobs receives the file content the deploy asks the controller for.
+	blobs *blobs
 }
 
 // emit writes one event, with secret values masked.
@@ -98,6 +101,7 @@ func (a *agent) read(in *bufio.Reader) {
 	for {
 		line, err := in.ReadBytes('\n')
 		if len(line) == 0 && err != nil {
+			a.blobs.end(errControllerGone)
 			a.interrupted.Store(true)
 			go a.orphaned()
 			if err != io.EOF {
@@ -108,6 +112,14 @@ func (a *agent) read(in *bufio.Reader) {
 		var r request
 		if r.req, err = plan.DecodeRequest(line); err != nil {
 			r.err = fmt.Errorf("malformed request: %w", err)
+		}
+		if r.req.Type == "blob" && r.err == nil {
+			if err := a.blobs.receive(r.req.Blob, in); err != nil {
+				a.blobs.end(errControllerGone)
+				a.requests <- request{err: err}
+				return
+			}
+			continue
 		}
 		if r.req.Type == "interrupt" {
 			a.interrupted.Store(true)
@@ -187,6 +199,7 @@ func (a *agent) start(req *plan.Request) error {
 	a.deploy.session.Sensitive = a.mask // one masker for events and Starlark
 	a.deploy.session.Context = a.ctx
 	a.deploy.session.Atomic = components.Atomic{Record: lock.record}
+	a.deploy.blobs = a.blobs
 	a.deploying.Store(a.deploy)
 	a.emit(plan.Event{Type: plan.EventReady})
 	return nil
