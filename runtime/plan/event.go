@@ -61,8 +61,8 @@ type Event struct {
 	// BlobBytes (host-closed) is how many bytes of file content were
 	// sent to the agent as blobs (included in Bytes).
 	BlobBytes int64 `json:"blob_bytes,omitempty"`
-	// MaxRSS (bye, host-closed) is the agent's peak resident memory in
-	// bytes, as the host's kernel counted it.
+	// MaxRSS is a peak resident memory in bytes, as the kernel counted
+	// it: the agent's in bye and host-closed, the controller's in finish.
 	MaxRSS   int64  `json:"max_rss,omitempty"`
 	Digest   string `json:"digest,omitempty"`
 	Transfer int    `json:"transfer,omitempty"`
