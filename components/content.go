@@ -31,7 +31,7 @@ func contentAttrs() []Attr {
 	return []Attr{
 		pathAttr("the file; relative paths are relative to the workdir"),
 		{Name: "content", Type: TypeAny, Doc: "the content, a string or bytes; \"\" empties the file. " +
-			"After configure it holds the final (rendered) content"},
+			"After configure it holds the final (rendered) content, or a blob (sha256 and size) when that is larger than 64 KiB"},
 		{Name: "source", Type: TypeStr, Default: "", Doc: "a file of the project to take the content from, relative to the definition directory"},
 		{Name: "is_template", Type: TypeBool, Default: true, Doc: "render the content as a template; template_args are available as args"},
 		{Name: "template_args", Type: TypeDict, Doc: "extra values for the template, available as args (args.name)"},
