@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 )
 
 // writeBlob replaces the file at path with b's content, fetched from the
@@ -134,19 +133,11 @@ func regularTarget(path string) string {
 }
 
 // fileStamp identifies one state of a file: any write or replacement
-// changes its inode, size or times.
+// changes its inode, size or times (in nanoseconds).
 type fileStamp struct {
 	dev, ino     uint64
 	size         int64
-	mtime, ctime syscall.Timespec
-}
-
-func stampOf(info os.FileInfo) (fileStamp, bool) {
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileStamp{}, false
-	}
-	return fileStamp{dev: uint64(st.Dev), ino: st.Ino, size: st.Size, mtime: st.Mtim, ctime: st.Ctim}, true
+	mtime, ctime int64
 }
 
 // writtenBlobs are the files this deploy wrote from blobs, so that the
