@@ -64,6 +64,7 @@ func TestScripts(t *testing.T) {
 			"wrongkey":    cmdWrongkey,
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
+			"term":        cmdTerm,
 			"setenvfile":  cmdSetenvfile,
 			"gnupg":       cmdGnupg,
 			"noleak":      cmdNoleak,

@@ -34,6 +34,8 @@ type AttrSpec struct {
 	Expand     bool
 	Map        bool
 	Doc        string
+	// index numbers the attribute within its definition (see Component.args).
+	index int
 }
 
 var _ starlark.HasAttrs = (*AttrSpec)(nil)

@@ -100,6 +100,7 @@ func (d *Def) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwargs 
 	}
 	if r := currentRoot(thread); r != nil {
 		r.created = append(r.created, c)
+		c.home = r
 	}
 	return c, nil
 }
@@ -112,19 +113,24 @@ func (d *Def) fillArgs(c *Component, args starlark.Tuple, kwargs []starlark.Tupl
 		if d.namevar == "" {
 			return fmt.Errorf("%s: has no namevar, so it takes no positional argument; hint: pass attributes by keyword", d.Name())
 		}
-		if err := c.setAttr(d.namevar, args[0]); err != nil {
+		spec, err := c.setAttr(d.namevar, args[0])
+		if err != nil {
 			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
+		c.given(spec)
 	}
 	for _, kv := range kwargs {
 		name := string(kv[0].(starlark.String))
-		if d.attrs[name] == nil {
+		spec, err := c.setAttr(name, kv[1])
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.Name(), err)
+		}
+		if spec == nil {
+			delete(c.values, name)
 			return fmt.Errorf("%s: unknown keyword %s%s; valid names: %s", d.Name(), name,
 				suggest(name, sortedNames(d.attrs)), strings.Join(sortedNames(d.attrs), ", "))
 		}
-		if err := c.setAttr(name, kv[1]); err != nil {
-			return fmt.Errorf("%s: %w", d.Name(), err)
-		}
+		c.given(spec)
 	}
 	return nil
 }
@@ -186,6 +192,7 @@ func (d *Def) setAttrs(attrs *starlark.Dict) error {
 	if attrs == nil {
 		return nil
 	}
+	defer d.numberAttrs()
 	for _, kv := range attrs.Items() {
 		name, ok := kv[0].(starlark.String)
 		if !ok {
@@ -216,8 +223,16 @@ func (d *Def) setNamevar(v starlark.Value) error {
 	d.namevar = string(s)
 	if d.attrs[d.namevar] == nil {
 		d.attrs[d.namevar] = &AttrSpec{Name: d.namevar, Kind: TypeStr}
+		d.numberAttrs()
 	}
 	return nil
+}
+
+// numberAttrs gives each declared attribute its index in name order.
+func (d *Def) numberAttrs() {
+	for i, name := range d.AttrNames() {
+		d.attrs[name].index = i
+	}
 }
 
 // defFromKind wraps a built-in kind as a definition.
@@ -232,6 +247,7 @@ func defFromKind(k *components.Kind) *Def {
 		}
 		d.attrs[a.Name] = spec
 	}
+	d.numberAttrs()
 	return d
 }
 

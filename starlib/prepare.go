@@ -81,6 +81,7 @@ func (c *Component) addSub(thread *starlark.Thread, kind string, attrs map[strin
 		return fmt.Errorf("%s: unknown sub-component kind %s", c.Label(), kind)
 	}
 	x := newComponent(def, c.pos)
+	x.kindSub = true
 	for k, v := range attrs {
 		x.values[k] = goToStarlark(v)
 	}
