@@ -2,12 +2,12 @@ package runtime
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 	"github.com/batou-go/batou/starlib"
-	"go.starlark.net/starlark"
 )
 
 // CompileOptions are the facts a plan records besides the model.
@@ -86,40 +86,30 @@ func numberTree(c *starlib.Component, next *int) {
 
 func (m *Model) compileNode(c *starlib.Component, ref func(*starlib.Component) plan.Value, programs map[string]string) *plan.Node {
 	def := c.Def()
-	n := &plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(), Attrs: plan.Attrs{},
-		Origin: fmt.Sprintf("%s:%d", c.Pos().Filename(), c.Pos().Line), BeforeUpdate: def.BeforeUpdateScope()}
-	if def.Kind() == nil && def.HasHostCode() {
-		v, u, l, b := def.Funcs()
-		n.Def = &plan.DefRef{File: def.File(), Name: def.Name(), Verify: v, Update: u, LastUpdated: l, BeforeUpdate: b}
-		m.Project.Closure(def.File(), programs)
-	}
-	for _, name := range def.AttrNames() {
-		_, _ = c.Attr(name) // computes defaults; attributes without a value stay unset
-	}
-	for name, v := range c.Values() {
-		if name == "_display" || isKindDefault(def, name, v) {
-			continue // the label carries the display name; the host knows kind defaults
+	pos := c.Pos()
+	n := &plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(),
+		Origin: pos.Filename() + ":" + strconv.Itoa(int(pos.Line)), BeforeUpdate: def.BeforeUpdateScope()}
+	if def.Kind() == nil {
+		if def.HasHostCode() {
+			v, u, l, b := def.Funcs()
+			n.Def = &plan.DefRef{File: def.File(), Name: def.Name(), Verify: v, Update: u, LastUpdated: l, BeforeUpdate: b}
+			m.Project.Closure(def.File(), programs)
 		}
-		n.Attrs[name] = starlib.ToPlan(v, ref)
+		// Compute defaults (an expanded one may differ per component);
+		// attributes without a value stay unset. A built-in kind's
+		// attributes are all set when it is expanded.
+		for _, name := range def.AttrNames() {
+			_, _ = c.Attr(name)
+		}
+	}
+	n.Attrs = c.PlanAttrs(ref)
+	if len(c.Children()) > 0 {
+		n.Children = make([]*plan.Node, 0, len(c.Children()))
 	}
 	for _, ch := range c.Children() {
 		n.Children = append(n.Children, m.compileNode(ch, ref, programs))
 	}
 	return n
-}
-
-// isKindDefault reports whether v is the declared default of attribute name
-// of a built-in kind; such values are left out of the plan.
-func isKindDefault(def *starlib.Def, name string, v starlark.Value) bool {
-	if def.Kind() == nil {
-		return false
-	}
-	spec := def.Spec(name)
-	if spec == nil || !spec.HasDefault {
-		return false
-	}
-	eq, err := starlark.Equal(v, spec.Default)
-	return err == nil && eq
 }
 
 // callsTemplate reports whether host code of these programs may call

@@ -230,6 +230,13 @@ func defFromKind(k *components.Kind) *Def {
 		} else if !a.Required {
 			spec.Default, spec.HasDefault = starlark.None, true
 		}
+		if spec.HasDefault {
+			g, err := starlarkToGo(spec.Default)
+			if err != nil {
+				panic(fmt.Sprintf("components: default of %s.%s: %v", k.Name, a.Name, err))
+			}
+			spec.goDefault = g
+		}
 		d.attrs[a.Name] = spec
 	}
 	return d

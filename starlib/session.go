@@ -93,6 +93,8 @@ type Session struct {
 	realProj  string
 	assets    map[string][]byte
 	resolved  map[string]string
+	// assetPaths caches Root.asset.
+	assetPaths map[assetKey]assetInfo
 }
 
 type platformKey struct {

@@ -241,7 +241,7 @@ func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 		return starlark.None
 	}
 	for _, n := range nodes {
-		hr.byID[n.ID].SetValues(starlib.FromPlanAttrs(n.Attrs, resolve))
+		hr.byID[n.ID].SetPlanAttrs(n.Attrs, resolve)
 	}
 	hr.indexHandlers()
 	return hr, nil
