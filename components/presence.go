@@ -47,12 +47,12 @@ func expandPresence(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 
 func verifyPresence(ctx *Context, a Attrs) (Result, error) {
 	p := ctx.hostPath(a.str("path"))
-	info, err := os.Stat(p)
+	mode, err := ctx.statFile(p)
 	switch {
-	case err == nil && info.Mode().IsRegular():
+	case err == nil && mode.IsRegular():
 		return Result{}, nil
 	case err == nil:
-		return Result{NeedsUpdate: true, Reason: "not a regular file: " + describe(info)}, nil
+		return Result{NeedsUpdate: true, Reason: "not a regular file: " + describeMode(mode)}, nil
 	case missing(ctx, err):
 		return Result{NeedsUpdate: true, Reason: "file missing"}, nil
 	}
@@ -60,8 +60,11 @@ func verifyPresence(ctx *Context, a Attrs) (Result, error) {
 }
 
 // describe names the type of a file for messages.
-func describe(info fs.FileInfo) string {
-	switch m := info.Mode(); {
+func describe(info fs.FileInfo) string { return describeMode(info.Mode()) }
+
+// describeMode names the type of a file mode for messages.
+func describeMode(m fs.FileMode) string {
+	switch {
 	case m.IsDir():
 		return "a directory"
 	case m&fs.ModeSymlink != 0:

@@ -284,11 +284,3 @@ func splitOrigin(o string) (string, int, bool) {
 	}
 	return o[:i], line, true
 }
-
-// kindContext is the components.Context for built-in kinds.
-func (d *deployer) kindContext(workdir, path string, files *components.Prefetch) *components.Context {
-	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict, Files: files,
-		Log: func(format string, args ...any) {
-			d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: path, Message: fmt.Sprintf(format, args...)})
-		}}
-}
