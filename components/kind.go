@@ -92,6 +92,10 @@ type Context struct {
 	Log func(format string, args ...any)
 	// Files holds files read ahead for verifies (may be nil).
 	Files *Prefetch
+	// created are the files Presence created with this context, which a
+	// Content of the same path may fill in place of a temporary file
+	// (fillCreated).
+	created map[string]struct{}
 }
 
 // Result is what Verify found.

@@ -32,7 +32,7 @@ type readResult struct {
 func readRegular(path string, limit int64) readResult {
 	// O_NONBLOCK: opening a FIFO must not wait for a writer. It does not
 	// change reads of regular files.
-	fd, err := openRetry(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
+	fd, err := openMode(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return readResult{err: &fs.PathError{Op: "open", Path: path, Err: err}}
 	}
@@ -72,15 +72,6 @@ func readFD(fd, size int) ([]byte, error) {
 			return buf[:n], nil
 		case n == len(buf): // the file grew
 			buf = append(buf, make([]byte, len(buf))...)
-		}
-	}
-}
-
-func openRetry(path string, flags int) (int, error) {
-	for {
-		fd, err := syscall.Open(path, flags, 0)
-		if !errors.Is(err, syscall.EINTR) {
-			return fd, err
 		}
 	}
 }
@@ -139,5 +130,48 @@ func (c *Context) statFile(path string) (fs.FileMode, error) {
 			return 0, &fs.PathError{Op: "stat", Path: path, Err: err}
 		}
 		return typeMode(st.Mode), nil
+	}
+}
+
+// openMode opens path with flags and, when it creates the file, mode.
+func openMode(path string, flags int, mode uint32) (int, error) {
+	for {
+		fd, err := syscall.Open(path, flags, mode)
+		if !errors.Is(err, syscall.EINTR) {
+			return fd, err
+		}
+	}
+}
+
+// writeAll writes data to fd.
+func writeAll(fd int, data []byte) error {
+	for len(data) > 0 {
+		n, err := syscall.Write(fd, data)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+func fchown(fd, uid, gid int) error {
+	for {
+		err := syscall.Fchown(fd, uid, gid)
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}
+
+func fchmod(fd int, mode fs.FileMode) error {
+	for {
+		err := syscall.Fchmod(fd, uint32(unixMode(mode)))
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
 	}
 }
