@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -92,7 +91,11 @@ func normPath(ctx ExpandContext, a Attrs, name string) (Attrs, string, error) {
 // mapped path and the display form, plus the given attributes.
 func sub(kind string, a Attrs, extra Attrs) Sub {
 	attrs := Attrs{"path": a["path"], DisplayAttr: a[DisplayAttr]}
-	maps.Copy(attrs, extra)
+	for k, v := range extra {
+		if v != nil { // unset reads as nil
+			attrs[k] = v
+		}
+	}
 	return Sub{Kind: kind, Attrs: attrs}
 }
 

@@ -16,6 +16,7 @@ type Def struct {
 	file    string // project-relative .star file that called Component()
 	pos     syntax.Position
 	attrs   map[string]*AttrSpec
+	specs   []*AttrSpec // attrs sorted by name (finish)
 	namevar string
 	doc     string
 
@@ -166,7 +167,20 @@ func componentBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlar
 	if err := d.setAttrs(attrs); err != nil {
 		return nil, err
 	}
-	return d, d.setNamevar(namevar)
+	if err := d.setNamevar(namevar); err != nil {
+		return nil, err
+	}
+	return d.finish(), nil
+}
+
+// finish records the declared attributes in name order; d's attributes
+// do not change after it.
+func (d *Def) finish() *Def {
+	d.specs = make([]*AttrSpec, 0, len(d.attrs))
+	for _, name := range sortedNames(d.attrs) {
+		d.specs = append(d.specs, d.attrs[name])
+	}
+	return d
 }
 
 // asCallable accepts a function or None (nil).
@@ -239,7 +253,7 @@ func defFromKind(k *components.Kind) *Def {
 		}
 		d.attrs[a.Name] = spec
 	}
-	return d
+	return d.finish()
 }
 
 func kindAttrType(t components.AttrType) AttrType {
@@ -252,4 +266,10 @@ func kindAttrType(t components.AttrType) AttrType {
 }
 
 // AttrNames returns the declared attribute names, sorted.
-func (d *Def) AttrNames() []string { return sortedNames(d.attrs) }
+func (d *Def) AttrNames() []string {
+	names := make([]string, len(d.specs))
+	for i, s := range d.specs {
+		names[i] = s.Name
+	}
+	return names
+}

@@ -9,7 +9,7 @@ import (
 // NewPlainDef returns a definition without code, standing on the host for a
 // Starlark component whose verify and update are not needed there.
 func NewPlainDef(name string) *Def {
-	return &Def{name: name, attrs: map[string]*AttrSpec{}}
+	return (&Def{name: name, attrs: map[string]*AttrSpec{}}).finish()
 }
 
 // NewHostComponent creates a component on the host, as a child of parent

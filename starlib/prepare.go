@@ -86,15 +86,23 @@ func (c *Component) addSub(thread *starlark.Thread, kind string, attrs map[strin
 }
 
 // goAttrs returns every declared attribute (set or default) as Go values,
-// for a built-in kind, and the undeclared ones that have a Go form.
+// for a built-in kind, and the undeclared ones that have a Go form. None
+// is left out (a missing key reads as nil): a Go map of eight entries
+// grows on every assignment, also to a key it holds.
 func (c *Component) goAttrs() (map[string]any, error) {
-	out := make(map[string]any, len(c.def.attrs)+1)
-	for name, spec := range c.def.attrs {
-		g, err := c.goAttr(name, spec)
+	if len(c.values) == 0 && c.native != nil {
+		// Made by its parent's Expand: the map is the component's own.
+		return c.withDefaults(c.native)
+	}
+	out := make(map[string]any, len(c.def.specs)+1)
+	for _, spec := range c.def.specs {
+		g, err := c.goAttr(spec.Name, spec)
 		if err != nil {
 			return nil, err
 		}
-		out[name] = g
+		if g != nil {
+			out[spec.Name] = g
+		}
 	}
 	for name, x := range c.native {
 		if c.def.attrs[name] == nil {
@@ -109,6 +117,22 @@ func (c *Component) goAttrs() (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// withDefaults adds the defaults of the declared attributes a lacks.
+func (c *Component) withDefaults(a map[string]any) (map[string]any, error) {
+	for _, spec := range c.def.specs {
+		if _, ok := a[spec.Name]; !ok {
+			g, err := c.goAttr(spec.Name, spec)
+			if err != nil {
+				return nil, err
+			}
+			if g != nil {
+				a[spec.Name] = g
+			}
+		}
+	}
+	return a, nil
 }
 
 // goAttr returns declared attribute name as a Go value: as set, or its
