@@ -10,6 +10,7 @@ import (
 	"github.com/batou-go/batou/remote"
 	"github.com/batou-go/batou/runtime"
 	"github.com/batou-go/batou/runtime/plan"
+	"github.com/batou-go/batou/starlib"
 	"github.com/urfave/cli/v3"
 )
 
@@ -24,6 +25,7 @@ func deployCommand() *cli.Command {
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "run at most `N` roots at once across hosts"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line (events) instead of text"},
 			&cli.BoolFlag{Name: "break-lock", Usage: "take over a lock held by another deploy"},
+			maxStepsFlag,
 		},
 		OnUsageError: usageError,
 		Action:       runDeploy,
@@ -66,7 +68,12 @@ func runDeploy(ctx context.Context, c *cli.Command) error {
 		m = modePredict
 	}
 	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, start: time.Now()}
-	return d.run(ctx, int(c.Int("jobs")), c.Bool("break-lock"))
+	s, done, err := projectSession(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return d.run(ctx, s, int(c.Int("jobs")), c.Bool("break-lock"))
 }
 
 func (d *deployRun) section(title string) {
@@ -92,27 +99,27 @@ func (d *deployRun) failWith(step string, e plan.Event) error {
 	return exitError{1}
 }
 
-func (d *deployRun) run(ctx context.Context, jobs int, breakLock bool) error {
+func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, breakLock bool) error {
 	d.r.Event(plan.Event{Type: plan.EventStart, Format: plan.Format, Environment: d.env, Mode: d.mode.name})
 	d.section("Preparing")
 	d.info(fmt.Sprintf("Loading environment `%s`...", d.env))
-	model, errs := runtime.Load(".", d.env, newSession("."))
+	d.r.setMasker(s.Sensitive)
+	model, errs := runtime.LoadWith(".", d.env, s, runtime.LoadOptions{Keys: secretKeys()})
 	d.warn(model)
 	if len(errs) > 0 {
-		if model != nil { // show configure errors of what loaded, too
+		if model != nil && s.Interrupted() == "" { // show configure errors of what loaded, too
 			errs = append(errs, model.Configure()...)
 			errs.Sort()
 		}
 		d.showErrors(errs)
 		return d.fail("load", nil)
 	}
-	d.r.setSecrets(model.Sensitive)
 	var pre *remote.Prestarted
 	if d.mode != modeConsistency {
 		pre = remote.Prestart(targets(model, nil), d.agentCommand())
 		defer pre.Close()
 	}
-	cerrs := model.Configure()
+	cerrs := model.ConfigureWith(configureOptions(ctx, d.r))
 	d.warn(model)
 	for _, e := range model.ConfigureLogs() {
 		d.r.Event(e)
@@ -171,8 +178,9 @@ func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, 
 	connectStart := time.Now()
 	opts := remote.Options{Mode: d.mode.name, Jobs: jobs, Agent: d.agentCommand(), BreakLock: breakLock, Emit: d.r.Event,
 		Prestarted: pre, SSHConfig: projectSSHConfig(), AgentBinary: agentBinary, Holder: holder()}
-	dep, err := remote.Connect(ctx, targets(model, plans), opts)
-	if err != nil {
+	dep := remote.NewDeployment(opts)
+	abortHooksFrom(ctx).add(dep.Abort)
+	if err := dep.Connect(ctx, targets(model, plans)); err != nil {
 		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
 		return d.fail("connect", nil)
 	}
@@ -195,7 +203,10 @@ func targets(m *runtime.Model, plans []*plan.Plan) []*remote.Target {
 	}
 	out := make([]*remote.Target, 0, len(m.Hosts))
 	for _, h := range m.Hosts {
-		out = append(out, &remote.Target{Host: h.Name, Method: h.ConnectMethod, Plan: byHost[h.Name], Ignore: h.Ignore,
+		// The environment accepts only connect methods that name a
+		// transport (TestConnectMethodsHaveTransports).
+		tr, _ := remote.TransportNamed(h.ConnectMethod)
+		out = append(out, &remote.Target{Host: h.Name, Transport: tr, Plan: byHost[h.Name], Ignore: h.Ignore,
 			Address: h.Info.FQDN, ServiceUser: h.ServiceUser, RequireSudo: h.RequireSudo,
 			Timeout: time.Duration(m.Env.Timeout) * time.Second})
 	}

@@ -13,6 +13,7 @@ func graphCommand() *cli.Command {
 		Name:         "graph",
 		Usage:        "print the dependency graph of roots across hosts (DOT)",
 		ArgsUsage:    "ENV",
+		Flags:        []cli.Flag{maxStepsFlag},
 		OnUsageError: usageError,
 		Action: func(ctx context.Context, c *cli.Command) error {
 			env, err := envArg(c)
@@ -20,9 +21,9 @@ func graphCommand() *cli.Command {
 				return err
 			}
 			r := newRenderer(c.Root().ErrWriter, false)
-			model := configured(r, env)
+			model, err := configured(ctx, c, r, env)
 			if model == nil {
-				return exitError{1}
+				return err
 			}
 			sched := model.Schedule()
 			var b strings.Builder

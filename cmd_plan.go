@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/batou-go/batou/runtime"
@@ -20,6 +19,7 @@ func planCommand() *cli.Command {
 		ArgsUsage: "ENV",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "plans", Usage: "write the plans to `DIR`"},
+			maxStepsFlag,
 		},
 		OnUsageError: usageError,
 		Action: func(ctx context.Context, c *cli.Command) error {
@@ -27,38 +27,45 @@ func planCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return writePlans(c, env, c.String("output"))
+			return writePlans(ctx, c, env, c.String("output"))
 		},
 	}
 }
 
-// configured loads and configures env, printing errors; nil means failed.
-func configured(r *renderer, env string) *runtime.Model {
-	model, errs := runtime.Load(".", env, newSession("."))
+// configured loads and configures env, printing errors; nil means failed
+// (the error is the exit status).
+func configured(ctx context.Context, c *cli.Command, r *renderer, env string) (*runtime.Model, error) {
+	s, done, err := projectSession(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	r.setMasker(s.Sensitive)
+	model, errs := runtime.LoadWith(".", env, s, runtime.LoadOptions{Keys: secretKeys()})
 	if model != nil {
 		for _, w := range model.Warnings {
 			r.Event(errorEvent(plan.EventWarning, w))
 		}
 		model.Warnings = nil
 	}
-	if model != nil {
-		errs = append(errs, model.Configure()...)
+	if model != nil && s.Interrupted() == "" {
+		errs = append(errs, model.ConfigureWith(configureOptions(ctx, r))...)
 		errs.Sort()
 	}
 	for _, e := range errs {
 		r.Event(errorEvent(plan.EventError, e))
 	}
 	if len(errs) > 0 {
-		return nil
+		return nil, exitError{1}
 	}
-	return model
+	return model, nil
 }
 
-func writePlans(c *cli.Command, env, dir string) error {
+func writePlans(ctx context.Context, c *cli.Command, env, dir string) error {
 	r := newRenderer(c.Root().Writer, false)
-	model := configured(r, env)
+	model, err := configured(ctx, c, r, env)
 	if model == nil {
-		return exitError{1}
+		return err
 	}
 	plans, err := model.Plans(runtime.CompileOptions{Version: version, Now: time.Now()})
 	if err == nil {
@@ -78,19 +85,11 @@ func writePlans(c *cli.Command, env, dir string) error {
 	return nil
 }
 
-// writePlan writes p with secret values replaced by ***.
+// writePlan writes p with the sensitive values it carries shown as ***.
 func writePlan(path string, p *plan.Plan) error {
-	data, err := p.Marshal()
+	data, err := p.Masked(plan.NewMasker(p.Secrets...)).Marshal()
 	if err != nil {
 		return err
 	}
-	text := string(data)
-	for _, s := range p.Secrets {
-		if s == "" {
-			continue
-		}
-		quoted, _ := jsonString(s)
-		text = strings.ReplaceAll(text, quoted[1:len(quoted)-1], "***")
-	}
-	return writeFileAtomic(path, []byte(text))
+	return writeFileAtomic(path, data)
 }

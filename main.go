@@ -14,7 +14,6 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 
-	"github.com/batou-go/batou/remote"
 	"github.com/urfave/cli/v3"
 )
 
@@ -82,7 +81,8 @@ func startProfile() func() {
 // run executes the command line and returns the exit status: 0 success, 1
 // a failed deploy or check, 2 wrong usage.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	hooks := &abortHooks{}
+	ctx, stop := signal.NotifyContext(context.WithValue(context.Background(), abortKey{}, hooks), os.Interrupt)
 	defer stop()
 	done := make(chan struct{})
 	defer close(done)
@@ -101,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stop()
 		select {
 		case <-again:
-			remote.EndMasters()
+			hooks.run()
 			os.Exit(130)
 		case <-done:
 		}
@@ -126,7 +126,7 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Commands: []*cli.Command{
-			deployCommand(), planCommand(), graphCommand(), initCommand(), versionCommand(), agentCommand(),
+			deployCommand(), planCommand(), graphCommand(), secretsCommand(), initCommand(), versionCommand(), agentCommand(),
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			c.Writer = stderr // help as the answer to wrong usage goes to stderr

@@ -21,23 +21,31 @@ func TestMain(m *testing.M) {
 		os.Exit(run([]string{"batou", "agent"}, os.Stdout, os.Stderr))
 	}
 	testscript.Main(m, map[string]func(){
-		"batou": func() { tuneGC(); os.Exit(run(os.Args, os.Stdout, os.Stderr)) },
+		"batou": func() { tuneGC(); os.Exit(runLogged(os.Args)) },
 	})
 }
 
 // TestScripts runs the end-to-end scripts in testscripts/*.txtar.
+//
+// Everything batou prints in them is logged, and when all are done no log
+// may show a secret of the fixtures (secretMarker).
 func TestScripts(t *testing.T) {
+	logs := outputLogs(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testscripts",
 		RequireExplicitExec: false,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
+			if err := logs(env); err != nil {
+				return err
+			}
 			return os.MkdirAll(filepath.Join(env.WorkDir, "home"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mtimes":      cmdMtimes,
 			"backdate":    cmdBackdate,
 			"sshd":        cmdSshd,
+			"sshaliases":  cmdSshaliases,
 			"fakehosts":   cmdFakehosts,
 			"deadhost":    cmdDeadhost,
 			"silenthost":  cmdSilenthost,
@@ -45,6 +53,12 @@ func TestScripts(t *testing.T) {
 			"wrongkey":    cmdWrongkey,
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
+			"setenvfile":  cmdSetenvfile,
+			"gnupg":       cmdGnupg,
+			"noleak":      cmdNoleak,
+			"gone":        cmdGone,
+			"lockfree":    cmdLockfree,
+			"drive":       cmdDrive,
 		},
 	})
 }

@@ -14,14 +14,15 @@ import (
 )
 
 // renderer shows events. The text and JSON renderers see the same events;
-// secret values are masked here, by value, for every channel.
+// sensitive values (secrets and what was computed from them) are masked
+// here, for every channel.
 type renderer struct {
-	mu    sync.Mutex
-	w     io.Writer
-	buf   bytes.Buffer // the text of one event, written at once
-	json  *json.Encoder
-	tty   bool
-	scrub *strings.Replacer
+	mu   sync.Mutex
+	w    io.Writer
+	buf  bytes.Buffer // the text of one event, written at once
+	json *json.Encoder
+	tty  bool
+	mask *plan.Masker
 	// failed counts error events, so that a run can tell whether it failed.
 	errors int
 }
@@ -38,30 +39,18 @@ func newRenderer(w io.Writer, asJSON bool) *renderer {
 	return r
 }
 
-// setSecrets makes the renderer mask these values from now on.
-func (r *renderer) setSecrets(values []string) {
-	var pairs []string
-	for _, v := range values {
-		if v != "" {
-			pairs = append(pairs, v, "***")
-		}
-	}
+// setMasker makes the renderer mask the values of m, as m grows.
+func (r *renderer) setMasker(m *plan.Masker) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(pairs) > 0 {
-		r.scrub = strings.NewReplacer(pairs...)
-	}
+	r.mask = m
 }
 
 // Event shows one event.
 func (r *renderer) Event(e plan.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.scrub != nil {
-		for _, f := range []*string{&e.Message, &e.Detail, &e.Diff, &e.Path, &e.Hint} {
-			*f = r.scrub.Replace(*f)
-		}
-	}
+	e = r.mask.MaskEvent(e)
 	if e.Type == plan.EventError {
 		r.errors++
 	}

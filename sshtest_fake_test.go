@@ -34,6 +34,7 @@ type fakeHost struct {
 	user    string
 	userKey gossh.PublicKey
 	srv     *gssh.Server
+	record  string // when set, every session's input is appended here
 
 	mu      sync.Mutex
 	stopped bool
@@ -41,12 +42,14 @@ type fakeHost struct {
 }
 
 // cmdFakehosts starts N in-process SSH servers named PREFIX01 to PREFIXNN,
-// with homes $WORK/fake/NAME, and stops them at the end of the script:
+// with homes $WORK/fake/NAME, and stops them at the end of the script.
+// With "record", each host appends what its sessions read (the plans sent
+// to it, say) to $WORK/fake/NAME.input:
 //
-//	fakehosts N PREFIX
+//	fakehosts N PREFIX [record]
 func cmdFakehosts(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: fakehosts N PREFIX")
+	if neg || len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "record") {
+		ts.Fatalf("usage: fakehosts N PREFIX [record]")
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil || n < 1 {
@@ -54,12 +57,12 @@ func cmdFakehosts(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	width := max(2, len(args[0]))
 	for i := 1; i <= n; i++ {
-		startFakeHost(ts, fmt.Sprintf("%s%0*d", args[1], width, i))
+		startFakeHost(ts, fmt.Sprintf("%s%0*d", args[1], width, i), len(args) == 3)
 	}
 }
 
 // startFakeHost starts and registers one fake host.
-func startFakeHost(ts *testscript.TestScript, name string) {
+func startFakeHost(ts *testscript.TestScript, name string, record bool) {
 	dir := newHostDir(ts, name)
 	_, userPub := userKey(ts)
 	signer, _ := writeKeyPair(ts, filepath.Join(dir, "ssh_host_ed25519_key"), "batou-fake-host-"+name)
@@ -69,6 +72,9 @@ func startFakeHost(ts *testscript.TestScript, name string) {
 		userKey: userPub,
 	}
 	ts.Check(os.MkdirAll(h.home, 0o755))
+	if record {
+		h.record = h.home + ".input"
+	}
 	h.srv = &gssh.Server{
 		Handler:          h.handle,
 		PublicKeyHandler: h.allow,
@@ -126,7 +132,7 @@ func (h *fakeHost) handle(s gssh.Session) {
 		return
 	}
 	go func() {
-		io.Copy(stdin, s)
+		h.copyInput(stdin, s)
 		stdin.Close()
 	}()
 	cmd.Wait()
@@ -141,6 +147,22 @@ func (h *fakeHost) handle(s gssh.Session) {
 		return
 	}
 	s.Exit(ws.ExitStatus())
+}
+
+// copyInput copies the session's input to the command, and to the
+// record file when there is one.
+func (h *fakeHost) copyInput(stdin io.Writer, s gssh.Session) {
+	if h.record == "" {
+		io.Copy(stdin, s)
+		return
+	}
+	f, err := os.OpenFile(h.record, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		io.Copy(stdin, s)
+		return
+	}
+	defer f.Close()
+	io.Copy(io.MultiWriter(stdin, f), s)
 }
 
 // command builds the process for a session: /bin/sh -c RawCommand (or a

@@ -37,6 +37,16 @@ const sshdPath = "/usr/sbin/sshd"
 // Host token that is also usable as a directory name.
 var hostNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
+// harness is what the helpers need of a testscript: *testscript.TestScript,
+// or benchHarness for the benchmarks.
+type harness interface {
+	Check(err error)
+	Fatalf(format string, args ...any)
+	Getenv(key string) string
+	Setenv(key, value string)
+	Defer(fn func())
+}
+
 // harnessHost is one host as the ssh client sees it.
 type harnessHost struct {
 	name string
@@ -46,7 +56,7 @@ type harnessHost struct {
 }
 
 // harnessDir returns $WORK/.harness, creating it.
-func harnessDir(ts *testscript.TestScript) string {
+func harnessDir(ts harness) string {
 	dir := filepath.Join(ts.Getenv("WORK"), ".harness")
 	ts.Check(os.MkdirAll(dir, 0o755))
 	return dir
@@ -54,7 +64,7 @@ func harnessDir(ts *testscript.TestScript) string {
 
 // newHostDir creates $WORK/.harness/NAME/ and fails if NAME is invalid or
 // already taken in this script.
-func newHostDir(ts *testscript.TestScript, name string) string {
+func newHostDir(ts harness, name string) string {
 	if !hostNameRE.MatchString(name) {
 		ts.Fatalf("invalid host name %q (want letters, digits, '.', '_', '-')", name)
 	}
@@ -69,7 +79,7 @@ func newHostDir(ts *testscript.TestScript, name string) string {
 }
 
 // currentUser returns the name of the user running the tests.
-func currentUser(ts *testscript.TestScript) string {
+func currentUser(ts harness) string {
 	u, err := user.Current()
 	ts.Check(err)
 	return u.Username
@@ -77,7 +87,7 @@ func currentUser(ts *testscript.TestScript) string {
 
 // userKey returns the path and public key of the test user's key
 // $HOME/.ssh/id_ed25519, generating it on first use in a script.
-func userKey(ts *testscript.TestScript) (string, gossh.PublicKey) {
+func userKey(ts harness) (string, gossh.PublicKey) {
 	home := ts.Getenv("HOME")
 	if home == "" {
 		ts.Fatalf("HOME is not set")
@@ -99,7 +109,7 @@ func userKey(ts *testscript.TestScript) (string, gossh.PublicKey) {
 
 // newEd25519 generates an ed25519 key and returns its signer and the
 // private key in OpenSSH PEM format.
-func newEd25519(ts *testscript.TestScript, comment string) (gossh.Signer, []byte) {
+func newEd25519(ts harness, comment string) (gossh.Signer, []byte) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	ts.Check(err)
 	block, err := gossh.MarshalPrivateKey(priv, comment)
@@ -111,7 +121,7 @@ func newEd25519(ts *testscript.TestScript, comment string) (gossh.Signer, []byte
 
 // writeKeyPair generates an ed25519 key and writes it to path (mode 0600)
 // and path.pub.
-func writeKeyPair(ts *testscript.TestScript, path, comment string) (gossh.Signer, gossh.PublicKey) {
+func writeKeyPair(ts harness, path, comment string) (gossh.Signer, gossh.PublicKey) {
 	signer, privPEM := newEd25519(ts, comment)
 	ts.Check(os.WriteFile(path, privPEM, 0o600))
 	pub := signer.PublicKey()
@@ -169,7 +179,7 @@ func scriptVar(name string) string {
 
 // registerHost makes a host known to the ssh client: known_hosts line,
 // ssh_config block, port file and script variables.
-func registerHost(ts *testscript.TestScript, h harnessHost) {
+func registerHost(ts harness, h harnessHost) {
 	work := ts.Getenv("WORK")
 	keyPath, _ := userKey(ts)
 	knownHosts := filepath.Join(harnessDir(ts), "known_hosts")
@@ -190,7 +200,7 @@ func registerHost(ts *testscript.TestScript, h harnessHost) {
 }
 
 // freePort returns a loopback TCP port that nothing listened on a moment ago.
-func freePort(ts *testscript.TestScript) int {
+func freePort(ts harness) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
 	port := l.Addr().(*net.TCPAddr).Port
@@ -219,16 +229,18 @@ func cmdDeadhost(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdSilenthost defines a host that accepts connections and never says a
 // word (a hung machine or a black-holing firewall), so that ssh runs into
-// its ConnectTimeout:
+// its ConnectTimeout. It counts them in $WORK/.harness/NAME/accepted, one
+// line each:
 //
 //	silenthost NAME
 func cmdSilenthost(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: silenthost NAME")
 	}
-	newHostDir(ts, args[0])
+	dir := newHostDir(ts, args[0])
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
+	count := filepath.Join(dir, "accepted")
 	var conns []net.Conn
 	var mu sync.Mutex
 	go func() {
@@ -240,6 +252,7 @@ func cmdSilenthost(ts *testscript.TestScript, neg bool, args []string) {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
+			_ = appendFile(count, "accepted\n")
 		}
 	}()
 	ts.Defer(func() {
@@ -321,10 +334,14 @@ func cmdSshd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: sshd NAME")
 	}
+	startSshdHost(ts, args[0])
+}
+
+// startSshdHost starts and registers the sshd host name.
+func startSshdHost(ts harness, name string) {
 	if _, err := os.Stat(sshdPath); err != nil {
 		ts.Fatalf("sshd: %v (install openssh-server)", err)
 	}
-	name := args[0]
 	dir := newHostDir(ts, name)
 	home := filepath.Join(ts.Getenv("WORK"), "remote", name)
 	ts.Check(os.MkdirAll(home, 0o755))
@@ -352,8 +369,43 @@ func cmdSshd(ts *testscript.TestScript, neg bool, args []string) {
 	registerHost(ts, harnessHost{name: name, port: port, home: home, key: hostPub})
 }
 
+// cmdSshaliases defines N more names, PREFIX01 to PREFIXNN, for a host
+// defined before: each has its own Host block in ssh_config with the
+// host's settings, and NAME_PORT and NAME_HOME variables with the host's
+// values (they share its home):
+//
+//	sshaliases N PREFIX HOST
+func cmdSshaliases(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: sshaliases N PREFIX HOST")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || n < 1 {
+		ts.Fatalf("sshaliases: N must be a positive number, not %q", args[0])
+	}
+	addAliases(ts, n, args[1], args[2])
+}
+
+// addAliases registers n aliases prefix01... of host.
+func addAliases(ts harness, n int, prefix, host string) {
+	data, err := os.ReadFile(filepath.Join(harnessDir(ts), host, "port"))
+	if err != nil {
+		ts.Fatalf("sshaliases: unknown host %s: %v", host, err)
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	ts.Check(err)
+	home := ts.Getenv(scriptVar(host) + "_HOME")
+	width := max(2, len(strconv.Itoa(n)))
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("%s%0*d", prefix, width, i)
+		newHostDir(ts, name)
+		// No key: the host's known_hosts line serves its aliases.
+		registerHost(ts, harnessHost{name: name, port: port, home: home})
+	}
+}
+
 // sshdConfig returns the server configuration of one sshd host.
-func sshdConfig(ts *testscript.TestScript, port int, dir, hostKey, authKeys, home string) string {
+func sshdConfig(ts harness, port int, dir, hostKey, authKeys, home string) string {
 	lines := []string{
 		"ListenAddress 127.0.0.1",
 		"Port " + strconv.Itoa(port),
@@ -379,6 +431,14 @@ func sshdConfig(ts *testscript.TestScript, port int, dir, hostKey, authKeys, hom
 		"LogLevel ERROR",
 		"SetEnv " + quoteConf("HOME="+home),
 	}
+	// SSHD_MAXSTARTUPS (set with env in a script) replaces MaxStartups.
+	if m := ts.Getenv("SSHD_MAXSTARTUPS"); m != "" {
+		for i, l := range lines {
+			if strings.HasPrefix(l, "MaxStartups ") {
+				lines[i] = "MaxStartups " + m
+			}
+		}
+	}
 	// SSHD_PATH (set with env in a script) puts stand-in commands, a
 	// sudo say, first on the host's PATH.
 	if p := ts.Getenv("SSHD_PATH"); p != "" {
@@ -392,7 +452,7 @@ var errPortTaken = errors.New("port taken")
 
 // startSshd writes the config, starts sshd, waits for its banner and arranges
 // for it and every process below it to be stopped at the end of the script.
-func startSshd(ts *testscript.TestScript, dir, config string, port int) error {
+func startSshd(ts harness, dir, config string, port int) error {
 	configPath := filepath.Join(dir, "sshd_config")
 	ts.Check(os.WriteFile(configPath, []byte(config), 0o644))
 	logPath := filepath.Join(dir, "sshd.log")

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Benchmark of no-op deploys over ssh: 50 files to 1, 4 and 16 hosts, each
-# host a real OpenSSH sshd on 127.0.0.1 with its own home. Reports the
-# median wall time per host count, the 16-host/1-host ratio, the bytes
+# host a real OpenSSH sshd on 127.0.0.1 with its own home, and to 16
+# aliases of one more sshd (every sshd with OpenSSH's default MaxStartups
+# and MaxSessions; batou shares connections among the aliases). Reports the
+# median wall time per host count, the 16-host/1-host ratios, the bytes
 # batou sends per host on a no-op deploy, and the same workload with
 # Ansible (Debian's ansible package; pipelining on, forks >= hosts, no
 # fact gathering) as a ratio, measured in the same run.
@@ -16,6 +18,8 @@
 #
 #   bench/ssh.sh [RUNS] [ANSIBLE_RUNS]   (root, for sshd's privilege separation)
 #   SKIP_ANSIBLE=1 bench/ssh.sh           (batou only)
+#   SKIP_KEX=1 bench/ssh.sh               (without the curve25519 repeat)
+#   BASE=/path/to/other/batou bench/ssh.sh (that batou too, in the same rounds)
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
@@ -51,7 +55,6 @@ UseDNS no
 StrictModes no
 PermitRootLogin yes
 SetEnv HOME=$d/home
-MaxSessions 100
 Subsystem sftp internal-sftp
 LogLevel ERROR
 EOF
@@ -74,6 +77,12 @@ EOF
 
 port=$((20000 + $$ % 20000))
 for i in $(seq 1 16); do start_host "h$(printf %02d "$i")" $((port + i)); done
+# One more sshd (OpenSSH's default MaxStartups) that 16 aliases a01..a16 name.
+start_host one $((port + 17))
+for i in $(seq 1 16); do
+    sed -n '/^Host one$/,$p' "$OUT/ssh_config" | sed "1s/.*/Host a$(printf %02d "$i")/" >> "$OUT/aliases"
+done
+cat "$OUT/aliases" >> "$OUT/ssh_config"
 sleep 0.5
 
 # The project: one root writing 50 files.
@@ -87,10 +96,15 @@ def _configure(self):
 Files = Component(configure = _configure)
 EOF
 for n in 1 4 16; do
-    mkdir -p "$P/environments/n$n"
+    mkdir -p "$P/environments/n$n" "$P/environments/a$n"
     { echo "[environment]"; echo "connect_method = ssh"; echo "[hosts]"
       for i in $(seq 1 "$n"); do echo "h$(printf %02d "$i") = files"; done
     } > "$P/environments/n$n/environment.cfg"
+    # The aliases share one home: each deploys to its own directory.
+    { echo "[environment]"; echo "connect_method = ssh"
+      for i in $(seq 1 "$n"); do a=a$(printf %02d "$i")
+          printf '[host:%s]\ncomponents = files\ntarget_directory = ~/deployment-%s\n' "$a" "$a"; done
+    } > "$P/environments/a$n/environment.cfg"
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -107,21 +121,50 @@ cpu_ms() {
 CORES=$(nproc)
 
 cd "$P"
-# bench_batou LABEL: no-op deploys to 1, 4 and 16 hosts with the current ssh_config.
+# bench_batou LABEL: no-op deploys to 1, 4 and 16 hosts (separate sshds) and
+# to 16 aliases of one sshd, with the current ssh_config, by this batou
+# and (with BASE set) by the batou BASE. The runs go round by round, so
+# that other load on the machine slows every size and binary alike; the
+# ratio of each round is kept, for its spread.
+ENVS="n1 n4 n16 a16"
+BINS="batou"
+[ -z "${BASE:-}" ] || { cp "$BASE" "$OUT/base"; BINS="batou base"; }
 bench_batou() {
-    for n in 1 4 16; do
-        "$OUT/batou" deploy "n$n" >/dev/null   # first deploy: uploads the agent, writes the files
-        c0=$(cpu_ms)
-        t=""; for r in $(seq "$RUNS"); do t="$t $(ms "$OUT/batou" deploy "n$n")"; done
-        c1=$(cpu_ms)
-        eval "batou_$n=$(echo $t | tr ' ' '\n' | median)"
-        eval "cpu_$n=$(( (c1 - c0) / RUNS / n ))"
+    for b in $BINS; do for e in $ENVS; do
+        "$OUT/$b" deploy "$e" >/dev/null   # first deploy: uploads the agent, writes the files
+        eval "t_${b}_$e=''; c_${b}_$e=0"
+    done; eval "r16_$b=''; ra16_$b=''"; done
+    for r in $(seq "$RUNS"); do
+        for b in $BINS; do
+            for e in $ENVS; do
+                c0=$(cpu_ms); t=$(ms "$OUT/$b" deploy "$e"); c1=$(cpu_ms)
+                eval "t_${b}_$e=\"\$t_${b}_$e $t\"; c_${b}_$e=\$((c_${b}_$e + c1 - c0)); last_$e=$t"
+            done
+            eval "r16_$b=\"\$r16_$b $(ratio "$last_n16" "$last_n1")\"; ra16_$b=\"\$ra16_$b $(ratio "$last_a16" "$last_n1")\""
+        done
     done
-    bound=$(( cpu_16 * 16 / CORES )); [ "$bound" -gt "$batou_1" ] || bound=$batou_1
-    echo "batou, $1: 1 host ${batou_1} ms, 4 hosts ${batou_4} ms, 16 hosts ${batou_16} ms; 16/1 = $(ratio "$batou_16" "$batou_1")"
-    echo "  CPU per host and deploy (controller, ssh, sshd, agent): ${cpu_1} ms with 1 host, ${cpu_16} ms with 16"
-    echo "  16 hosts on $CORES cores need at least ${bound} ms; measured/bound = $(ratio "$batou_16" "$bound")"
+    for b in $BINS; do report "$1" "$b"; done
 }
+# report LABEL BINARY: the figures of one binary.
+report() {
+    b=$2
+    for e in $ENVS; do
+        n=${e#?}
+        eval "batou_$e=\$(echo \$t_${b}_$e | tr ' ' '\n' | median); cpu_$e=\$((c_${b}_$e / RUNS / n))"
+    done
+    eval "r16=\$r16_$b; ra16=\$ra16_$b"
+    batou_1=$batou_n1; batou_4=$batou_n4; batou_16=$batou_n16
+    bound=$(( cpu_n16 * 16 / CORES )); [ "$bound" -gt "$batou_1" ] || bound=$batou_1
+    abound=$(( cpu_a16 * 16 / CORES )); [ "$abound" -gt "$batou_1" ] || abound=$batou_1
+    what=$1; [ "$b" = batou ] || what="$1, BASE"
+    echo "$b, $what:"
+    echo "  16 sshds: 1 host ${batou_1} ms, 4 hosts ${batou_4} ms, 16 hosts ${batou_16} ms; 16/1 = $(ratio "$batou_16" "$batou_1") (rounds: $(spread "$r16"))"
+    echo "  16 aliases of one sshd: ${batou_a16} ms; 16/1 = $(ratio "$batou_a16" "$batou_1") (rounds: $(spread "$ra16"))"
+    echo "  CPU per host and deploy (controller, ssh, sshd, agent): ${cpu_n1} ms with 1 host, ${cpu_n16} ms with 16 sshds, ${cpu_a16} ms with 16 aliases"
+    echo "  on $CORES cores, that CPU alone needs at least ${bound} ms for 16 sshds (measured/bound = $(ratio "$batou_16" "$bound")) and ${abound} ms for 16 aliases (measured/bound = $(ratio "$batou_a16" "$abound"))"
+}
+# spread "R1 R2 ...": the median, lowest and highest of the ratios.
+spread() { echo "$1" | tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "median %s, %s-%s", a[int((NR+1)/2)], a[1], a[NR]}'; }
 
 echo "no-op deploy of $FILES files over ssh, median of $RUNS runs"
 bench_batou "OpenSSH defaults"
@@ -130,9 +173,11 @@ bytes=$("$OUT/batou" deploy --json n1 | grep '"type":"host-closed"' | sed 's/.*"
 "$OUT/batou" plan -o "$OUT/plans" n1 >/dev/null
 gz=$(python3 -c 'import json,sys; sys.stdout.write(json.dumps(json.load(sys.stdin), separators=(",", ":")))' < "$OUT/plans/h01.json" | gzip -6 | wc -c)
 echo "  bytes sent per host on a no-op deploy: $bytes (the plan and requests; about $gz once compressed, as ssh's zlib sends them)"
-{ echo "Host *"; echo "  KexAlgorithms curve25519-sha256"; cat "$OUT/ssh_config"; } > "$P/ssh_config"
-bench_batou "KexAlgorithms curve25519-sha256"
-cp "$OUT/ssh_config" "$P/ssh_config"
+if [ -z "${SKIP_KEX:-}" ]; then
+    { echo "Host *"; echo "  KexAlgorithms curve25519-sha256"; cat "$OUT/ssh_config"; } > "$P/ssh_config"
+    bench_batou "KexAlgorithms curve25519-sha256"
+    cp "$OUT/ssh_config" "$P/ssh_config"
+fi
 
 if [ -z "${SKIP_ANSIBLE:-}" ] && command -v ansible-playbook >/dev/null 2>&1; then
     cat > "$OUT/play.yml" <<EOF

@@ -8,32 +8,42 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 )
 
-// WriteFileAtomic replaces the file at path with data so that readers see
+// Atomic writes files atomically. Record, when set, is called with the
+// directory of every temporary file before the file is created there: a
+// process that may be killed half way (the agent) keeps these directories
+// where they survive it (its lock file), so that the next run can remove
+// what it left behind with RemoveTempFiles, also next to files that run
+// does not rewrite. Record is called for every file written; it should
+// remember what it has seen instead of doing I/O each time. An error from
+// it fails the write. The zero Atomic records nothing.
+type Atomic struct {
+	Record func(dir string) error
+}
+
+// WriteFile replaces the file at path with data so that readers see
 // either the old or the new content, never a mix, even when the process is
 // killed half way.
 //
 // The data goes to a temporary file in the same directory, named
 // .<basename>.batou-tmp, which is renamed over path. A leftover from a
 // killed run is removed when the file is written again, and by the next
-// deploy also when it does not rewrite the file (RecordTempDirs,
-// RemoveTempFiles). Nothing is synced here: the agent flushes the file
-// systems it wrote to once per root (syncfs), which costs one flush
-// instead of two per file. A file that already exists keeps its
-// permission bits and, when running as root, its owner and group; a new
-// file gets exactly perm (the umask does not apply). When path is a
-// symlink to a regular file, the file it points to is replaced and the
-// link stays.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return writeAtomic(path, data, perm, true)
+// deploy also when it does not rewrite the file (Record, RemoveTempFiles).
+// Nothing is synced here: the agent flushes the file systems it wrote to
+// once per root (syncfs), which costs one flush instead of two per file. A
+// file that already exists keeps its permission bits and, when running as
+// root, its owner and group; a new file gets exactly perm (the umask does
+// not apply). When path is a symlink to a regular file, the file it points
+// to is replaced and the link stays.
+func (w Atomic) WriteFile(path string, data []byte, perm os.FileMode) error {
+	return w.write(path, data, perm, true)
 }
 
-// writeAtomic is WriteFileAtomic; keep false makes the result have perm
-// even when the file exists, and replaces a symlink instead of following it.
-func writeAtomic(path string, data []byte, perm os.FileMode, keep bool) error {
+// write is WriteFile; keep false makes the result have perm even when the
+// file exists, and replaces a symlink instead of following it.
+func (w Atomic) write(path string, data []byte, perm os.FileMode, keep bool) error {
 	old, err := os.Lstat(path)
 	if err != nil {
 		old = nil
@@ -50,7 +60,7 @@ func writeAtomic(path string, data []byte, perm os.FileMode, keep bool) error {
 		perm = old.Mode() & modeMask
 	}
 	tmp := tmpName(path)
-	if err := noteTemp(tmp); err != nil {
+	if err := w.note(tmp); err != nil {
 		return err
 	}
 	if err := writeTemp(tmp, data, perm&modeMask, old); err != nil {
@@ -104,12 +114,12 @@ func (c *Context) takeCreated(path string) bool {
 // just created, using that file as the temporary one: it is renamed to the
 // temporary name, filled and renamed back. A killed agent leaves path as
 // it was before the deploy (missing) or complete, never partial, as
-// WriteFileAtomic does; and a first deploy allocates one inode per file
+// WriteFile does; and a first deploy allocates one inode per file
 // instead of two and frees none (a file system that scans recently freed
 // inodes when it allocates one, such as ext4 without a journal, slows
 // down quadratically otherwise). done is false, with nothing changed, when
 // the file is no longer an empty regular file of one link.
-func fillCreated(path string, data []byte) (done bool, err error) {
+func (w Atomic) fillCreated(path string, data []byte) (done bool, err error) {
 	info, err := os.Lstat(path)
 	if err != nil || !info.Mode().IsRegular() || info.Size() != 0 {
 		return false, nil
@@ -118,7 +128,7 @@ func fillCreated(path string, data []byte) (done bool, err error) {
 		return false, nil
 	}
 	tmp := tmpName(path)
-	if err := noteTemp(tmp); err != nil {
+	if err := w.note(tmp); err != nil {
 		return true, err
 	}
 	if rename(path, tmp) != nil {
@@ -153,29 +163,10 @@ func tmpName(path string) string {
 	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+tmpSuffix)
 }
 
-// tempRecorder is the function set by RecordTempDirs, or nil.
-var tempRecorder atomic.Pointer[func(dir string) error]
-
-// RecordTempDirs makes every later atomic replacement in this process call
-// record with the directory of its temporary file before it creates the
-// file there (nil stops it). A process that may be killed half way (the
-// agent) keeps these directories where they survive it, so that the next
-// run can remove what it left behind with RemoveTempFiles, also next to
-// files that run does not rewrite. record is called for every file
-// written; it should remember what it has seen instead of doing I/O each
-// time. An error from it fails the write.
-func RecordTempDirs(record func(dir string) error) {
-	if record == nil {
-		tempRecorder.Store(nil)
-		return
-	}
-	tempRecorder.Store(&record)
-}
-
-// noteTemp tells the recorder, if any, about the temporary file tmp.
-func noteTemp(tmp string) error {
-	if r := tempRecorder.Load(); r != nil {
-		if err := (*r)(filepath.Dir(tmp)); err != nil {
+// note tells Record, if any, about the temporary file tmp.
+func (w Atomic) note(tmp string) error {
+	if w.Record != nil {
+		if err := w.Record(filepath.Dir(tmp)); err != nil {
 			return fmt.Errorf("recording temporary file %s: %w", tmp, err)
 		}
 	}
@@ -301,14 +292,14 @@ func removeAny(path string) error {
 // replaceSymlink makes path a symlink to target: the link is created under
 // the temporary name and renamed over path, so a symlink or file at path is
 // replaced atomically; a real directory there is removed first.
-func replaceSymlink(path, target string) error {
+func (w Atomic) replaceSymlink(path, target string) error {
 	if info, err := os.Lstat(path); err == nil && info.IsDir() {
 		if err := removeAny(path); err != nil {
 			return err
 		}
 	}
 	tmp := tmpName(path)
-	if err := noteTemp(tmp); err != nil {
+	if err := w.note(tmp); err != nil {
 		return err
 	}
 	if err := removeAny(tmp); err != nil {

@@ -9,13 +9,13 @@ import (
 	"testing"
 )
 
-// TestRecordTempDirs: the recorder hears of a temporary file's directory
+// TestAtomicRecord: the recorder hears of a temporary file's directory
 // before the file exists, for files and symlinks; its error fails the
 // write, which then leaves the target and no temporary file.
-func TestRecordTempDirs(t *testing.T) {
+func TestAtomicRecord(t *testing.T) {
 	dir := t.TempDir()
 	var heard []string
-	RecordTempDirs(func(d string) error {
+	w := Atomic{Record: func(d string) error {
 		entries, _ := os.ReadDir(d)
 		for _, e := range entries {
 			if isTempFile(e.Name()) {
@@ -24,32 +24,30 @@ func TestRecordTempDirs(t *testing.T) {
 		}
 		heard = append(heard, d)
 		return nil
-	})
-	defer RecordTempDirs(nil)
+	}}
 	sub := filepath.Join(dir, "sub")
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "a"), []byte("a"), 0o644); err != nil {
+	if err := w.WriteFile(filepath.Join(dir, "a"), []byte("a"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := replaceSymlink(filepath.Join(sub, "l"), "a"); err != nil {
+	if err := w.replaceSymlink(filepath.Join(sub, "l"), "a"); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{dir, sub}; !slices.Equal(heard, want) {
 		t.Errorf("recorded %q, want %q", heard, want)
 	}
 
-	RecordTempDirs(func(string) error { return errors.New("disk full") })
-	err := WriteFileAtomic(filepath.Join(dir, "a"), []byte("b"), 0o644)
+	failing := Atomic{Record: func(string) error { return errors.New("disk full") }}
+	err := failing.WriteFile(filepath.Join(dir, "a"), []byte("b"), 0o644)
 	if err == nil {
 		t.Fatal("write succeeded although recording failed")
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "a")); string(got) != "a" {
 		t.Errorf("a = %q after a failed write", got)
 	}
-	RecordTempDirs(nil)
-	if err := WriteFileAtomic(filepath.Join(dir, "a"), []byte("c"), 0o644); err != nil {
+	if err := (Atomic{}).WriteFile(filepath.Join(dir, "a"), []byte("c"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if names, _ := RemoveTempFiles(dir); len(names) != 0 {

@@ -125,11 +125,11 @@ func updateContent(ctx *Context, a Attrs) error {
 	p := ctx.hostPath(a.str("path"))
 	data := contentBytes(a["content"])
 	if ctx.takeCreated(p) {
-		if done, err := fillCreated(p, data); done {
+		if done, err := ctx.Atomic.fillCreated(p, data); done {
 			return err
 		}
 	}
-	if err := WriteFileAtomic(p, data, 0o644); err != nil {
+	if err := ctx.Atomic.WriteFile(p, data, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}
 	return nil

@@ -131,7 +131,7 @@ func TestContentKeepsModeAndFollowsLink(t *testing.T) {
 func TestWriteFileAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "f")
-	if err := WriteFileAtomic(path, []byte("one"), 0o600); err != nil {
+	if err := (Atomic{}).WriteFile(path, []byte("one"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	wantFile(t, path, "one", 0o600)
@@ -139,14 +139,14 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, tmpName(path), "leftover from a killed run, longer than the new content", 0o644)
-	if err := WriteFileAtomic(path, []byte("two"), 0o644); err != nil {
+	if err := (Atomic{}).WriteFile(path, []byte("two"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	wantFile(t, path, "two", 0o750|os.ModeSetuid)
 	if _, err := os.Lstat(tmpName(path)); !os.IsNotExist(err) {
 		t.Fatalf("temporary file left behind: %v", err)
 	}
-	err := WriteFileAtomic(filepath.Join(dir, "missing", "f"), nil, 0o644)
+	err := (Atomic{}).WriteFile(filepath.Join(dir, "missing", "f"), nil, 0o644)
 	wantErr(t, err, "creating temporary file", filepath.Join(dir, "missing", ".f.batou-tmp"))
 }
 
@@ -159,7 +159,7 @@ func TestWriteFileAtomicKeepsOwner(t *testing.T) {
 	if err := os.Chown(path, 12345, 23456); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(path, []byte("new"), 0o600); err != nil {
+	if err := (Atomic{}).WriteFile(path, []byte("new"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	info, _ := os.Stat(path)

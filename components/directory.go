@@ -132,7 +132,7 @@ func verifyDirectory(ctx *Context, a Attrs) (Result, error) {
 	case !info.IsDir():
 		reason = "not a directory: " + describe(info)
 	}
-	t := newTreeSync(p, a)
+	t := newTreeSync(ctx, p, a)
 	if reason != "" {
 		t.allNew()
 		return Result{NeedsUpdate: true, Reason: reason, Diff: t.listing()}, nil
@@ -151,7 +151,7 @@ func updateDirectory(ctx *Context, a Attrs) error {
 	if err := ensureDir(p, a.flag("leading")); err != nil {
 		return err
 	}
-	t := newTreeSync(p, a)
+	t := newTreeSync(ctx, p, a)
 	if err := t.scan(); err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ type syncChange struct {
 
 // treeSync compares and copies a Directory's source tree into root.
 type treeSync struct {
+	atomic  Atomic
 	root    string
 	files   []syncEntry
 	exclude []string
@@ -43,9 +44,9 @@ type treeSync struct {
 	changes []syncChange
 }
 
-func newTreeSync(root string, a Attrs) *treeSync {
+func newTreeSync(ctx *Context, root string, a Attrs) *treeSync {
 	exclude, _ := excludePatterns(a["exclude"])
-	return &treeSync{root: root, files: parseFiles(a.list("files")), exclude: exclude, delete: a.flag("delete")}
+	return &treeSync{atomic: ctx.Atomic, root: root, files: parseFiles(a.list("files")), exclude: exclude, delete: a.flag("delete")}
 }
 
 // parseFiles reads the files attribute written by treeAttr; entries whose
@@ -217,7 +218,7 @@ func (t *treeSync) apply() error {
 		case c.op == opDelete:
 			err = removeAny(joinRel(t.root, c.rel))
 		case c.entry.link != "":
-			err = replaceSymlink(joinRel(t.root, c.rel), c.entry.link)
+			err = t.atomic.replaceSymlink(joinRel(t.root, c.rel), c.entry.link)
 		case c.entry.dir:
 			err = makeSubdir(joinRel(t.root, c.rel))
 			dirs = append(dirs, c.entry)
@@ -259,7 +260,7 @@ func (t *treeSync) writeEntry(e syncEntry) error {
 			return err
 		}
 	}
-	if err := writeAtomic(full, e.data, fileMode(e.mode), false); err != nil {
+	if err := t.atomic.write(full, e.data, fileMode(e.mode), false); err != nil {
 		return fmt.Errorf("writing %s: %w", full, err)
 	}
 	return nil

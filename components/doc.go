@@ -19,7 +19,7 @@
 // content attribute of File and Content holds the final content (a string
 // when it is UTF-8 text, bytes otherwise). Directory's source tree is read
 // in Expand too and travels in the files attribute. Files are written with
-// WriteFileAtomic and only when their bytes differ.
+// Context.Atomic and only when their bytes differ.
 //
 // # Deliberate differences from batou
 //

@@ -92,6 +92,8 @@ type Context struct {
 	Log func(format string, args ...any)
 	// Files holds files read ahead for verifies (may be nil).
 	Files *Prefetch
+	// Atomic writes files; kinds write every file through it.
+	Atomic Atomic
 	// created are the files Presence created with this context, which a
 	// Content of the same path may fill in place of a temporary file
 	// (fillCreated).

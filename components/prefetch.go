@@ -104,7 +104,12 @@ func (p *Prefetch) take(path string) ([]byte, error, bool) {
 	if e.state.CompareAndSwap(prefetchPending, prefetchTaken) {
 		return nil, nil, false // not read yet: cheaper to read it now
 	}
-	<-e.done
+	if e.state.Load() == prefetchTaken {
+		// Taken already (a second component reads the same path): done
+		// may never close, as nobody read it ahead.
+		return nil, nil, false
+	}
+	<-e.done // reading: the worker closes done when it has the bytes
 	if !e.state.CompareAndSwap(prefetchReading, prefetchTaken) || e.res.skip || p.stopped.Load() {
 		return nil, nil, false
 	}

@@ -127,3 +127,35 @@ func TestReadRegular(t *testing.T) {
 		t.Errorf("missing: want not-exist, got %v", r.err)
 	}
 }
+
+// A path taken before the prefetch read it (so never read ahead) and then
+// asked for again reads the file both times instead of waiting forever:
+// two components reading one path once hung the verify.
+func TestPrefetchTakenBeforeRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x")
+	if err := os.WriteFile(path, []byte("b"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := &Context{Workdir: dir}
+	pf := NewPrefetch()
+	pf.Add(ctx, "Content", "x")
+	ctx.Files = pf // not started: the first take finds it pending
+	got := make(chan string, 2)
+	go func() {
+		for range 2 {
+			data, _ := ctx.readFile(path)
+			got <- string(data)
+		}
+	}()
+	for i := range 2 {
+		select {
+		case s := <-got:
+			if s != "b" {
+				t.Errorf("read %d: got %q", i, s)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("read %d of a path taken before it was read ahead hangs", i)
+		}
+	}
+}

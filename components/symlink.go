@@ -72,5 +72,5 @@ func verifySymlink(ctx *Context, a Attrs) (Result, error) {
 }
 
 func updateSymlink(ctx *Context, a Attrs) error {
-	return replaceSymlink(ctx.hostPath(a.str("path")), linkTarget(ctx, a))
+	return ctx.Atomic.replaceSymlink(ctx.hostPath(a.str("path")), linkTarget(ctx, a))
 }

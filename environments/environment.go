@@ -89,7 +89,7 @@ type Resolved struct {
 // newEnvironment returns an environment with its defaults.
 func newEnvironment(name, rel string) *Environment {
 	return &Environment{Name: name, File: rel, Dir: "environments/" + name,
-		ConnectMethod: "ssh", Timeout: 30, KeyPos: map[string]Pos{},
+		ConnectMethod: ConnectSSH, Timeout: 30, KeyPos: map[string]Pos{},
 		Overrides: map[string][]*Setting{}, OverrideSections: map[string]Pos{},
 		Resolver: map[string]*Resolved{}}
 }
@@ -104,8 +104,16 @@ func (e *Environment) Host(name string) *Host {
 	return nil
 }
 
-// connectMethods lists the valid values of connect_method.
-var connectMethods = []string{"local", "ssh", "vagrant"}
+// The values of connect_method: the transports of package remote
+// (remote.TransportNamed) by name.
+const (
+	ConnectLocal   = "local"
+	ConnectSSH     = "ssh"
+	ConnectVagrant = "vagrant"
+)
+
+// ConnectMethods lists the valid values of connect_method.
+func ConnectMethods() []string { return []string{ConnectLocal, ConnectSSH, ConnectVagrant} }
 
 // environmentKeys lists the keys [environment] understands.
 var environmentKeys = []string{"connect_method", "host_domain", "jobs", "platform",
@@ -171,12 +179,12 @@ func (l *loader) unknownEnvironmentKey(k *ini.Key) {
 // connectMethod reads connect_method; a bad value leaves def.
 func (l *loader) connectMethod(k *ini.Key, def string) string {
 	v := strings.ToLower(l.single(k))
-	for _, m := range connectMethods {
+	for _, m := range ConnectMethods() {
 		if v == m {
 			return m
 		}
 	}
-	l.errorf(k.Line, "use one of: "+strings.Join(connectMethods, ", "),
+	l.errorf(k.Line, "use one of: "+strings.Join(ConnectMethods(), ", "),
 		"connect_method = %s is not a connect method", describe(k.Value))
 	return def
 }
@@ -184,7 +192,7 @@ func (l *loader) connectMethod(k *ini.Key, def string) string {
 // defaults fills in the settings that depend on others.
 func (l *loader) defaults() {
 	e := l.env
-	if e.TargetDirectory == "" && e.ConnectMethod != "local" {
+	if e.TargetDirectory == "" && e.ConnectMethod != ConnectLocal {
 		e.TargetDirectory = "~/deployment"
 	}
 	if e.Platform == "" {

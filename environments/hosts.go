@@ -31,6 +31,9 @@ type Host struct {
 	HostDomain string
 	// Data holds the data-* keys without their prefix.
 	Data map[string]string
+	// SecretData holds, for each key of Data that came from the secrets,
+	// where it is set there.
+	SecretData map[string]Pos
 	// KeyPos holds the position of each key of a [host:NAME] section.
 	KeyPos map[string]Pos
 	// Pos is where the host is defined: its line in [hosts] or its

@@ -11,7 +11,8 @@ import (
 // environment. rel is the project-relative path of the encrypted file;
 // positions point into it.
 //
-// A [component:NAME] section (or, as in batou, a bare [NAME]) adds
+// The [batou] section (members, provider) is skipped. A
+// [component:NAME] section (or, as in batou, a bare [NAME]) adds
 // overrides marked Secret; an attribute set both here and in the
 // environment file is an error. A [host:NAME] section sets host data,
 // with or without the data- prefix on its keys, replacing values from the
@@ -32,6 +33,7 @@ func (e *Environment) MergeSecrets(rel string, f *ini.File) Errors {
 func (l *loader) secretSection(s *ini.Section) {
 	kind, arg, colon := strings.Cut(s.Name, ":")
 	switch {
+	case s.Name == "batou": // members and provider: for the secrets tools
 	case colon && kind == "host":
 		l.secretHost(s, arg)
 	case colon && kind == "component":
@@ -58,6 +60,10 @@ func (l *loader) secretHost(s *ini.Section, name string) {
 			continue
 		}
 		h.Data[key] = k.Value
+		if h.SecretData == nil {
+			h.SecretData = map[string]Pos{}
+		}
+		h.SecretData[key] = l.pos(k.Line)
 		l.secret(k.Value)
 	}
 }

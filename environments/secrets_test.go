@@ -14,7 +14,7 @@ func TestMergeSecrets(t *testing.T) {
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	secrets := "[component:app]\npassword = s3cret\nport = 2\n[db]\nuser = admin\npassword = s3cret\n" +
+	secrets := "[batou]\nmembers = x\n[component:app]\npassword = s3cret\nport = 2\n[db]\nuser = admin\npassword = s3cret\n" +
 		"[host:web2]\ndata-rack = r9\ntoken = t0k\n[host:web9]\ndata-x = 1\n[hosts]\n[component:nothere]\nx = y\n"
 	f, err := ini.Parse("environments/dev/secrets.cfg.age", []byte(secrets))
 	if err != nil {
@@ -22,9 +22,9 @@ func TestMergeSecrets(t *testing.T) {
 	}
 	errs = env.MergeSecrets("environments/dev/secrets.cfg.age", f)
 	want := []string{
-		"3: port of component app is set both here and at environments/dev/environment.cfg:8\n  hint: set it in one place only",
-		"10: secrets for host web9, which the environment does not define\n  hint: did you mean web1? hosts of the environment: web1, web2",
-		"12: [hosts] is not allowed in a secrets file",
+		"5: port of component app is set both here and at environments/dev/environment.cfg:8\n  hint: set it in one place only",
+		"12: secrets for host web9, which the environment does not define\n  hint: did you mean web1? hosts of the environment: web1, web2",
+		"14: [hosts] is not allowed in a secrets file",
 	}
 	got := rendered(errs)
 	if len(got) != len(want) {
@@ -42,18 +42,21 @@ func TestMergeSecrets(t *testing.T) {
 		}
 	}
 	wantSettings := "app.port=1@environments/dev/environment.cfg:8 secret=false\n" +
-		"app.password=s3cret@environments/dev/secrets.cfg.age:2 secret=true\n" +
-		"db.user=admin@environments/dev/secrets.cfg.age:5 secret=true\n" +
-		"db.password=s3cret@environments/dev/secrets.cfg.age:6 secret=true\n" +
-		"nothere.x=y@environments/dev/secrets.cfg.age:14 secret=true"
+		"app.password=s3cret@environments/dev/secrets.cfg.age:4 secret=true\n" +
+		"db.user=admin@environments/dev/secrets.cfg.age:7 secret=true\n" +
+		"db.password=s3cret@environments/dev/secrets.cfg.age:8 secret=true\n" +
+		"nothere.x=y@environments/dev/secrets.cfg.age:16 secret=true"
 	if strings.Join(settings, "\n") != wantSettings {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(settings, "\n"), wantSettings)
 	}
-	if env.OverrideSections["app"].File != "environments/dev/environment.cfg" || env.OverrideSections["nothere"].Line != 13 {
+	if env.OverrideSections["app"].File != "environments/dev/environment.cfg" || env.OverrideSections["nothere"].Line != 15 {
 		t.Errorf("OverrideSections: %v", env.OverrideSections)
 	}
 	if got := fmt.Sprint(env.Host("web2").Data); got != "map[rack:r9 room:7 token:t0k]" {
 		t.Errorf("host data: %s", got)
+	}
+	if got := fmt.Sprint(env.Host("web2").SecretData); got != "map[rack:environments/dev/secrets.cfg.age:10 token:environments/dev/secrets.cfg.age:11]" {
+		t.Errorf("secret host data: %s", got)
 	}
 	if got := strings.Join(env.SecretValues, ","); got != "s3cret,admin,r9,t0k,y" {
 		t.Errorf("SecretValues: %s", got)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -14,10 +13,11 @@ import (
 
 // Target is one host to deploy: how to reach it and its plan.
 type Target struct {
-	Host   string
-	Method string // local | ssh | vagrant
-	Plan   *plan.Plan
-	Ignore bool
+	Host string
+	// Transport reaches the host's agent (Local, SSH, Vagrant).
+	Transport Transport
+	Plan      *plan.Plan
+	Ignore    bool
 	// Address is what ssh connects to (the host's fqdn).
 	Address string
 	// ServiceUser, when set, is the user the agent runs as (through
@@ -57,41 +57,33 @@ type Deployment struct {
 	opts    Options
 	conns   map[string]*conn
 	agents  agentCache
-	sockets string // private directory of the ssh master sockets
+	masters masterPool
 }
 
 // connectLimit bounds how many hosts connect at once.
 const connectLimit = 32
 
+// NewDeployment returns a deployment that connects no host yet.
+func NewDeployment(opts Options) *Deployment {
+	return &Deployment{opts: opts, conns: map[string]*conn{}}
+}
+
 // Connect starts an agent on every target that is not ignored and hands it
 // its plan. Host events are emitted in target order. If any host fails,
 // the others are closed again and the error names the failed hosts.
-func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment, error) {
-	d := &Deployment{opts: opts, conns: map[string]*conn{}}
-	if needsSSH(targets) {
-		dir, err := controlDir()
-		if err != nil {
-			return nil, fmt.Errorf("creating a directory for ssh sockets: %w", err)
-		}
-		d.sockets = dir
-		if exe, err := os.Executable(); err == nil {
-			d.agents.prefetch(exe)
-		}
-	}
+func (d *Deployment) Connect(ctx context.Context, targets []*Target) error {
 	errs := make([]error, len(targets))
 	conns := make([]*conn, len(targets))
 	sharedLocalDirs(targets, errs)
+	d.masters.share = remoteHosts(targets) > 1
 	var g errgroup.Group
 	g.SetLimit(connectLimit)
 	for i, t := range targets {
-		if t.Ignore {
-			continue
-		}
-		if errs[i] != nil {
+		if t.Ignore || errs[i] != nil {
 			continue
 		}
 		g.Go(func() error {
-			conns[i], errs[i] = d.connect(ctx, i, t)
+			conns[i], errs[i] = d.connect(ctx, t)
 			return nil
 		})
 	}
@@ -105,12 +97,29 @@ func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment,
 			d.conns[t.Host] = conns[i]
 		}
 	}
-	opts.Prestarted.Close()
+	d.opts.Prestarted.Close()
 	if len(failed) > 0 {
 		d.Close()
-		return nil, fmt.Errorf("could not connect %d of %d hosts: %v", len(failed), len(targets), failed)
+		return fmt.Errorf("could not connect %d of %d hosts: %v", len(failed), len(targets), failed)
 	}
-	return d, nil
+	return nil
+}
+
+// Abort kills the ssh masters of the deploy at once, for when batou must
+// end without closing it (a second Ctrl-C); the agents on the hosts then
+// see their controller gone. It is safe to call at any time, from any
+// goroutine.
+func (d *Deployment) Abort() { d.masters.abort() }
+
+// remoteHosts counts the targets that are not ignored and not local.
+func remoteHosts(targets []*Target) int {
+	n := 0
+	for _, t := range targets {
+		if !t.Ignore && !isLocal(t) {
+			n++
+		}
+	}
+	return n
 }
 
 // sharedLocalDirs fails the local hosts that would deploy into the target
@@ -119,7 +128,7 @@ func Connect(ctx context.Context, targets []*Target, opts Options) (*Deployment,
 func sharedLocalDirs(targets []*Target, errs []error) {
 	first := map[string]string{}
 	for i, t := range targets {
-		if t.Ignore || t.Method != "local" || t.Plan == nil {
+		if t.Ignore || !isLocal(t) || t.Plan == nil {
 			continue
 		}
 		dir := t.Plan.TargetDirectory
@@ -133,7 +142,10 @@ func sharedLocalDirs(targets []*Target, errs []error) {
 }
 
 func (d *Deployment) emitHost(t *Target, err error) {
-	e := plan.Event{Type: plan.EventHost, Host: t.Host, Status: "connected", Via: t.Method}
+	e := plan.Event{Type: plan.EventHost, Host: t.Host, Status: "connected"}
+	if t.Transport != nil {
+		e.Via = t.Transport.Name()
+	}
 	switch {
 	case t.Ignore:
 		e.Status = "ignored"
@@ -152,32 +164,6 @@ func (d *Deployment) emitHost(t *Target, err error) {
 	d.opts.Emit(e)
 }
 
-func needsSSH(targets []*Target) bool {
-	for _, t := range targets {
-		if !t.Ignore && t.Method != "local" {
-			return true
-		}
-	}
-	return false
-}
-
-// open starts the agent of t and sends it req (its plan).
-func (d *Deployment) open(ctx context.Context, i int, t *Target, req plan.Request) (*conn, error) {
-	var c *conn
-	var err error
-	switch {
-	case d.opts.Prestarted.has(t.Host):
-		c = d.opts.Prestarted.take(t.Host)
-	case t.Method == "local":
-		c, err = startLocal(t.Host, d.opts.Agent, os.Environ())
-	case t.Method == "ssh" || t.Method == "vagrant":
-		return d.openSSH(ctx, i, t, req)
-	default:
-		return nil, fmt.Errorf("unknown connect_method %s", t.Method)
-	}
-	return withPlan(c, err, req)
-}
-
 // withPlan sends req to an agent just started (unless starting it failed
 // with err), and closes the agent when that fails.
 func withPlan(c *conn, err error, req plan.Request) (*conn, error) {
@@ -192,9 +178,12 @@ func withPlan(c *conn, err error, req plan.Request) (*conn, error) {
 }
 
 // connect starts the agent of t and waits until it holds the lock.
-func (d *Deployment) connect(ctx context.Context, i int, t *Target) (*conn, error) {
+func (d *Deployment) connect(ctx context.Context, t *Target) (*conn, error) {
+	if t.Transport == nil {
+		return nil, fmt.Errorf("no transport for host %s", t.Host)
+	}
 	req := plan.Request{Type: "plan", Plan: t.Plan, BreakLock: d.opts.BreakLock, Holder: d.opts.Holder}
-	c, err := d.open(ctx, i, t, req)
+	c, err := t.Transport.start(ctx, d, t, req)
 	if err != nil {
 		return nil, err
 	}
@@ -257,8 +246,6 @@ func (d *Deployment) Close() error {
 	}
 	wg.Wait()
 	d.conns = map[string]*conn{}
-	if d.sockets != "" {
-		_ = os.RemoveAll(d.sockets)
-	}
+	d.masters.remove()
 	return first
 }

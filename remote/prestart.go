@@ -19,7 +19,7 @@ type Prestarted struct {
 func Prestart(targets []*Target, agent []string) *Prestarted {
 	p := &Prestarted{conns: map[string]*conn{}}
 	for _, t := range targets {
-		if t.Ignore || t.Method != "local" {
+		if t.Ignore || !isLocal(t) {
 			continue
 		}
 		if c, err := startLocal(t.Host, agent, os.Environ()); err == nil {
@@ -27,16 +27,6 @@ func Prestart(targets []*Target, agent []string) *Prestarted {
 		}
 	}
 	return p
-}
-
-// has reports whether host has a prestarted agent.
-func (p *Prestarted) has(host string) bool {
-	if p == nil {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.conns[host] != nil
 }
 
 // take returns the prestarted agent of host (once), or nil.

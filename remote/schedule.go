@@ -80,7 +80,7 @@ func (d *Deployment) Deploy(ctx context.Context, sched *plan.Schedule) *Summary 
 // current component.
 func (s *scheduler) interrupt() {
 	s.stop = true
-	s.d.opts.Emit(plan.Event{Type: plan.EventWarning, Message: "interrupted: running components finish, nothing new starts"})
+	s.d.opts.Emit(plan.Event{Type: plan.EventWarning, Message: "interrupted: running components finish, nothing new starts (Ctrl-C again stops batou at once)"})
 	for host, busy := range s.busy {
 		if busy {
 			_ = s.d.conns[host].send(plan.Request{Type: "interrupt"})

@@ -10,33 +10,38 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
 
-// sshHost drives the user's OpenSSH client for one host: one master
-// connection (ControlMaster in a private socket directory) that every
-// command of the deploy is multiplexed over.
+// sshHost drives the user's OpenSSH client for one host: its sessions
+// are multiplexed over a master connection that it may share with other
+// hosts (masterPool).
 type sshHost struct {
 	t       *Target
 	config  string // the -F file, "" for the user's own configuration
 	dest    string // what ssh connects to
-	socket  string
-	master  *exec.Cmd
-	exited  chan error    // the master's exit
-	stderr  *lockedWriter // what the master says
 	timeout time.Duration
+	m       *master
 }
 
-// sshArgs are the options every ssh call of this host gets.
-func (h *sshHost) sshArgs(extra ...string) []string {
+// baseArgs are the options every ssh call of this host gets, but the
+// socket.
+func (h *sshHost) baseArgs() []string {
+	return sshBaseArgs(h.config, h.timeout)
+}
+
+func sshBaseArgs(config string, timeout time.Duration) []string {
 	var args []string
-	if h.config != "" {
-		args = append(args, "-F", h.config)
+	if config != "" {
+		args = append(args, "-F", config)
 	}
-	args = append(args, "-o", "BatchMode=yes", "-o", "ControlPath="+h.socket,
-		"-o", fmt.Sprintf("ConnectTimeout=%d", int(h.timeout.Seconds())))
+	return append(args, "-o", "BatchMode=yes", "-o", fmt.Sprintf("ConnectTimeout=%d", int(timeout.Seconds())))
+}
+
+// sshArgs are the options of a session of this host, over its master.
+func (h *sshHost) sshArgs(extra ...string) []string {
+	args := append(h.baseArgs(), "-o", "ControlPath="+h.m.socket)
 	return append(args, extra...)
 }
 
@@ -63,51 +68,67 @@ func isFinal(err error) bool {
 
 // connect starts the master connection, retrying with backoff when the
 // connection itself failed (not on a refused host key or login).
-func (h *sshHost) connect(ctx context.Context) error {
+func (m *master) connect(ctx context.Context) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
+				return finalError{&sshError{dest: m.dest, detail: "interrupted while connecting"}}
 			case <-time.After(time.Duration(200<<attempt) * time.Millisecond):
 			}
 		}
-		if err = h.startMaster(); err == nil || isFinal(err) {
+		if err = m.start(ctx); err == nil || isFinal(err) {
 			break
 		}
 	}
 	return err
 }
 
-func (h *sshHost) startMaster() error {
-	args := h.sshArgs("-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "Compression=yes", "-N", h.dest)
+// start starts ssh as the master and waits until its socket is there (or
+// ctx ends: a Ctrl-C while a host does not answer).
+func (m *master) start(ctx context.Context) error {
+	args := append(sshBaseArgs(m.config, m.timeout), "-o", "ControlPath="+m.socket,
+		"-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "Compression=yes", "-N", m.dest)
 	cmd := exec.Command("ssh", args...)
-	h.stderr = &lockedWriter{buf: &bytes.Buffer{}}
-	cmd.Stderr = h.stderr
+	cmd.Stderr = m.newStderr()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return finalError{fmt.Errorf("starting ssh: %w", err)}
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	deadline := time.After(h.timeout + 5*time.Second)
+	m.cmd, m.exited = cmd, exited
+	if !m.pool.started(m) {
+		m.kill()
+		return finalError{&sshError{dest: m.dest, detail: "batou is ending"}}
+	}
+	wait := m.timeout + 5*time.Second
+	deadline := time.After(wait)
 	for {
-		if _, err := os.Stat(h.socket); err == nil {
-			h.master, h.exited = cmd, exited
-			liveMasters.Store(cmd.Process.Pid, true)
+		if _, err := os.Stat(m.socket); err == nil {
 			return nil
 		}
 		select {
 		case err := <-exited:
-			return h.masterError(err)
+			m.pool.ended(m)
+			return m.failure(err)
 		case <-deadline:
-			_ = cmd.Process.Kill()
-			<-exited
-			return finalError{fmt.Errorf("ssh to %s did not connect within %s", h.dest, h.timeout+5*time.Second)}
+			m.kill()
+			return finalError{&sshError{dest: m.dest, detail: fmt.Sprintf("did not connect within %s", wait)}}
+		case <-ctx.Done():
+			m.kill()
+			return finalError{&sshError{dest: m.dest, detail: "interrupted while connecting"}}
 		case <-time.After(3 * time.Millisecond):
 		}
 	}
+}
+
+// kill ends a master that has not come up.
+func (m *master) kill() {
+	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	<-m.exited
+	m.pool.ended(m)
 }
 
 // sshFailures are ssh messages a retry cannot fix, with what to do.
@@ -120,16 +141,16 @@ var sshFailures = []struct{ text, hint string }{
 	{"no such identity", "check IdentityFile in ssh_config"},
 }
 
-// masterError turns ssh's exit into an error that quotes ssh's last
-// words (the lines that say what happened) and, for failures a retry
-// cannot fix, a hint.
-func (h *sshHost) masterError(err error) error {
-	all := strings.TrimSpace(h.stderr.String())
+// failure turns ssh's exit into an error that quotes ssh's last words
+// (the lines that say what happened) and, for failures a retry cannot
+// fix, a hint.
+func (m *master) failure(err error) error {
+	all := strings.TrimSpace(m.stderr.String())
 	msg := lastLines(all, 2)
 	if msg == "" {
 		msg = err.Error()
 	}
-	e := &sshError{msg: fmt.Sprintf("ssh %s: %s", h.dest, msg)}
+	e := &sshError{dest: m.dest, detail: msg}
 	for _, f := range sshFailures {
 		if strings.Contains(all, f.text) {
 			e.hint = f.hint
@@ -151,10 +172,25 @@ func (h *sshHost) masterError(err error) error {
 	return e
 }
 
-// sshError is ssh's message with a hint.
-type sshError struct{ msg, hint string }
+// sshError is ssh's message about a host, with a hint.
+type sshError struct{ dest, detail, hint string }
 
-func (e *sshError) Error() string { return e.msg }
+func (e *sshError) Error() string { return "ssh " + e.dest + ": " + e.detail }
+
+// renamed is err, which came from a master started for the host from,
+// said of the host to that shares it.
+func renamed(err error, from, to string) error {
+	var e *sshError
+	if from == to || !errors.As(err, &e) || e.dest != from {
+		return err
+	}
+	c := *e
+	c.dest = to
+	if isFinal(err) {
+		return finalError{&c}
+	}
+	return &c
+}
 
 // Hint says what to do.
 func (e *sshError) Hint() string { return e.hint }
@@ -194,8 +230,8 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 			msg = err.Error()
 			// The session said nothing: the master may know what
 			// happened to the connection.
-			if h.stderr != nil {
-				if last := lastLines(h.stderr.String(), 2); last != "" {
+			if h.m.stderr != nil {
+				if last := lastLines(h.m.stderr.String(), 2); last != "" {
 					msg += " (ssh: " + last + ")"
 				}
 			}
@@ -210,13 +246,12 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 // process that "ssh -O exit" would be. OpenSSH can miss a SIGTERM that
 // arrives just before it waits in poll(2), so it is repeated until ssh
 // exits, and SIGKILL ends a master that ignores it for a second.
-func (h *sshHost) close() {
-	if h.master == nil {
+func (m *master) close() {
+	if m.cmd == nil || m.exited == nil {
 		return
 	}
 	// The whole process group: ssh may be a wrapper script.
-	pgid := h.master.Process.Pid
-	defer liveMasters.Delete(pgid)
+	pgid := m.cmd.Process.Pid
 	deadline := time.Now().Add(time.Second)
 	for {
 		sig := syscall.SIGTERM
@@ -225,28 +260,14 @@ func (h *sshHost) close() {
 		}
 		_ = syscall.Kill(-pgid, sig)
 		select {
-		case <-h.exited:
-			h.master = nil
+		case <-m.exited:
 			return
 		case <-time.After(50 * time.Millisecond):
 		}
 		if sig == syscall.SIGKILL {
-			h.master = nil // reaped in the background if ever
-			return
+			return // reaped in the background if ever
 		}
 	}
-}
-
-// liveMasters holds the process groups of the running ssh masters.
-var liveMasters sync.Map
-
-// EndMasters kills every ssh master of this process at once, for when
-// batou must end without closing its deploy (a second Ctrl-C).
-func EndMasters() {
-	liveMasters.Range(func(pgid, _ any) bool {
-		_ = syscall.Kill(-pgid.(int), syscall.SIGKILL)
-		return true
-	})
 }
 
 // shellQuote quotes s for a POSIX shell.
@@ -315,4 +336,4 @@ func removeStaleControlDirs(tmp string) {
 	}
 }
 
-func socketPath(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("%d", i)) }
+func socketPath(dir string, n int) string { return filepath.Join(dir, strconv.Itoa(n)) }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +37,82 @@ func TestRemoveStaleControlDirs(t *testing.T) {
 		}
 		if !keep && err == nil {
 			t.Errorf("%s (of a dead process) was left", name)
+		}
+	}
+}
+
+// Aliases that ssh resolves to the same connection have the same key;
+// another port, user or identity makes another connection.
+func TestConnectionKey(t *testing.T) {
+	if _, err := exec.LookPath("ssh"); err != nil {
+		t.Skip("needs OpenSSH's ssh")
+	}
+	dir := t.TempDir()
+	config := filepath.Join(dir, "ssh_config")
+	block := func(name, port, user, key string) string {
+		return fmt.Sprintf("Host %s\n  HostName 127.0.0.1\n  Port %s\n  User %s\n  IdentityFile %s\n", name, port, user, key)
+	}
+	text := block("a1", "2222", "deploy", "/k1") + block("a2", "2222", "deploy", "/k1") +
+		block("port", "2223", "deploy", "/k1") + block("user", "2222", "other", "/k1") + block("ident", "2222", "deploy", "/k2")
+	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := sshBaseArgs(config, 0)[2:] // without -F, which connectionKey adds
+	k1 := connectionKey(config, "a1", args)
+	if k1 == "" || k1 != connectionKey(config, "a2", args) {
+		t.Fatalf("a1 and a2 are one connection:\n%s", k1)
+	}
+	for _, other := range []string{"port", "user", "ident"} {
+		if k := connectionKey(config, other, args); k == "" || k == k1 {
+			t.Errorf("%s shares a1's connection", other)
+		}
+	}
+	if k := connectionKey(filepath.Join(dir, "missing"), "a1", args); k != "" {
+		t.Errorf("a missing config gave a key")
+	}
+}
+
+// A master serves sessionsPerMaster hosts; then the next gets a new one;
+// a master whose last host is done is not shared any more.
+func TestMasterPoolShares(t *testing.T) {
+	var p masterPool
+	defer p.remove()
+	h := &sshHost{dest: "a"}
+	first, fresh, err := p.take("k", h)
+	if err != nil || !fresh {
+		t.Fatalf("first take: fresh %v, %v", fresh, err)
+	}
+	for i := 1; i < sessionsPerMaster; i++ {
+		if m, fresh, _ := p.take("k", h); m != first || fresh {
+			t.Fatalf("host %d got another master", i+1)
+		}
+	}
+	second, fresh, _ := p.take("k", h)
+	if second == first || !fresh || second.socket == first.socket {
+		t.Fatal("host 11 shares the full master")
+	}
+	if m, _, _ := p.take("other", h); m == first || m == second {
+		t.Fatal("another key shares a master")
+	}
+	if m, _, _ := p.take("", h); m == first || m == second {
+		t.Fatal("no key shares a master")
+	}
+	close(second.ready)
+	p.release(second)
+	if m, _, _ := p.take("k", h); m == second {
+		t.Fatal("an ended master is shared")
+	}
+}
+
+// Logins are bounded per sshd (host name and port) and per jump host.
+func TestServers(t *testing.T) {
+	for key, want := range map[string]string{
+		"user u\nhostname 10.0.0.1\nport 22\nproxyjump none\n": "server 10.0.0.1:22",
+		"hostname h\nport 2222\nproxyjump bastion\n":           "server h:2222|jump bastion",
+		"": "",
+	} {
+		if got := strings.Join(servers(key), "|"); got != want {
+			t.Errorf("servers(%q) = %q, want %q", key, got, want)
 		}
 	}
 }

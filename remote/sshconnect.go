@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -15,29 +14,31 @@ import (
 	"github.com/batou-go/batou/runtime/plan"
 )
 
-// openSSH connects t over ssh, makes sure the host has the agent, starts
-// it and sends it req: one master connection and, when the host has the
-// agent already, one session; otherwise that session answers as a probe,
-// the agent is uploaded, and it gets a session of its own.
-func (d *Deployment) openSSH(ctx context.Context, i int, t *Target, req plan.Request) (*conn, error) {
-	h := &sshHost{t: t, config: d.opts.SSHConfig, dest: t.Address, socket: socketPath(d.sockets, i), timeout: t.Timeout}
+// openSSH connects t over ssh (dest with the -F file config, "" for the
+// user's own), makes sure the host has the agent, starts it and sends it
+// req: a master connection (shared with the hosts whose ssh configuration
+// is the same) and, when the host has the agent already, one session;
+// otherwise that session answers as a probe, the agent is uploaded, and it
+// gets a session of its own.
+func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string, req plan.Request) (*conn, error) {
+	if exe, err := os.Executable(); err == nil {
+		d.agents.prefetch(exe)
+	}
+	h := &sshHost{t: t, config: config, dest: dest, timeout: t.Timeout}
 	if h.timeout <= 0 {
 		h.timeout = 30 * time.Second
 	}
-	if t.Method == "vagrant" {
-		if err := h.useVagrant(d.sockets, i, t.Host); err != nil {
-			return nil, err
-		}
-	}
-	if err := h.connect(ctx); err != nil {
+	m, err := d.masters.acquire(ctx, h)
+	if err != nil {
 		return nil, err
 	}
+	h.m = m
 	c, err := d.startAgent(h, t, req)
 	if err != nil {
-		h.close()
+		d.masters.release(m)
 		return nil, err
 	}
-	c.cleanup = h.close
+	c.cleanup = func() { d.masters.release(m) }
 	return c, nil
 }
 
@@ -259,28 +260,36 @@ func (d *Deployment) upload(h *sshHost, t *Target, su sudo, p *probe, f *agentFi
 	return nil
 }
 
-// useVagrant asks vagrant how to reach the machine and uses that ssh
-// configuration.
-func (h *sshHost) useVagrant(dir string, i int, host string) error {
+// vagrantConfig asks vagrant how to reach the machine host and returns
+// that ssh configuration, written to a file in dir, and the name to give
+// ssh.
+func vagrantConfig(dir, host string) (config, dest string, err error) {
 	out, err := exec.Command("vagrant", "ssh-config", host).Output()
 	if err != nil {
 		msg := err.Error()
 		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
 			msg = strings.TrimSpace(string(ee.Stderr))
 		}
-		return fmt.Errorf("vagrant ssh-config %s: %s (hint: is the machine up? try vagrant up %s)", host, msg, host)
+		return "", "", &hintedError{msg: fmt.Sprintf("vagrant ssh-config %s: %s", host, msg), hint: "is the machine up? try vagrant up " + host}
 	}
-	cfg := filepath.Join(dir, fmt.Sprintf("vagrant-%d.config", i))
-	if err := os.WriteFile(cfg, out, 0o600); err != nil {
-		return err
+	f, err := os.CreateTemp(dir, "vagrant-*.config")
+	if err != nil {
+		return "", "", err
 	}
-	h.config, h.dest = cfg, host
+	_, err = f.Write(out)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", "", err
+	}
+	dest = host
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	for sc.Scan() {
 		if f := strings.Fields(sc.Text()); len(f) == 2 && strings.EqualFold(f[0], "Host") {
-			h.dest = f[1]
+			dest = f[1]
 			break
 		}
 	}
-	return nil
+	return f.Name(), dest, nil
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,8 +59,22 @@ func (m *Model) compileHost(h *Host, opts CompileOptions) *plan.Plan {
 	if len(p.Programs) == 0 {
 		p.Programs = nil
 	}
-	p.Secrets = m.Sensitive
+	m.addSecrets(p)
 	return p
+}
+
+// addSecrets puts into the plan the sensitive values its components use,
+// and no others, and the secret files whose content they use.
+func (m *Model) addSecrets(p *plan.Plan) {
+	p.Secrets = m.Sensitive.UsedBy(p)
+	for name, content := range m.SecretFiles {
+		if slices.Contains(p.Secrets, content) {
+			if p.SecretFiles == nil {
+				p.SecretFiles = map[string]string{}
+			}
+			p.SecretFiles[name] = content
+		}
+	}
 }
 
 func (m *Model) compileRoot(r *Root, programs map[string]string) *plan.Root {

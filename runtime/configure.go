@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 	"github.com/batou-go/batou/starlib"
@@ -18,6 +19,13 @@ import (
 // too, but leaves out resolution errors (values may come from what did
 // not load) and the model cannot be compiled.
 func (m *Model) Configure() Errors {
+	return m.ConfigureWith(ConfigureOptions{})
+}
+
+// ConfigureWith is Configure with a way to stop it and to watch it.
+func (m *Model) ConfigureWith(o ConfigureOptions) Errors {
+	stop := m.watchConfigure(o)
+	defer stop()
 	reg := newRegistry(m)
 	m.resolution = reg
 	m.Project.Session.Resources = reg
@@ -30,9 +38,12 @@ func (m *Model) Configure() Errors {
 	for {
 		m.Rounds++
 		for i, r := range m.Roots {
-			if working[i] {
+			if working[i] && !m.stopped() {
 				m.configureRoot(r, reg)
 			}
+		}
+		if m.stopped() {
+			return Errors{m.interruptedError()}
 		}
 		next := reg.dirtyRoots()
 		if !anyTrue(next) {
@@ -50,6 +61,7 @@ func (m *Model) Configure() Errors {
 	if !m.incomplete {
 		reg.diagnoseWaiting()
 		errs = append(errs, reg.errors()...)
+		errs = append(errs, m.pathConflicts()...)
 	}
 	m.Warnings = append(m.Warnings, m.unusedInstances()...)
 	errs = errs.dedup()
@@ -77,16 +89,22 @@ func (m *Model) configureRoot(r *Root, reg *registry) {
 	envInfo := m.envInfo()
 	envInfo.TargetDirectory = r.Host.TargetDirectory
 	reg.reset(r)
-	sr := s.NewRoot(r.Name, starlib.NewHost(r.Host.Info), starlib.NewEnvironment(envInfo, nil), r.Workdir())
+	m.busy.Store(&busyRoot{root: r, since: time.Now(), round: m.Rounds})
+	defer m.busy.Store(nil)
+	sr := s.NewRoot(r.Name, starlib.NewHost(r.Host.Info), starlib.NewEnvironment(envInfo, m.SecretFiles), r.Workdir())
 	sr.DefdirRel = filepath.ToSlash(filepath.Dir(r.Def.File()))
 	sr.Defdir = filepath.Join(m.Project.Dir, filepath.FromSlash(sr.DefdirRel))
 	sr.Instantiate(r.Def)
 	r.current = sr
 	reg.byRoot[sr] = r
 	thread := s.NewThread(r.ID(), starlib.PhaseConfigure)
+	defer s.Done(thread)
 	r.err = m.applyOverrides(r, thread)
 	if r.err == nil {
 		r.err = sr.Configure(thread)
+		if serr := starlib.StepsError(thread, r.err, s.MaxSteps); serr != nil {
+			r.err = serr
+		}
 	}
 }
 
@@ -98,9 +116,12 @@ func (m *Model) applyOverrides(r *Root, thread *starlark.Thread) error {
 		if err == nil || errors.As(err, &unknown) {
 			continue // unknown attributes are reported once, at load
 		}
+		msg := fmt.Sprintf("cannot convert %s = %s: %s", o.Key, o.Value, starlib.Message(err))
+		if o.Secret { // the value and messages quoting it stay hidden
+			msg = fmt.Sprintf("cannot convert the secret value of %s to %s", o.Key, r.Def.Spec(o.Key).Kind)
+		}
 		errs = append(errs, &Error{File: o.Pos.File, Line: o.Pos.Line, Host: r.Host.Name, Component: r.Def.Name(),
-			Attribute: o.Key, Msg: fmt.Sprintf("cannot convert %s = %s: %s", o.Key, o.Value, starlib.Message(err)),
-			Hint: fmt.Sprintf("%s.%s is declared as %s", r.Def.Name(), o.Key, r.Def.Spec(o.Key).Kind)})
+			Attribute: o.Key, Msg: msg, Hint: fmt.Sprintf("%s.%s is declared as %s", r.Def.Name(), o.Key, r.Def.Spec(o.Key).Kind)})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -127,7 +148,8 @@ func (m *Model) rootErrors() Errors {
 
 // configureError describes an error raised by configure code.
 func configureError(r *Root, err error) *Error {
-	e := &Error{Host: r.Host.Name, Component: r.Def.Name(), Msg: starlib.Message(err), Detail: starlib.Backtrace(err)}
+	e := &Error{Host: r.Host.Name, Component: r.Def.Name(), Msg: starlib.Message(err), Detail: starlib.Backtrace(err),
+		Hint: starlib.HintOf(err)}
 	if f, l := starlib.Where(err); f != "" {
 		e.File, e.Line = f, l
 	} else {

@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/batou-go/batou/environments"
 	"github.com/batou-go/batou/runtime/plan"
@@ -19,8 +20,12 @@ type Model struct {
 	// Roots lists every root of every host in environment order.
 	Roots    []*Root
 	Warnings Errors
-	// Sensitive values (from secrets) that must never be shown.
-	Sensitive []string
+	// Sensitive holds the values of the secrets and every string
+	// computed from them; they must never be shown (the session's).
+	Sensitive *plan.Masker
+	// SecretFiles maps the names of the environment's secret files to
+	// their content.
+	SecretFiles map[string]string
 
 	// Rounds is how many configure rounds the fixed point took.
 	Rounds int
@@ -30,6 +35,8 @@ type Model struct {
 
 	configured bool
 	resolution *registry
+	// busy is the root whose configure runs now (for progress reports).
+	busy atomic.Pointer[busyRoot]
 }
 
 // Host is a host of the environment with its roots.
@@ -71,6 +78,11 @@ func (r *Root) Workdir() string { return path.Join(r.Host.TargetDirectory, "work
 // Load reads the environment envName of the project at dir and the
 // project's components. It returns every load error at once.
 func Load(dir, envName string, session *starlib.Session) (*Model, Errors) {
+	return LoadWith(dir, envName, session, LoadOptions{})
+}
+
+// LoadWith is Load with options.
+func LoadWith(dir, envName string, session *starlib.Session, opts LoadOptions) (*Model, Errors) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, Errors{{Msg: err.Error()}}
@@ -83,9 +95,13 @@ func Load(dir, envName string, session *starlib.Session) (*Model, Errors) {
 		session = starlib.NewSession(abs, nil)
 	}
 	session.Resolver = resolverTable(env)
+	if session.Sensitive == nil {
+		session.Sensitive = &plan.Masker{}
+	}
 	proj, errs := LoadProject(abs, session)
-	m := &Model{Project: proj, Env: env}
+	m := &Model{Project: proj, Env: env, Sensitive: session.Sensitive}
 	errs = append(errs, envErrors(envErr)...)
+	errs = append(errs, m.loadSecrets(opts.Keys)...)
 	for _, w := range env.Warnings {
 		m.Warnings = append(m.Warnings, &Error{File: w.Pos.File, Line: w.Pos.Line, Msg: w.Msg, Hint: w.Hint, Warning: true})
 	}
@@ -141,13 +157,13 @@ func (m *Model) newHost(eh *environments.Host) *Host {
 		ServiceUser: eh.ServiceUser, RequireSudo: eh.RequireSudo,
 		Info: plan.HostInfo{Name: eh.Name, FQDN: eh.FQDN(), Platform: eh.Platform, Data: eh.Data}}
 	h.TargetDirectory = eh.TargetDirectory
-	if h.TargetDirectory == "" && m.Env.ConnectMethod == "local" {
+	if h.TargetDirectory == "" && m.Env.ConnectMethod == environments.ConnectLocal {
 		h.TargetDirectory = m.Project.Dir
 	}
 	if h.TargetDirectory == "" {
 		h.TargetDirectory = "~/deployment"
 	}
-	if m.Env.ConnectMethod == "local" && !path.IsAbs(h.TargetDirectory) && !strings.HasPrefix(h.TargetDirectory, "~") {
+	if m.Env.ConnectMethod == environments.ConnectLocal && !path.IsAbs(h.TargetDirectory) && !strings.HasPrefix(h.TargetDirectory, "~") {
 		h.TargetDirectory = filepath.Join(m.Project.Dir, h.TargetDirectory)
 	}
 	return h

@@ -102,7 +102,7 @@ func loadErrors(rel string, err error) Errors {
 	if os.IsNotExist(err) {
 		return Errors{{File: rel, Msg: "cannot read component file: " + err.Error()}}
 	}
-	e := &Error{File: rel, Msg: starlib.Message(err), Detail: starlib.Backtrace(err)}
+	e := &Error{File: rel, Msg: starlib.Message(err), Detail: starlib.Backtrace(err), Hint: starlib.HintOf(err)}
 	if f, l := starlib.Where(err); f != "" {
 		e.File, e.Line = f, l
 	}

@@ -266,7 +266,7 @@ func (c *Component) noValueError(name string) error {
 	}
 	hint := fmt.Sprintf("give it a default, set self.%s in configure", name)
 	if c.parent == nil && c.root != nil {
-		hint += fmt.Sprintf(", or add `%s = ...` to [component:%s] in the environment", name, c.root.Name)
+		hint += fmt.Sprintf(", or add `%s = ...` to [component:%s] in the environment (in its secrets when the value is secret: batou secrets edit ENV)", name, c.root.Name)
 	}
 	return fmt.Errorf("%s.%s has no value on host %s: no default and no override; hint: %s", c.Path(), name, host, hint)
 }
@@ -274,7 +274,11 @@ func (c *Component) noValueError(name string) error {
 // convertString turns an environment string into the attribute's type:
 // expanded as a template first if the attribute says so, then mapped, then
 // converted.
+//
+// The result of a sensitive string is sensitive too.
 func (c *Component) convertString(thread *starlark.Thread, spec *AttrSpec, s string) (starlark.Value, error) {
+	session := c.root.session
+	secret := session.Sensitive.Is(s)
 	if spec.Expand && strings.Contains(s, "{") {
 		out, err := c.render(thread, fmt.Sprintf("%s.%s", c.def.Name(), spec.Name), s, c, nil)
 		if err != nil {
@@ -285,7 +289,11 @@ func (c *Component) convertString(thread *starlark.Thread, spec *AttrSpec, s str
 	if spec.Map {
 		s = c.mapPath(s)
 	}
-	return spec.convert(s, c.root.session.Resolver)
+	v, err := spec.convert(s, session.Resolver)
+	if err == nil && (secret || session.Sensitive.Is(s)) {
+		session.deriveValue(v)
+	}
+	return v, err
 }
 
 // mapPath joins a relative path to the workdir; absolute and ~ paths stay.

@@ -55,18 +55,27 @@ func indent(s string) string {
 }
 
 // Backtrace returns the Starlark backtrace of err when it is a Starlark
-// evaluation error, else "".
+// evaluation error, else "". Repeated frames (deep recursion) are folded:
+// the first and last few are shown, with a count of the rest between.
 func Backtrace(err error) string {
 	var ee *starlark.EvalError
 	if !errors.As(err, &ee) {
 		return ""
 	}
-	// The message follows the frames; callers show it already.
-	bt := ee.Backtrace()
-	if i := strings.LastIndex(bt, "\nError"); i >= 0 {
-		bt = bt[:i]
+	// Like ee.Backtrace, without the message (callers show it already): a
+	// built-in function on top of the stack is not a frame of its own.
+	stack := ee.CallStack
+	if last := len(stack) - 1; last >= 0 && stack[last].Pos.Filename() == "<builtin>" {
+		stack = stack[:last]
 	}
-	return bt
+	if len(stack) == 0 {
+		return ""
+	}
+	frames := make([]frame, len(stack))
+	for i, fr := range stack {
+		frames[i] = frame{name: fr.Name, text: fmt.Sprintf("  %s: in %s", fr.Pos, fr.Name)}
+	}
+	return "Traceback (most recent call last):\n" + strings.Join(foldFrames(frames), "\n")
 }
 
 // Where returns the innermost file:line of err's Starlark call stack that
@@ -85,11 +94,44 @@ func Where(err error) (string, int) {
 	return "", 0
 }
 
+// Function returns the innermost Starlark function of err's call stack
+// that lies in a .star file, or "".
+func Function(err error) string {
+	var ee *starlark.EvalError
+	if !errors.As(err, &ee) {
+		return ""
+	}
+	for i := len(ee.CallStack) - 1; i >= 0; i-- {
+		if strings.HasSuffix(ee.CallStack[i].Pos.Filename(), ".star") {
+			return ee.CallStack[i].Name
+		}
+	}
+	return ""
+}
+
 // Message returns the message of err without Starlark's stack decoration.
 func Message(err error) string {
+	var sl *StepLimitError
+	if errors.As(err, &sl) {
+		return sl.Error()
+	}
 	var ee *starlark.EvalError
 	if errors.As(err, &ee) {
-		return ee.Msg
+		return strings.TrimPrefix(ee.Msg, "Starlark computation cancelled: ")
 	}
 	return err.Error()
+}
+
+// HintOf returns the hint of err (an error with a Hint method in its
+// chain), or "".
+func HintOf(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) && strings.Contains(ee.Msg, "stack overflow") {
+		return "a function calls itself without end: check the condition that ends its recursion"
+	}
+	return ""
 }

@@ -2,12 +2,12 @@ package starlib
 
 import (
 	"fmt"
+	"github.com/batou-go/batou/components"
 	"os"
 	"path"
 	"sort"
 	"strings"
 
-	"github.com/batou-go/batou/components"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 )
@@ -41,6 +41,15 @@ func onePath(thread *starlark.Thread, name string, args starlark.Tuple, kwargs [
 		return "", err
 	}
 	return hostResolve(thread, p), nil
+}
+
+// hostAtomic is how fs.write writes files: through the session's writer,
+// which the agent makes record its temporary files.
+func hostAtomic(thread *starlark.Thread) components.Atomic {
+	if s := SessionOf(thread); s != nil {
+		return s.Atomic
+	}
+	return components.Atomic{}
 }
 
 func hostResolve(thread *starlark.Thread, p string) string {
@@ -90,7 +99,7 @@ func fsWrite(thread *starlark.Thread, name string, args starlark.Tuple, kwargs [
 	if info, err := os.Stat(full); err == nil {
 		perm = info.Mode().Perm()
 	}
-	if err := components.WriteFileAtomic(full, []byte(text), perm); err != nil {
+	if err := hostAtomic(thread).WriteFile(full, []byte(text), perm); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return starlark.None, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"syscall"
 	"time"
 
 	"go.starlark.net/starlark"
@@ -47,7 +48,7 @@ func (c *Component) run(thread *starlark.Thread, a cmdArgs) (string, string, err
 		}
 		line = out
 	}
-	cmd := exec.Command("/bin/sh", "-c", line)
+	cmd := c.command(line)
 	cmd.Dir = c.root.Workdir
 	cmd.Env = os.Environ()
 	if a.env != nil {
@@ -256,4 +257,19 @@ func touchMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		return nil, fmt.Errorf("touch %s: %w", p, unwrapPathError(err))
 	}
 	return starlark.None, f.Close()
+}
+
+// command prepares /bin/sh -c line. With a session context, the command
+// runs in a process group of its own that is killed when the context is
+// done (the agent's controller went away), so nothing it started lingers.
+func (c *Component) command(line string) *exec.Cmd {
+	ctx := c.root.session.Context
+	if ctx == nil {
+		return exec.Command("/bin/sh", "-c", line)
+	}
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", line)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
 }

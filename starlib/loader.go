@@ -68,6 +68,7 @@ func (l *Loader) exec(rel string) (starlark.StringDict, error) {
 		return nil, err
 	}
 	thread := l.Session.NewThread(rel, PhaseLoad)
+	defer l.Session.Done(thread)
 	thread.Load = func(t *starlark.Thread, name string) (starlark.StringDict, error) {
 		target, err := ResolveLoad(rel, name)
 		if err != nil {
@@ -89,6 +90,9 @@ func (l *Loader) exec(rel string) (starlark.StringDict, error) {
 	g, err := starlark.ExecFileOptions(FileOptions, thread, rel, src, l.Session.predeclared())
 	if err == nil {
 		bindDefs(rel, g)
+	}
+	if serr := StepsError(thread, err, l.Session.MaxSteps); serr != nil {
+		err = serr
 	}
 	return g, err
 }

@@ -41,10 +41,11 @@ func logMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if len(args) == 0 || len(kwargs) > 0 {
 		return nil, fmt.Errorf("log: want log(msg, *args)")
 	}
+	c := receiver(b)
 	msg := args[0]
 	if len(args) > 1 {
 		var err error
-		if msg, err = starlark.Binary(syntax.PERCENT, msg, args[1:]); err != nil {
+		if msg, err = starlark.Binary(syntax.PERCENT, msg, c.root.session.masked(args[1:])); err != nil {
 			return nil, fmt.Errorf("log: %w", err)
 		}
 	}
@@ -52,7 +53,6 @@ func logMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if !ok {
 		text = msg.String()
 	}
-	c := receiver(b)
 	if PhaseOf(thread) == PhaseHost && c.root.session.Host != nil {
 		c.root.session.Host.Log(c, text)
 		return starlark.None, nil

@@ -1,12 +1,14 @@
 package starlib
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/batou-go/batou/components"
+	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -79,20 +81,32 @@ type Session struct {
 	Host HostSide
 	// MaxSteps limits the Starlark steps of one call (0: no limit).
 	MaxSteps uint64
+	// Context, when set, ends the commands self.cmd started once it is
+	// done (their whole process group is killed).
+	Context context.Context
+	// Atomic writes files on the host (fs.write, and the built-in kinds
+	// the agent runs).
+	Atomic components.Atomic
 	// Resolver maps host names to IP addresses ([resolver] of the
 	// environment); Address.listen uses it before DNS.
 	Resolver map[string]string
 	// HostAssets are the project files self.template reads on the host
 	// (plan.Plan.Assets), by project-relative path.
 	HostAssets map[string]string
+	// Sensitive holds the values that come from secrets and the strings
+	// computed from them (templates, expand, conversions, log messages);
+	// they are masked in all output.
+	Sensitive *plan.Masker
 
-	mu        sync.Mutex
-	platforms map[platformKey][]*Def
-	kindDefs  map[string]*Def
-	predecl   starlark.StringDict
-	realProj  string
-	assets    map[string][]byte
-	resolved  map[string]string
+	mu          sync.Mutex
+	live        map[*starlark.Thread]bool
+	interrupted string
+	platforms   map[platformKey][]*Def
+	kindDefs    map[string]*Def
+	predecl     starlark.StringDict
+	realProj    string
+	assets      map[string][]byte
+	resolved    map[string]string
 	// assetPaths caches Root.asset.
 	assetPaths map[assetKey]assetInfo
 }
@@ -112,7 +126,7 @@ type Renderer interface {
 // NewSession returns a session for the project at dir with the built-in
 // kinds and the given template renderer.
 func NewSession(dir string, templates Renderer) *Session {
-	return &Session{Project: dir, Kinds: components.Builtin(), Templates: templates}
+	return &Session{Project: dir, Kinds: components.Builtin(), Templates: templates, Sensitive: &plan.Masker{}}
 }
 
 const (
@@ -125,7 +139,9 @@ func (s *Session) NewThread(name string, p Phase) *starlark.Thread {
 	t := &starlark.Thread{Name: name, Print: func(*starlark.Thread, string) {}}
 	t.SetLocal(sessionKey, s)
 	t.SetLocal(phaseKey, p)
-	if s.MaxSteps > 0 {
+	if p == PhaseLoad || p == PhaseConfigure {
+		s.watch(t) // step limit and Interrupt; the caller calls Done
+	} else if s.MaxSteps > 0 {
 		t.SetMaxExecutionSteps(s.MaxSteps)
 	}
 	return t

@@ -69,6 +69,20 @@ func (c *Component) stringValue(name string) (string, bool) {
 	return s, isStr
 }
 
+// StringAttr returns attribute name when it is set to a string, without
+// converting anything.
+func (c *Component) StringAttr(name string) (string, bool) { return c.stringValue(name) }
+
+// Values returns the attributes that are set (explicitly, by override, by
+// Expand or by reading a default) as Starlark values. It converts every
+// Go value it has not converted yet: not for hot paths.
+func (c *Component) Values() map[string]starlark.Value {
+	for _, name := range c.valueNames() {
+		c.value(name)
+	}
+	return c.values
+}
+
 // valueNames returns the names of the attributes that are set, sorted.
 func (c *Component) valueNames() []string {
 	names := make([]string, 0, len(c.values)+len(c.native)+len(c.planned))

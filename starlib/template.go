@@ -27,7 +27,7 @@ func (c *Component) render(thread *starlark.Thread, name, source string, ctx *Co
 	for k, v := range kw {
 		vars[k] = v
 	}
-	return s.Templates.Render(thread, name, source, vars)
+	return s.renderTracked(thread, name, source, vars)
 }
 
 func kwargsMap(kwargs []starlark.Tuple) map[string]starlark.Value {

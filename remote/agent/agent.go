@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,9 @@ type Options struct {
 	Version string
 	// Renderer renders templates for self.expand on the host (may be nil).
 	Renderer Renderer
+	// Exit ends the process when the controller went away and the deploy
+	// cannot be stopped otherwise; nil means os.Exit.
+	Exit func(code int)
 }
 
 // Run serves one deploy: it reads requests from in and writes events to
@@ -31,10 +35,13 @@ type Options struct {
 // end of the input (the controller went away), stops the deploy before its
 // next component; the component that runs is finished first.
 func Run(in io.Reader, out io.Writer, opts Options) error {
-	a := &agent{opts: opts, out: json.NewEncoder(out), requests: make(chan request, 16)}
+	a := &agent{opts: opts, out: json.NewEncoder(out), requests: make(chan request, 16), finished: make(chan struct{})}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	defer a.cancel()
 	a.out.SetEscapeHTML(false)
 	go a.read(bufio.NewReaderSize(in, 1<<20))
 	err := a.serve()
+	close(a.finished)
 	if err != nil {
 		e := plan.Event{Type: plan.EventError, Message: err.Error()}
 		var he *HintError
@@ -60,20 +67,26 @@ type agent struct {
 	requests chan request
 	// interrupted is set when the controller asked to stop or went away.
 	interrupted atomic.Bool
-	mu          sync.Mutex
-	out         *json.Encoder
-	plan        *plan.Plan
-	lock        *hostLock
-	deploy      *deployer
-	scrub       *strings.Replacer
-	targets     string
+	// ctx ends the commands components run; it is cancelled when the
+	// controller has gone away and the running component does not end.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// finished is closed when the deploy has ended (serve returned).
+	finished chan struct{}
+	// deploying is the deployer once the plan is accepted.
+	deploying atomic.Pointer[deployer]
+	mu        sync.Mutex
+	out       *json.Encoder
+	plan      *plan.Plan
+	lock      *hostLock
+	deploy    *deployer
+	mask      *plan.Masker
+	targets   string
 }
 
 // emit writes one event, with secret values masked.
 func (a *agent) emit(e plan.Event) {
-	if a.scrub != nil {
-		e = scrubEvent(a.scrub, e)
-	}
+	e = a.mask.MaskEvent(e)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	_ = a.out.Encode(e)
@@ -86,6 +99,7 @@ func (a *agent) read(in *bufio.Reader) {
 		line, err := in.ReadBytes('\n')
 		if len(line) == 0 && err != nil {
 			a.interrupted.Store(true)
+			go a.orphaned()
 			if err != io.EOF {
 				a.requests <- request{err: fmt.Errorf("reading request: %w", err)}
 			}
@@ -97,9 +111,22 @@ func (a *agent) read(in *bufio.Reader) {
 		}
 		if r.req.Type == "interrupt" {
 			a.interrupted.Store(true)
+			a.acknowledge()
 			continue
 		}
 		a.requests <- r
+	}
+}
+
+// acknowledge tells the controller that an interrupt arrived while a
+// component runs: that component finishes, nothing after it starts.
+func (a *agent) acknowledge() {
+	d := a.deploying.Load()
+	if d == nil {
+		return
+	}
+	if c := d.busy.comp.Load(); c != nil {
+		a.emit(plan.Event{Type: plan.EventLog, Path: c.Path(), Message: "interrupted: this finishes, nothing after it starts"})
 	}
 }
 
@@ -142,7 +169,7 @@ func (a *agent) start(req *plan.Request) error {
 		return err
 	}
 	a.plan = p
-	a.scrub = newScrubber(p.Secrets)
+	a.mask = plan.NewMasker(p.Secrets...)
 	home, _ := os.UserHomeDir()
 	target := expandHome(p.TargetDirectory, home)
 	if err := os.MkdirAll(target, 0o755); err != nil {
@@ -153,18 +180,20 @@ func (a *agent) start(req *plan.Request) error {
 		return err
 	}
 	a.lock = lock
-	components.RecordTempDirs(lock.record)
 	for _, w := range warnings {
 		a.emit(plan.Event{Type: plan.EventWarning, Message: w})
 	}
 	a.deploy = newDeployer(p, home, a.emit, a.opts.Renderer)
+	a.deploy.session.Sensitive = a.mask // one masker for events and Starlark
+	a.deploy.session.Context = a.ctx
+	a.deploy.session.Atomic = components.Atomic{Record: lock.record}
+	a.deploying.Store(a.deploy)
 	a.emit(plan.Event{Type: plan.EventReady})
 	return nil
 }
 
 func (a *agent) release() {
 	if a.lock != nil {
-		components.RecordTempDirs(nil)
 		a.lock.release()
 		a.lock = nil
 	}

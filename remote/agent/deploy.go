@@ -31,6 +31,19 @@ type deployer struct {
 	// interrupted stops the deploy before the next component.
 	interrupted *atomic.Bool
 	busy        busyState
+	// thread runs the current root's Starlark code; cancelled stops it
+	// and every later one.
+	thread    atomic.Pointer[starlark.Thread]
+	cancelled atomic.Pointer[string]
+}
+
+// cancel stops the Starlark code running now, and any started later, with
+// reason as its error.
+func (d *deployer) cancel(reason string) {
+	d.cancelled.Store(&reason)
+	if t := d.thread.Load(); t != nil {
+		t.Cancel(reason)
+	}
 }
 
 // busyState is the component running now, for the watcher that reports
@@ -184,6 +197,10 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 		return false, d.failure(r.Node, r.Node.Label, err)
 	}
 	thread := d.session.NewThread(r.Name, starlib.PhaseHost)
+	d.thread.Store(thread)
+	if reason := d.cancelled.Load(); reason != nil {
+		thread.Cancel(*reason)
+	}
 	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir, files: d.prefetch(r, workdir)}
 	defer w.files.Stop()
 	changed, ev := w.deploy(r.Node, hr.sroot.Top)
@@ -209,7 +226,7 @@ func (d *deployer) prefetch(r *plan.Root, workdir string) *components.Prefetch {
 // build creates the host-side components of a root from its nodes.
 func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 	env := d.plan.Environment
-	sroot := d.session.NewRoot(r.Name, starlib.NewHost(d.plan.Host), starlib.NewEnvironment(env, nil), workdir)
+	sroot := d.session.NewRoot(r.Name, starlib.NewHost(d.plan.Host), starlib.NewEnvironment(env, d.plan.SecretFiles), workdir)
 	// The project is not on the host: self.defdir is the project-relative
 	// directory there (the files self.template reads come with the plan).
 	sroot.DefdirRel, sroot.Defdir = r.Defdir, r.Defdir

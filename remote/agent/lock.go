@@ -29,7 +29,11 @@ type holder struct {
 }
 
 func (h holder) String() string {
-	return fmt.Sprintf("%s@%s (pid %d, since %s)", h.User, h.Host, h.PID, h.Started.Local().Format("2006-01-02 15:04:05"))
+	agent := ""
+	if h.AgentPID > 0 {
+		agent = fmt.Sprintf(", agent pid %d here", h.AgentPID)
+	}
+	return fmt.Sprintf("%s@%s (pid %d%s, since %s)", h.User, h.Host, h.PID, agent, h.Started.Local().Format("2006-01-02 15:04:05"))
 }
 
 // hostLock is a held lock: an flock on the lock file, which also records
@@ -90,9 +94,8 @@ func acquireLock(target string, breakLock bool, who *plan.Holder) (*hostLock, []
 		// leave its temporary files alone.
 		_, leftDirs = readLock(f)
 	} else if data, dirs := readLock(f); len(data) > 0 {
-		if prev, ok := parseHolder(data); ok {
-			warnings = append(warnings, fmt.Sprintf("taking over a stale lock %s: the deploy of %s ended without releasing it", path, prev))
-		}
+		prev, ok := parseHolder(data)
+		warnings = append(warnings, fmt.Sprintf("taking over a stale lock %s: the deploy of %s ended without releasing it", path, describe(prev, ok)))
 		leftDirs, sweep = dirs, true
 	}
 	n, err := writeHolder(f, currentHolder(who))
@@ -109,7 +112,7 @@ func acquireLock(target string, breakLock bool, who *plan.Holder) (*hostLock, []
 	}
 	if sweep {
 		if w := removeLeftovers(leftDirs); w != "" {
-			warnings = append(warnings, w)
+			warnings[len(warnings)-1] += "; " + w
 		}
 	}
 	return l, warnings, nil
@@ -140,7 +143,7 @@ func removeLeftovers(dirs []string) string {
 }
 
 // record lists dir (once) in the lock file before a temporary file is
-// created there: components.RecordTempDirs calls it for every file
+// created there: components.Atomic.Record calls it for every file
 // written; only the first file of a directory costs a write.
 func (l *hostLock) record(dir string) error {
 	if !filepath.IsAbs(dir) {
@@ -164,7 +167,7 @@ func (l *hostLock) record(dir string) error {
 
 func describe(h holder, ok bool) string {
 	if !ok {
-		return "an unknown process"
+		return "an unknown process (its lock record is unreadable)"
 	}
 	return h.String()
 }

@@ -104,8 +104,8 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Compone
 	switch {
 	case res.Sensitive && v.diff != "":
 		v.diff = "(diff not shown: the file holds sensitive data)\n"
-	case containsSecret(w.d.plan.Secrets, v.diff):
-		v.diff = "(diff not shown: it contains secret values)\n"
+	case diffShowsSecret(w.d.session.Sensitive, n.Attrs, v.diff):
+		v.diff = secretNote
 	}
 	return v, nil
 }
@@ -146,7 +146,8 @@ func (w *walker) update(n *plan.Node, c *starlib.Component) error {
 // pointed at the component it serves.
 func (w *walker) kindContext(c *starlib.Component) *components.Context {
 	if w.ctx == nil {
-		w.ctx = &components.Context{Workdir: w.workdir, Home: w.d.home, Predict: w.d.predict, Files: w.files, Log: w.log}
+		w.ctx = &components.Context{Workdir: w.workdir, Home: w.d.home, Predict: w.d.predict, Files: w.files,
+			Atomic: w.d.session.Atomic, Log: w.log}
 	}
 	w.cur = c
 	return w.ctx

@@ -26,8 +26,13 @@ type Plan struct {
 	// Assets are the project files (by project-relative path) that
 	// self.template may read on the host: the text files below the
 	// definition directory of a root whose host code calls template().
-	Assets  map[string]string `json:"assets,omitempty"`
-	Secrets []string          `json:"secrets,omitempty"`
+	Assets map[string]string `json:"assets,omitempty"`
+	// Secrets are the sensitive values this host's components use (and
+	// no others): the agent masks them in every event it sends.
+	Secrets []string `json:"secrets,omitempty"`
+	// SecretFiles are the secret files (by name) whose content this
+	// host's components use: self.environment.secret_files on the host.
+	SecretFiles map[string]string `json:"secret_files,omitempty"`
 }
 
 // EnvInfo is what components see as self.environment on the host.

@@ -44,10 +44,20 @@ func New() *Engine { return &Engine{} }
 //
 // The error, if any, is an *Error with the template name and the line.
 func (e *Engine) Render(thread *starlark.Thread, name, source string, vars map[string]starlark.Value) (out string, err error) {
+	out, _, err = e.RenderTaint(thread, name, source, vars, nil)
+	return out, err
+}
+
+// RenderTaint renders like Render and also reports whether the template
+// used a sensitive value: a string, read from a variable, an attribute,
+// an item or a call, for which sensitive returns true. A nil sensitive
+// checks nothing.
+func (e *Engine) RenderTaint(thread *starlark.Thread, name, source string, vars map[string]starlark.Value,
+	sensitive func(string) bool) (out string, tainted bool, err error) {
 	if thread == nil {
 		thread = &starlark.Thread{Name: "template " + name}
 	}
-	r := &renderer{thread: thread, vars: vars, out: &strings.Builder{}}
+	r := &renderer{thread: thread, vars: vars, out: &strings.Builder{}, sensitive: sensitive}
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = "", &Error{Template: name, Line: max(r.line, 1), Msg: fmt.Sprintf("internal error: %v", p)}
@@ -55,14 +65,14 @@ func (e *Engine) Render(thread *starlark.Thread, name, source string, vars map[s
 	}()
 	t := e.parse(source)
 	if t.err != nil {
-		return "", toError(name, t.err)
+		return "", false, toError(name, t.err)
 	}
 	r.out.Grow(len(source))
 	r.blocks, r.root = t.blocks, newScope(nil)
 	if err := r.exec(t.body, r.root); err != nil {
-		return "", toError(name, err)
+		return "", r.tainted, toError(name, err)
 	}
-	return r.out.String(), nil
+	return r.out.String(), r.tainted, nil
 }
 
 // Check parses source and returns its syntax error, if any, as an *Error.

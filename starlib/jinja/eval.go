@@ -8,8 +8,21 @@ import (
 )
 
 // eval evaluates an expression with Python's semantics on Starlark
-// values. Missing names, attributes and items evaluate to *undefined.
+// values. Missing names, attributes and items evaluate to *undefined. A
+// sensitive string read by the expression taints the render.
 func (r *renderer) eval(x expr, s *scope) (starlark.Value, error) {
+	v, err := r.evalExpr(x, s)
+	if r.sensitive != nil && !r.tainted && err == nil {
+		if str, ok := v.(starlark.String); ok && r.sensitive(string(str)) {
+			_, isConst := x.(*constExpr)
+			r.tainted = !isConst
+		}
+	}
+	return v, err
+}
+
+// evalExpr evaluates one expression.
+func (r *renderer) evalExpr(x expr, s *scope) (starlark.Value, error) {
 	switch x := x.(type) {
 	case *constExpr:
 		return x.v, nil

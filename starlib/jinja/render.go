@@ -17,6 +17,10 @@ type renderer struct {
 	root   *scope
 	out    *strings.Builder
 	line   int // line of the statement being executed, for panics
+	// sensitive tells secret values; tainted is set once the template
+	// read one.
+	sensitive func(string) bool
+	tainted   bool
 }
 
 // scope holds the variables a template assigns. A for loop iteration, a

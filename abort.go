@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"sync"
+)
+
+// abortHooks are what a second Ctrl-C runs before batou exits at once
+// (ending a deploy's ssh masters, so that the agents on the hosts see
+// their controller gone). run puts them into the context of the command.
+type abortHooks struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+type abortKey struct{}
+
+// abortHooksFrom returns the hooks of ctx; without any, adding to them
+// does nothing.
+func abortHooksFrom(ctx context.Context) *abortHooks {
+	h, _ := ctx.Value(abortKey{}).(*abortHooks)
+	return h
+}
+
+// add registers fn; it must be safe to call from another goroutine.
+func (h *abortHooks) add(fn func()) {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fns = append(h.fns, fn)
+}
+
+// run calls every hook.
+func (h *abortHooks) run() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, fn := range h.fns {
+		fn()
+	}
+}

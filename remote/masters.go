@@ -1,0 +1,313 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// sessionsPerMaster is how many hosts share one master connection: a
+// host's agent is one long session, and sshd refuses sessions beyond its
+// MaxSessions (10 unless configured otherwise).
+const sessionsPerMaster = 10
+
+// loginsPerServer bounds the logins that one deploy has under way at once
+// to one sshd (and to one ProxyJump host): sshd starts dropping new
+// connections at random once 10 are not yet logged in (MaxStartups).
+const loginsPerServer = 8
+
+// masterPool holds the ssh master connections of one deploy. Hosts whose
+// ssh configuration (ssh -G) is the same, such as several aliases of one
+// machine, share a master: one key exchange and login instead of one per
+// host, and one connection that sshd's MaxStartups sees instead of many.
+type masterPool struct {
+	mu      sync.Mutex
+	dir     string // private socket directory, made on first use
+	dirErr  error
+	made    bool
+	sockets int                  // sockets named so far
+	byKey   map[string][]*master // by connection key
+	live    map[*master]bool     // started and not yet ended
+	aborted bool
+	// gates bound the logins under way per server (loginsPerServer).
+	gates map[string]chan struct{}
+	// share is set when more than one host connects over ssh: only then
+	// is a host's configuration resolved to find the hosts that share.
+	share bool
+}
+
+// directory returns the socket directory, creating it on first use.
+func (p *masterPool) directory() (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.directoryLocked()
+}
+
+func (p *masterPool) directoryLocked() (string, error) {
+	if !p.made {
+		p.made = true
+		p.dir, p.dirErr = controlDir()
+		if p.dirErr != nil {
+			p.dirErr = fmt.Errorf("creating a directory for ssh sockets: %w", p.dirErr)
+		}
+	}
+	return p.dir, p.dirErr
+}
+
+// connectionKey is what identifies the connection ssh would make to dest
+// with config: ssh -G's resolved options without the host name it was
+// given. "" when ssh cannot tell (then the host gets a master of its own,
+// whose start reports the problem).
+func connectionKey(config, dest string, args []string) string {
+	var all []string
+	if config != "" {
+		all = append(all, "-F", config)
+	}
+	all = append(all, args...)
+	all = append(all, "-G", dest)
+	cmd := exec.Command("ssh", all...)
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	var key strings.Builder
+	for line := range strings.SplitSeq(string(out), "\n") {
+		if !strings.HasPrefix(line, "host ") {
+			key.WriteString(line)
+			key.WriteByte('\n')
+		}
+	}
+	return key.String()
+}
+
+// acquire returns a started master for h (sharing one when it can) and
+// counts h as its user; release ends that use.
+func (p *masterPool) acquire(ctx context.Context, h *sshHost) (*master, error) {
+	key := ""
+	if p.sharing() {
+		key = connectionKey(h.config, h.dest, h.baseArgs())
+	}
+	m, fresh, err := p.take(key, h)
+	if err != nil {
+		return nil, err
+	}
+	if fresh {
+		m.err = p.login(ctx, m)
+		close(m.ready)
+	}
+	select {
+	case <-m.ready:
+	case <-ctx.Done():
+		p.release(m)
+		return nil, finalError{&sshError{dest: h.dest, detail: "interrupted while connecting"}}
+	}
+	if m.err != nil {
+		p.release(m)
+		return nil, renamed(m.err, m.dest, h.dest)
+	}
+	return m, nil
+}
+
+// login starts m, waiting first while loginsPerServer other logins to
+// the same server or jump host are under way.
+func (p *masterPool) login(ctx context.Context, m *master) error {
+	var held []chan struct{}
+	defer func() {
+		for _, g := range held {
+			<-g
+		}
+	}()
+	for _, name := range servers(m.key) {
+		g := p.gate(name)
+		select {
+		case g <- struct{}{}:
+			held = append(held, g)
+		case <-ctx.Done():
+			return finalError{&sshError{dest: m.dest, detail: "interrupted while connecting"}}
+		}
+	}
+	return m.connect(ctx)
+}
+
+// servers names the sshd and the jump host (if any) that a connection
+// with key logs in to, in a fixed order.
+func servers(key string) []string {
+	var host, port, jump string
+	for line := range strings.SplitSeq(key, "\n") {
+		name, value, _ := strings.Cut(line, " ")
+		switch name {
+		case "hostname":
+			host = value
+		case "port":
+			port = value
+		case "proxyjump":
+			jump = value
+		}
+	}
+	var out []string
+	if host != "" {
+		out = append(out, "server "+host+":"+port)
+	}
+	if jump != "" && jump != "none" {
+		out = append(out, "jump "+jump)
+	}
+	return out
+}
+
+// gate returns the semaphore of a server.
+func (p *masterPool) gate(name string) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.gates == nil {
+		p.gates = map[string]chan struct{}{}
+	}
+	g := p.gates[name]
+	if g == nil {
+		g = make(chan struct{}, loginsPerServer)
+		p.gates[name] = g
+	}
+	return g
+}
+
+func (p *masterPool) sharing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.share
+}
+
+// take finds a master with room for key, or makes a new one (fresh) that
+// the caller starts.
+func (p *masterPool) take(key string, h *sshHost) (m *master, fresh bool, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.aborted {
+		return nil, false, fmt.Errorf("ssh to %s: batou is ending", h.dest)
+	}
+	if key != "" {
+		for _, m := range p.byKey[key] {
+			if !m.ended && m.users < sessionsPerMaster {
+				m.users++
+				return m, false, nil
+			}
+		}
+	}
+	dir, err := p.directoryLocked()
+	if err != nil {
+		return nil, false, err
+	}
+	p.sockets++
+	m = &master{pool: p, key: key, socket: socketPath(dir, p.sockets), config: h.config, dest: h.dest,
+		timeout: h.timeout, ready: make(chan struct{}), users: 1}
+	if key != "" {
+		if p.byKey == nil {
+			p.byKey = map[string][]*master{}
+		}
+		p.byKey[key] = append(p.byKey[key], m)
+	}
+	return m, true, nil
+}
+
+// started records a running master, or kills it when batou is ending.
+func (p *masterPool) started(m *master) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.aborted {
+		return false
+	}
+	if p.live == nil {
+		p.live = map[*master]bool{}
+	}
+	p.live[m] = true
+	return true
+}
+
+// release ends one use of m; the last user's release ends the master.
+func (p *masterPool) release(m *master) {
+	p.mu.Lock()
+	m.users--
+	last := m.users == 0 && !m.ended
+	if last {
+		m.ended = true
+		p.forget(m)
+	}
+	p.mu.Unlock()
+	if last {
+		m.close()
+		p.mu.Lock()
+		delete(p.live, m)
+		p.mu.Unlock()
+	}
+}
+
+// forget removes m from the masters new hosts may share.
+func (p *masterPool) forget(m *master) {
+	list := p.byKey[m.key]
+	for i, x := range list {
+		if x == m {
+			p.byKey[m.key] = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(p.byKey[m.key]) == 0 {
+		delete(p.byKey, m.key)
+	}
+}
+
+// ended forgets a master whose ssh has exited (a failed start).
+func (p *masterPool) ended(m *master) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.live, m)
+	m.cmd, m.exited = nil, nil
+}
+
+// abort kills every master at once, for when batou must end without
+// closing its deploy (a second Ctrl-C). Masters that start later are
+// killed as they come up.
+func (p *masterPool) abort() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.aborted = true
+	for m := range p.live {
+		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// remove deletes the socket directory (its masters have ended).
+func (p *masterPool) remove() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dir != "" {
+		_ = os.RemoveAll(p.dir)
+	}
+}
+
+// master is one OpenSSH master connection (ControlMaster) that the
+// sessions of one or more hosts are multiplexed over.
+type master struct {
+	pool    *masterPool
+	key     string
+	socket  string
+	config  string // the -F file of the host it was started for
+	dest    string // that host
+	timeout time.Duration
+	cmd     *exec.Cmd
+	exited  chan error    // the master's exit
+	stderr  *lockedWriter // what the master says
+	ready   chan struct{} // closed when started or failed (then err)
+	err     error
+	users   int  // under pool.mu
+	ended   bool // under pool.mu: closing or closed
+}
+
+// newStderr gives the master a fresh buffer for what ssh says.
+func (m *master) newStderr() *lockedWriter {
+	m.stderr = &lockedWriter{buf: &bytes.Buffer{}}
+	return m.stderr
+}

@@ -1,0 +1,148 @@
+package runtime
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/batou-go/batou/starlib"
+)
+
+// A path managed twice with different desired states never converges: each
+// deploy rewrites what the other component wrote (or, in batou, verify and
+// update chase each other). pathConflicts finds such paths on each host,
+// before anything is compiled, so that the deploy never starts.
+
+// pathClaim is what one built-in component wants of one host path.
+type pathClaim struct {
+	root  *Root
+	comp  *starlib.Component // the built-in leaf (Content('x'))
+	owner *starlib.Component // the component the user wrote (File('x'))
+	kind  string
+	ftype string // the file type the component ensures ("" when it does not)
+}
+
+// pathConflicts returns one error per path of a host that two components
+// manage with different desired states. Claims that are exactly the same
+// (the same directory ensured twice) are no conflict.
+func (m *Model) pathConflicts() Errors {
+	var out Errors
+	for _, h := range m.Hosts {
+		claims := map[string][]pathClaim{}
+		var paths []string
+		for _, r := range h.Roots {
+			if r.current == nil || r.Ignore {
+				continue
+			}
+			walkClaims(r, r.current.Top, func(path string, c pathClaim) {
+				if claims[path] == nil {
+					paths = append(paths, path)
+				}
+				claims[path] = append(claims[path], c)
+			})
+		}
+		for _, p := range paths {
+			if e := conflictOf(h, p, claims[p]); e != nil {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// walkClaims calls fn for every built-in component below c that manages a
+// path.
+func walkClaims(r *Root, c *starlib.Component, fn func(string, pathClaim)) {
+	if k := c.Def().Kind(); k != nil && k.Verify != nil {
+		if p, ok := c.StringAttr("path"); ok && p != "" {
+			path := filepath.Clean(p)
+			fn(path, pathClaim{root: r, comp: c, owner: userComponent(c), kind: k.Name, ftype: fileType(k.Name, c)})
+		}
+	}
+	for _, ch := range c.Children() {
+		walkClaims(r, ch, fn)
+	}
+}
+
+// userComponent is the outermost built-in ancestor of c (File('x') for its
+// Content('x')): the component the user wrote.
+func userComponent(c *starlib.Component) *starlib.Component {
+	for c.Parent() != nil && c.Parent().Def().Kind() != nil {
+		c = c.Parent()
+	}
+	return c
+}
+
+// stateOf is a canonical form of c's attributes (without the label).
+func stateOf(c *starlib.Component) string {
+	vals := c.Values()
+	names := make([]string, 0, len(vals))
+	for n := range vals {
+		if n != "_display" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s=%s;", n, vals[n].String())
+	}
+	return b.String()
+}
+
+// fileType is the type of file a kind makes of its path: two components
+// that disagree on it fight over the path even when their kinds differ.
+func fileType(kind string, c *starlib.Component) string {
+	switch kind {
+	case "Presence":
+		if s, ok := c.StringAttr("ensure"); ok {
+			return s
+		}
+		return "file"
+	case "Directory":
+		return "directory"
+	case "Symlink":
+		return "symlink"
+	}
+	return ""
+}
+
+// conflictOf reports the first pair of claims on path that disagree.
+func conflictOf(h *Host, path string, cs []pathClaim) *Error {
+	for i := 1; i < len(cs); i++ {
+		for j := 0; j < i; j++ {
+			a, b := cs[j], cs[i]
+			if a.owner == b.owner {
+				continue // one component (File with ensure) may claim a path twice
+			}
+			what := ""
+			switch {
+			case a.ftype != "" && b.ftype != "" && a.ftype != b.ftype:
+				what = fmt.Sprintf("one wants a %s, the other a %s", a.ftype, b.ftype)
+			case a.kind == b.kind && stateOf(a.comp) != stateOf(b.comp):
+				what = fmt.Sprintf("their %s differs", strings.ToLower(a.kind))
+			}
+			if what != "" {
+				return conflictError(h, path, a, b, what)
+			}
+		}
+	}
+	return nil
+}
+
+func conflictError(h *Host, path string, a, b pathClaim, what string) *Error {
+	scope := "root " + a.root.Name
+	if a.root != b.root {
+		scope = fmt.Sprintf("roots %s and %s", a.root.Name, b.root.Name)
+	}
+	return &Error{Host: h.Name, Component: a.owner.Path(), File: a.owner.Pos().Filename(), Line: int(a.owner.Pos().Line),
+		Msg: fmt.Sprintf("%s is managed twice (%s), and %s: here and by %s at %s",
+			path, scope, what, b.owner.Path(), posString(b.owner)),
+		Hint: "a path can have one desired state: keep one of the two components, " +
+			"or give them different paths; each deploy would otherwise undo the other"}
+}
+
+func posString(c *starlib.Component) string {
+	return fmt.Sprintf("%s:%d", c.Pos().Filename(), c.Pos().Line)
+}
