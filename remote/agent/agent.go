@@ -89,7 +89,7 @@ func (a *agent) emit(e plan.Event) {
 func (a *agent) read(in *bufio.Reader) {
 	defer close(a.requests)
 	for {
-		line, err := in.ReadBytes('\n')
+		line, err := readLine(in)
 		if len(line) == 0 && err != nil {
 			a.interrupted.Store(true)
 			go a.orphaned()

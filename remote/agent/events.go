@@ -1,8 +1,10 @@
 package agent
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -69,4 +71,21 @@ func (o *eventOut) flushLocked() {
 		_, _ = o.w.Write(o.buf.Bytes())
 		o.buf.Reset()
 	}
+}
+
+// readLine returns the next line of in, with its newline. A line that fits
+// in in's buffer is returned without a copy (a plan is most of a
+// megabyte): it is valid until the next read, and DecodeRequest keeps no
+// reference into it.
+func readLine(in *bufio.Reader) ([]byte, error) {
+	line, err := in.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return line, err
+	}
+	long := append([]byte(nil), line...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		line, err = in.ReadSlice('\n')
+		long = append(long, line...)
+	}
+	return long, err
 }

@@ -177,15 +177,26 @@ func (w *walker) beforeUpdate(c *starlib.Component) error {
 	return nil
 }
 
-// indexHandlers records the components with before-update handlers and
-// every component's place in deploy order (children before parents).
+// indexHandlers records the components with before-update handlers and,
+// when there are any, every component's place in deploy order (children
+// before parents).
 func (hr *hostRoot) indexHandlers() {
-	hr.pos = map[*starlib.Component]int{}
-	var walk func(c *starlib.Component)
-	walk = func(c *starlib.Component) {
+	var find func(c *starlib.Component)
+	find = func(c *starlib.Component) {
 		if c.Def().BeforeUpdateScope() != "" {
 			hr.handlers = append(hr.handlers, c)
 		}
+		for _, ch := range c.Children() {
+			find(ch)
+		}
+	}
+	find(hr.sroot.Top)
+	if len(hr.handlers) == 0 {
+		return
+	}
+	hr.pos = map[*starlib.Component]int{}
+	var walk func(c *starlib.Component)
+	walk = func(c *starlib.Component) {
 		for _, ch := range c.Children() {
 			walk(ch)
 		}
