@@ -9,6 +9,7 @@ import (
 
 	"github.com/batou-go/batou/runtime/plan"
 	"github.com/batou-go/batou/starlib"
+	"go.starlark.net/syntax"
 )
 
 // CompileOptions are the facts a plan records besides the model.
@@ -81,14 +82,14 @@ func (m *Model) compileRoot(r *Root, programs map[string]string) *plan.Root {
 	top := r.current.Top
 	next := 0
 	numberTree(top, &next)
-	var ref func(c *starlib.Component) plan.Value
-	ref = func(c *starlib.Component) plan.Value {
+	cc := &compiler{m: m, programs: programs, origins: map[syntax.Position]string{}}
+	cc.ref = func(c *starlib.Component) plan.Value {
 		if c.Root() == r.current && c.ID > 0 {
 			return plan.Ref(c.ID)
 		}
-		return starlib.ToPlan(starlib.NewView(c), ref)
+		return starlib.ToPlan(starlib.NewView(c), cc.ref)
 	}
-	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Defdir: r.current.DefdirRel, Node: m.compileNode(top, ref, programs)}
+	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Defdir: r.current.DefdirRel, Node: cc.node(top)}
 }
 
 func numberTree(c *starlib.Component, next *int) {
@@ -99,16 +100,22 @@ func numberTree(c *starlib.Component, next *int) {
 	}
 }
 
-func (m *Model) compileNode(c *starlib.Component, ref func(*starlib.Component) plan.Value, programs map[string]string) *plan.Node {
+// compiler compiles the nodes of one root.
+type compiler struct {
+	m        *Model
+	ref      func(*starlib.Component) plan.Value // how a component is represented
+	programs map[string]string                   // the Starlark files host code needs
+	origins  map[syntax.Position]string          // file:line by position (sub-components share one)
+}
+
+func (cc *compiler) node(c *starlib.Component) *plan.Node {
 	def := c.Def()
-	pos := c.Pos()
-	n := &plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(),
-		Origin: pos.Filename() + ":" + strconv.Itoa(int(pos.Line)), BeforeUpdate: def.BeforeUpdateScope()}
+	n := &plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(), Origin: cc.origin(c.Pos()), BeforeUpdate: def.BeforeUpdateScope()}
 	if def.Kind() == nil {
 		if def.HasHostCode() {
 			v, u, l, b := def.Funcs()
 			n.Def = &plan.DefRef{File: def.File(), Name: def.Name(), Verify: v, Update: u, LastUpdated: l, BeforeUpdate: b}
-			m.Project.Closure(def.File(), programs)
+			cc.m.Project.Closure(def.File(), cc.programs)
 		}
 		// Compute defaults (an expanded one may differ per component);
 		// attributes without a value stay unset. A built-in kind's
@@ -117,14 +124,25 @@ func (m *Model) compileNode(c *starlib.Component, ref func(*starlib.Component) p
 			_, _ = c.Attr(name)
 		}
 	}
-	n.Attrs = c.PlanAttrs(ref)
+	n.Attrs = c.PlanAttrs(cc.ref)
 	if len(c.Children()) > 0 {
 		n.Children = make([]*plan.Node, 0, len(c.Children()))
 	}
 	for _, ch := range c.Children() {
-		n.Children = append(n.Children, m.compileNode(ch, ref, programs))
+		n.Children = append(n.Children, cc.node(ch))
 	}
 	return n
+}
+
+// origin is file:line of pos.
+func (cc *compiler) origin(pos syntax.Position) string {
+	pos.Col = 0
+	o, ok := cc.origins[pos]
+	if !ok {
+		o = pos.Filename() + ":" + strconv.Itoa(int(pos.Line))
+		cc.origins[pos] = o
+	}
+	return o
 }
 
 // callsTemplate reports whether host code of these programs may call

@@ -109,6 +109,8 @@ type Session struct {
 	resolved    map[string]string
 	// assetPaths caches Root.asset.
 	assetPaths map[assetKey]assetInfo
+	// headers caches batou_generated_header by component path.
+	headers map[string]starlark.Value
 }
 
 type platformKey struct {
