@@ -41,7 +41,7 @@ func readRegular(path string, limit int64) readResult {
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return readResult{err: &fs.PathError{Op: "stat", Path: path, Err: err}}
 	}
-	mode := typeMode(st.Mode)
+	mode := typeMode(uint32(st.Mode))
 	if !mode.IsRegular() || st.Size > limit {
 		return readResult{mode: mode, skip: true}
 	}
@@ -129,7 +129,7 @@ func (c *Context) statFile(path string) (fs.FileMode, error) {
 		if err != nil {
 			return 0, &fs.PathError{Op: "stat", Path: path, Err: err}
 		}
-		return typeMode(st.Mode), nil
+		return typeMode(uint32(st.Mode)), nil
 	}
 }
 
