@@ -20,7 +20,9 @@ RUNS=${2:-10}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-go build -o "$OUT/batou" .
+# Built as the README says (static); CGO_ENABLED=1 measures a dynamically
+# linked batou, which starts slower (twice per deploy: controller, agent).
+CGO_ENABLED="${CGO_ENABLED:-0}" go build -o "$OUT/batou" .
 go build -o "$OUT/floor" ./bench/floor
 
 # now_ns prints a monotonic-enough timestamp in nanoseconds.
@@ -47,7 +49,7 @@ m() { v=$(echo $1 | tr ' ' '\n' | median); [ "$v" -gt 0 ] || v=1; echo "$v"; }
 ratio() { awk "BEGIN{printf \"%.1f\", $1/$2}"; }
 fd=$(m "$first"); nd=$(m "$noop")
 w=$(m "$fw"); ws=$(m "$fws"); c=$(m "$fc"); cs=$(m "$fcs")
-echo "workload: $N templated files + 10 directories + 10 symlinks, local, median of $RUNS runs, in $(df -PT "$OUT" | awk 'NR==2{print $2}')"
+echo "workload: $N templated files + 10 directories + 10 symlinks, local, median of $RUNS runs, in $(df -PT "$OUT" | awk 'NR==2{print $2}'), CGO_ENABLED=${CGO_ENABLED:-0}"
 echo "first deploy: ${fd} ms   floor write: ${w} ms   ratio $(ratio "$fd" "$w")x   (standard-library floor: ${ws} ms, $(ratio "$fd" "$ws")x)"
 echo "no-op deploy: ${nd} ms   floor check: ${c} ms   ratio $(ratio "$nd" "$c")x   (standard-library floor: ${cs} ms, $(ratio "$nd" "$cs")x)"
 if [ -x /usr/bin/time ]; then
