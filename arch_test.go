@@ -22,16 +22,16 @@ type rule struct {
 
 // Third-party modules, by what they are for.
 var (
-	starlark  = "go.starlark.net"
-	udiff     = "github.com/aymanbagabas/go-udiff"
-	gonja     = "github.com/nikolalohinski/gonja/v2"
-	cliv3     = "github.com/urfave/cli/v3"
-	xsync     = "golang.org/x/sync"
-	xsys      = "golang.org/x/sys"
-	xterm     = "golang.org/x/term"
-	sshServer = "github.com/gliderlabs/ssh"
-	xssh      = "golang.org/x/crypto/ssh"
-	script    = "github.com/rogpeppe/go-internal/testscript"
+	starlarkGo = "go.starlark.net"
+	udiff      = "github.com/aymanbagabas/go-udiff"
+	gonja      = "github.com/nikolalohinski/gonja/v2"
+	cliv3      = "github.com/urfave/cli/v3"
+	xsync      = "golang.org/x/sync"
+	xsys       = "golang.org/x/sys"
+	xterm      = "golang.org/x/term"
+	sshServer  = "github.com/gliderlabs/ssh"
+	xssh       = "golang.org/x/crypto/ssh"
+	script     = "github.com/rogpeppe/go-internal/testscript"
 	// Jinja's title and capitalize filters use Unicode case rules; gonja
 	// depends on x/text already, and logs through logrus (a test checks
 	// that it logs nothing).
@@ -47,7 +47,7 @@ var rules = map[string]rule{
 	"": { // main: the CLI, rendering, the testscript driver
 		internal: []string{"runtime", "runtime/plan", "starlib", "starlib/jinja", "environments", "environments/ini",
 			"environments/secrets", "components", "remote", "remote/agent"},
-		external: []string{starlark, cliv3, xterm, xsync, xsys, gonja, udiff},
+		external: []string{starlarkGo, cliv3, xterm, xsync, xsys, gonja, udiff},
 		// benchmarks and the ssh test hosts
 		testInternal: []string{"bench/workload"},
 		testExternal: []string{script, sshServer, xssh},
@@ -58,12 +58,12 @@ var rules = map[string]rule{
 	"environments/ini": {},
 	// (x/crypto/ssh reads ssh keys as age recipients and identities)
 	"environments/secrets": {internal: []string{"environments/ini"}, external: []string{age, gocrypto, xterm, xssh}},
-	"starlib":              {internal: []string{"components", "runtime/plan"}, external: []string{starlark, udiff}},
-	"starlib/jinja":        {external: []string{starlark, gonja, xtext}, testExternal: []string{logrus}},
-	"runtime": {internal: []string{"starlib", "environments", "environments/secrets", "components", "runtime/plan"}, external: []string{starlark},
+	"starlib":              {internal: []string{"components", "runtime/plan"}, external: []string{starlarkGo, udiff}},
+	"starlib/jinja":        {external: []string{starlarkGo, gonja, xtext}, testExternal: []string{logrus}},
+	"runtime": {internal: []string{"starlib", "environments", "environments/secrets", "components", "runtime/plan"}, external: []string{starlarkGo},
 		testInternal: []string{"starlib/jinja", "bench/workload"}, testExternal: []string{age}},
 	"remote":         {internal: []string{"runtime/plan"}, external: []string{xsync}},
-	"remote/agent":   {internal: []string{"runtime/plan", "components", "starlib"}, external: []string{starlark, xsys}, testInternal: []string{"starlib/jinja"}},
+	"remote/agent":   {internal: []string{"runtime/plan", "components", "starlib"}, external: []string{starlarkGo, xsys}, testInternal: []string{"starlib/jinja"}},
 	"bench/floor":    {internal: []string{"bench/workload"}},
 	"bench/workload": {},
 }

@@ -126,7 +126,7 @@ func newApp(stdout, stderr io.Writer) *cli.Command {
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Commands: []*cli.Command{
-			deployCommand(), planCommand(), graphCommand(), secretsCommand(), initCommand(), versionCommand(), agentCommand(),
+			deployCommand(), planCommand(), graphCommand(), showCommand(), replCommand(), secretsCommand(), initCommand(), versionCommand(), agentCommand(),
 		},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			c.Writer = stderr // help as the answer to wrong usage goes to stderr

@@ -34,10 +34,21 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testscripts",
 		RequireExplicitExec: false,
+		// [root]: the script runs as root (it may create users, install
+		// packages).
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
 			if err := logs(env); err != nil {
 				return err
+			}
+			if repo, err := os.Getwd(); err == nil {
+				env.Setenv("REPO", repo) // the repository, for scripts that use examples/
 			}
 			return os.MkdirAll(filepath.Join(env.WorkDir, "home"), 0o755)
 		},
@@ -53,9 +64,11 @@ func TestScripts(t *testing.T) {
 			"wrongkey":    cmdWrongkey,
 			"waitfile":    cmdWaitfile,
 			"killholder":  cmdKillholder,
+			"term":        cmdTerm,
 			"setenvfile":  cmdSetenvfile,
 			"gnupg":       cmdGnupg,
 			"noleak":      cmdNoleak,
+			"httpserve":   cmdHttpserve,
 			"gone":        cmdGone,
 			"lockfree":    cmdLockfree,
 			"drive":       cmdDrive,

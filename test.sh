@@ -3,7 +3,8 @@
 # the end-to-end testscripts (testscripts/*.txtar, against local agents, a
 # real OpenSSH sshd and in-process ssh hosts). On a fresh Debian machine it
 # first installs what the tests drive for real (OpenSSH server, gpg, age,
-# git). Benchmarks: go test -bench . ./..., bench/local.sh, bench/ssh.sh.
+# git, xz, bzip2, and tmux for the interactive REPL). Benchmarks: go test
+# -bench . ./..., bench/local.sh, bench/ssh.sh.
 set -eu
 cd "$(dirname "$0")"
 
@@ -13,6 +14,10 @@ command -v ssh >/dev/null 2>&1 || need="$need openssh-client"
 command -v gpg >/dev/null 2>&1 || need="$need gnupg"
 command -v age >/dev/null 2>&1 || need="$need age"
 command -v git >/dev/null 2>&1 || need="$need git"
+command -v tmux >/dev/null 2>&1 || need="$need tmux"
+# archives the Extract tests build (tar.xz, tar.bz2)
+command -v xz >/dev/null 2>&1 || need="$need xz-utils"
+command -v bzip2 >/dev/null 2>&1 || need="$need bzip2"
 if [ -n "$need" ]; then
     echo "installing:$need"
     sudo=""

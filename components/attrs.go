@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -91,11 +92,7 @@ func normPath(ctx ExpandContext, a Attrs, name string) (Attrs, string, error) {
 // mapped path and the display form, plus the given attributes.
 func sub(kind string, a Attrs, extra Attrs) Sub {
 	attrs := Attrs{"path": a["path"], DisplayAttr: a[DisplayAttr]}
-	for k, v := range extra {
-		if v != nil { // unset reads as nil
-			attrs[k] = v
-		}
-	}
+	maps.Copy(attrs, extra)
 	return Sub{Kind: kind, Attrs: attrs}
 }
 

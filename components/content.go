@@ -17,10 +17,12 @@ func contentKind() *Kind {
 			"directory named like the target. It is rendered as a template while the deployment is " +
 			"configured; on the host the file is replaced atomically only when its bytes differ, " +
 			"keeping its mode and owner. Changes are shown as a unified diff.",
-		Attrs:  contentAttrs(),
-		Expand: expandContent,
-		Verify: verifyContent,
-		Update: updateContent,
+		Attrs:     contentAttrs(),
+		Expand:    expandContent,
+		Verify:    verifyContent,
+		Update:    updateContent,
+		Writes:    "path",
+		ReadAhead: "path",
 	}
 }
 

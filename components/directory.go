@@ -32,6 +32,7 @@ func directoryKind() *Kind {
 		Expand: expandDirectory,
 		Verify: verifyDirectory,
 		Update: updateDirectory,
+		Writes: "path",
 	}
 }
 

@@ -21,6 +21,21 @@
 // in Expand too and travels in the files attribute. Files are written with
 // Context.Atomic and only when their bytes differ.
 //
+// # Other kinds
+//
+// JSONContent and YAMLContent render data in Expand and are then written
+// like Content. Download, Extract, git.Clone, Command, users.User,
+// users.Group, apt.Package, systemd.Unit/Service/Timer, cron.CronJob and
+// logrotate.RotatedLogfile verify against the host and drive a system
+// tool only where one is needed (git, systemctl, useradd, apt-get,
+// dpkg-query, crontab, xz). A kind says in the registry what the agent
+// should do for it besides Verify and Update: ReadAhead (a file its
+// verify reads whole), Writes (the path to flush after the root), Prepare
+// (one query for all its components of a root) and Finish (deferred work
+// after the root, such as a systemd daemon-reload). docs/components.md
+// documents every kind; a test keeps its attribute tables in sync with
+// the registry.
+//
 // # Deliberate differences from batou
 //
 //   - content="" empties the file (batou ignored an empty content).

@@ -94,6 +94,12 @@ type Context struct {
 	Files *Prefetch
 	// Atomic writes files; kinds write every file through it.
 	Atomic Atomic
+	// Shared is kept for the whole deploy on this host (may be nil).
+	Shared *Shared
+	// ParentChanged is true when a component deployed before this one
+	// under the same parent changed in this deploy (systemd units restart
+	// then).
+	ParentChanged bool
 	// created are the files Presence created with this context, which a
 	// Content of the same path may fill in place of a temporary file
 	// (fillCreated).
@@ -131,6 +137,27 @@ type Kind struct {
 	Verify func(ctx *Context, a Attrs) (Result, error)
 	// Update runs on the host when Verify asked for it (not when predicting).
 	Update func(ctx *Context, a Attrs) error
+	// ReadAhead names the attribute that holds the path of a file Verify
+	// reads whole (Content's path); the agent reads such files ahead of
+	// the verifies. Empty means Verify reads no such file.
+	ReadAhead string
+	// Prepare, when set, runs on the host before the components of a
+	// root are deployed, with the attributes of every component of this
+	// kind in the root, so that a kind can ask the system once for all of
+	// them (apt.Package queries dpkg once) and keep the answer in
+	// ctx.Shared. It cannot fail: each Verify asks for itself what
+	// Prepare did not learn.
+	Prepare func(ctx *Context, all []Attrs)
+	// Finish, when set, runs on the host after each root that was not
+	// predicted (also after a failed one), to complete work a kind
+	// deferred (a systemd daemon-reload for unit files that no later
+	// component started).
+	Finish func(ctx *Context) error
+	// Writes names the attribute that holds the path Update writes (a
+	// file, or a directory it writes below); after a root the agent
+	// flushes the file systems of these paths. Empty means Update writes
+	// no file of its own (or leaves flushing to the tool it drives).
+	Writes string
 }
 
 // Attr returns the declaration of the attribute name, or nil.

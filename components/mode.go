@@ -25,6 +25,7 @@ func modeKind() *Kind {
 		Expand: expandMode,
 		Verify: verifyMode,
 		Update: updateMode,
+		Writes: "path",
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"strconv"
 )
 
@@ -34,22 +33,24 @@ func groupSpec() idSpec {
 	}
 }
 
-// lookupUID returns the uid of a user name.
+// lookupUID returns the uid of a user name (from /etc/passwd, else
+// getent).
 func lookupUID(name string) (string, error) {
-	u, err := user.Lookup(name)
+	u, err := userDB{}.user(name)
 	if err != nil {
 		return "", err
 	}
-	return u.Uid, nil
+	return strconv.Itoa(u.uid), nil
 }
 
-// lookupGID returns the gid of a group name.
+// lookupGID returns the gid of a group name (from /etc/group, else
+// getent).
 func lookupGID(name string) (string, error) {
-	g, err := user.LookupGroup(name)
+	g, err := userDB{}.group(name)
 	if err != nil {
 		return "", err
 	}
-	return g.Gid, nil
+	return strconv.Itoa(g.gid), nil
 }
 
 func ownerKind() *Kind { return idKind(ownerSpec()) }
@@ -70,6 +71,7 @@ func idKind(s idSpec) *Kind {
 		Expand: func(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) { return expandID(s, ctx, a) },
 		Verify: func(ctx *Context, a Attrs) (Result, error) { return verifyID(s, ctx, a) },
 		Update: func(ctx *Context, a Attrs) error { return updateID(s, ctx, a) },
+		Writes: "path",
 	}
 }
 

@@ -42,11 +42,11 @@ const prefetchMax = 1 << 20
 // NewPrefetch returns an empty prefetch.
 func NewPrefetch() *Prefetch { return &Prefetch{files: map[string]*prefetched{}} }
 
-// Add records the file a built-in component of the given kind and path
-// attribute reads in its verify, if any (ctx gives its workdir and home).
-// It must be called before Start.
-func (p *Prefetch) Add(ctx *Context, kind, path string) {
-	if p == nil || kind != "Content" || path == "" {
+// Add records a file a verify will read whole (the path attribute of a
+// kind's ReadAhead; ctx gives its workdir and home). It must be called
+// before Start.
+func (p *Prefetch) Add(ctx *Context, path string) {
+	if p == nil || path == "" {
 		return
 	}
 	path = ctx.hostPath(path)

@@ -23,9 +23,9 @@ func TestPrefetch(t *testing.T) {
 	ctx := &Context{Workdir: dir}
 	pf := NewPrefetch()
 	for _, name := range []string{"a", "b", "big", "missing"} {
-		pf.Add(ctx, "Content", name)
+		pf.Add(ctx, name)
 	}
-	pf.Add(ctx, "Presence", "a") // reads nothing
+	pf.Add(ctx, "a") // read once
 	if len(pf.order) != 4 {
 		t.Fatalf("want 4 files to read, got %d", len(pf.order))
 	}
@@ -71,7 +71,7 @@ func TestPrefetchAnswersPresence(t *testing.T) {
 	ctx := &Context{Workdir: dir}
 	pf := NewPrefetch()
 	for _, name := range []string{"f", "d", "missing"} {
-		pf.Add(ctx, "Content", name)
+		pf.Add(ctx, name)
 	}
 	ctx.Files = pf // not started: the Presence verify reads itself
 	for _, tt := range []struct{ name, reason string }{{"f", ""}, {"d", "not a regular file: a directory"}, {"missing", "file missing"}} {
@@ -139,7 +139,7 @@ func TestPrefetchTakenBeforeRead(t *testing.T) {
 	}
 	ctx := &Context{Workdir: dir}
 	pf := NewPrefetch()
-	pf.Add(ctx, "Content", "x")
+	pf.Add(ctx, "x")
 	ctx.Files = pf // not started: the first take finds it pending
 	got := make(chan string, 2)
 	go func() {

@@ -23,6 +23,7 @@ func presenceKind() *Kind {
 		Expand: expandPresence,
 		Verify: verifyPresence,
 		Update: updatePresence,
+		Writes: "path",
 	}
 }
 

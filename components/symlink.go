@@ -21,6 +21,7 @@ func symlinkKind() *Kind {
 		Expand: expandSymlink,
 		Verify: verifySymlink,
 		Update: updateSymlink,
+		Writes: "path",
 	}
 }
 

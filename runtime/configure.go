@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batou-go/batou/environments"
 	"github.com/batou-go/batou/runtime/plan"
 	"github.com/batou-go/batou/starlib"
 	"go.starlark.net/starlark"
@@ -111,7 +112,7 @@ func (m *Model) configureRoot(r *Root, reg *registry) {
 func (m *Model) applyOverrides(r *Root, thread *starlark.Thread) error {
 	var errs Errors
 	for _, o := range r.Overrides {
-		err := r.current.ApplyOverride(thread, o.Key, o.Value)
+		err := r.current.ApplyOverride(thread, o.Key, o.Value, overrideOrigin(o))
 		var unknown *starlib.UnknownAttrError
 		if err == nil || errors.As(err, &unknown) {
 			continue // unknown attributes are reported once, at load
@@ -127,6 +128,16 @@ func (m *Model) applyOverrides(r *Root, thread *starlark.Thread) error {
 		return errs
 	}
 	return nil
+}
+
+// overrideOrigin says where an override is written: in the environment
+// file or in the secrets.
+func overrideOrigin(o *environments.Setting) starlib.Origin {
+	kind := starlib.FromEnvironment
+	if o.Secret {
+		kind = starlib.FromSecret
+	}
+	return starlib.Origin{Kind: kind, Pos: starlib.EnvPosition(o.Pos.File, o.Pos.Line)}
 }
 
 // rootErrors collects the errors of each root's last configure.

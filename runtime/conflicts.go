@@ -52,10 +52,10 @@ func (m *Model) pathConflicts() Errors {
 }
 
 // walkClaims calls fn for every built-in component below c that manages a
-// path.
+// path (the attribute its kind names in Writes).
 func walkClaims(r *Root, c *starlib.Component, fn func(string, pathClaim)) {
-	if k := c.Def().Kind(); k != nil && k.Verify != nil {
-		if p, ok := c.StringAttr("path"); ok && p != "" {
+	if k := c.Def().Kind(); k != nil && k.Verify != nil && k.Writes != "" {
+		if p, ok := c.StringAttr(k.Writes); ok && p != "" {
 			path := filepath.Clean(p)
 			fn(path, pathClaim{root: r, comp: c, owner: userComponent(c), kind: k.Name, ftype: fileType(k.Name, c)})
 		}

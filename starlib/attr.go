@@ -36,6 +36,8 @@ type AttrSpec struct {
 	Doc        string
 	// goDefault is Default as a Go value, for built-in kinds.
 	goDefault any
+	// index numbers the attribute within its definition (see Component.args).
+	index int
 }
 
 var _ starlark.HasAttrs = (*AttrSpec)(nil)

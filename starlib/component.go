@@ -29,14 +29,23 @@ type Component struct {
 	last     starlark.Value
 	added    bool
 	frozen   bool
-	sum      hash.Hash
-	label    string // set on the host, from the plan
-
-	// ID numbers the component within its root's plan.
-	ID int
+	// kindSub is set when a built-in kind added the component with its
+	// attributes; args has a bit for each declared attribute given as an
+	// argument (see Origin). They share a word with the flags around.
+	kindSub bool
 	// Changed is set on the host when the component or a sub-component
 	// was updated.
 	Changed bool
+	args    uint32
+	sum     *checksum // self.checksum() so far, allocated on first use
+	label   string    // set on the host, from the plan
+	// origins records where attribute values came from (see Origin);
+	// home is the root being configured when the component was created.
+	origins *attrOrigin
+	home    *Root
+
+	// ID numbers the component within its root's plan.
+	ID int
 }
 
 var (
@@ -139,8 +148,20 @@ func (c *Component) Attr(name string) (starlark.Value, error) {
 	if m := methods[name]; m != nil {
 		return starlark.NewBuiltin(name, m).BindReceiver(c), nil
 	}
-	return nil, starlark.NoSuchAttrError(fmt.Sprintf("%s has no attribute %s%s", c.def.Name(), name, suggest(name, c.AttrNames())))
+	return nil, MissingAttr(fmt.Sprintf("%s has no attribute %s%s", c.def.Name(), name, suggest(name, c.AttrNames())))
 }
+
+// missingAttr is an unknown attribute whose message already says what
+// was meant. It unwraps to a starlark.NoSuchAttrError (templates treat
+// that as undefined), but is not one itself, so that Starlark does not
+// add a second "did you mean" to it.
+type missingAttr struct{ starlark.NoSuchAttrError }
+
+func (e missingAttr) Unwrap() error { return e.NoSuchAttrError }
+
+// MissingAttr returns the error for an unknown attribute; msg already
+// holds the suggestion, if there is one.
+func MissingAttr(msg string) error { return missingAttr{starlark.NoSuchAttrError(msg)} }
 
 func (c *Component) property(name string) (starlark.Value, bool, error) {
 	switch name {
@@ -226,19 +247,28 @@ func (c *Component) SetField(name string, v starlark.Value) error {
 	if isReserved(name) {
 		return fmt.Errorf("cannot set %s: it is part of self and read-only", name)
 	}
-	return c.setAttr(name, v)
+	spec, err := c.setAttr(name, v)
+	if err != nil {
+		return err
+	}
+	if pos, ok := c.assignPos(); ok {
+		c.record(name, spec, FromConfigure, pos)
+	}
+	return nil
 }
 
-// setAttr stores v, checking its type when name is declared.
-func (c *Component) setAttr(name string, v starlark.Value) error {
-	if spec := c.def.attrs[name]; spec != nil {
+// setAttr stores v, checking its type when name is declared; it returns
+// the declaration (nil when there is none).
+func (c *Component) setAttr(name string, v starlark.Value) (*AttrSpec, error) {
+	spec := c.def.attrs[name]
+	if spec != nil {
 		if err := spec.CheckValue(v); err != nil {
-			return fmt.Errorf("attribute %s %w", name, err)
+			return nil, fmt.Errorf("attribute %s %w", name, err)
 		}
 		v = spec.widen(v)
 	}
 	c.values[name] = v
-	return nil
+	return spec, nil
 }
 
 // defaultValue computes (and caches) a declared attribute's default.
@@ -330,11 +360,15 @@ func (c *Component) Binary(op syntax.Token, y starlark.Value, side starlark.Side
 	return nil, fmt.Errorf("self += expects a component (or a list of them), not %s", y.Type())
 }
 
+// checksum is the running hash of self.checksum(): a pointer in the
+// component, which rarely needs one.
+type checksum struct{ hash.Hash }
+
 // checksumOf feeds data into the running checksum and returns the hex
 // digest so far.
 func (c *Component) checksumOf(data []byte) string {
 	if c.sum == nil {
-		c.sum = sha256.New()
+		c.sum = &checksum{sha256.New()}
 	}
 	c.sum.Write(data)
 	return fmt.Sprintf("%x", c.sum.Sum(nil))

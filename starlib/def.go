@@ -101,6 +101,7 @@ func (d *Def) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwargs 
 	}
 	if r := currentRoot(thread); r != nil {
 		r.created = append(r.created, c)
+		c.home = r
 	}
 	return c, nil
 }
@@ -113,19 +114,24 @@ func (d *Def) fillArgs(c *Component, args starlark.Tuple, kwargs []starlark.Tupl
 		if d.namevar == "" {
 			return fmt.Errorf("%s: has no namevar, so it takes no positional argument; hint: pass attributes by keyword", d.Name())
 		}
-		if err := c.setAttr(d.namevar, args[0]); err != nil {
+		spec, err := c.setAttr(d.namevar, args[0])
+		if err != nil {
 			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
+		c.given(spec)
 	}
 	for _, kv := range kwargs {
 		name := string(kv[0].(starlark.String))
-		if d.attrs[name] == nil {
+		spec, err := c.setAttr(name, kv[1])
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.Name(), err)
+		}
+		if spec == nil {
+			delete(c.values, name)
 			return fmt.Errorf("%s: unknown keyword %s%s; valid names: %s", d.Name(), name,
 				suggest(name, sortedNames(d.attrs)), strings.Join(sortedNames(d.attrs), ", "))
 		}
-		if err := c.setAttr(name, kv[1]); err != nil {
-			return fmt.Errorf("%s: %w", d.Name(), err)
-		}
+		c.given(spec)
 	}
 	return nil
 }
@@ -176,6 +182,7 @@ func componentBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlar
 // finish records the declared attributes in name order; d's attributes
 // do not change after it.
 func (d *Def) finish() *Def {
+	d.numberAttrs()
 	d.specs = make([]*AttrSpec, 0, len(d.attrs))
 	for _, name := range sortedNames(d.attrs) {
 		d.specs = append(d.specs, d.attrs[name])
@@ -200,6 +207,7 @@ func (d *Def) setAttrs(attrs *starlark.Dict) error {
 	if attrs == nil {
 		return nil
 	}
+	defer d.numberAttrs()
 	for _, kv := range attrs.Items() {
 		name, ok := kv[0].(starlark.String)
 		if !ok {
@@ -230,8 +238,16 @@ func (d *Def) setNamevar(v starlark.Value) error {
 	d.namevar = string(s)
 	if d.attrs[d.namevar] == nil {
 		d.attrs[d.namevar] = &AttrSpec{Name: d.namevar, Kind: TypeStr}
+		d.numberAttrs()
 	}
 	return nil
+}
+
+// numberAttrs gives each declared attribute its index in name order.
+func (d *Def) numberAttrs() {
+	for i, name := range sortedNames(d.attrs) {
+		d.attrs[name].index = i
+	}
 }
 
 // defFromKind wraps a built-in kind as a definition.

@@ -82,13 +82,15 @@ func (c *Component) addSub(thread *starlark.Thread, kind string, attrs map[strin
 	}
 	x := newComponent(def, c.pos)
 	x.native = attrs
+	x.kindSub = true
 	return c.add(thread, x)
 }
 
 // goAttrs returns every declared attribute (set or default) as Go values,
-// for a built-in kind, and the undeclared ones that have a Go form. None
-// is left out (a missing key reads as nil): a Go map of eight entries
-// grows on every assignment, also to a key it holds.
+// for a built-in kind, and the undeclared ones that have a Go form. An
+// attribute that is None where None is its default is left out (a missing
+// key reads as nil; expandedSpec answers for it): a Go map of eight
+// entries grows on every assignment, also to a key it holds.
 func (c *Component) goAttrs() (map[string]any, error) {
 	if len(c.values) == 0 && c.native != nil {
 		// Made by its parent's Expand: the map is the component's own.
@@ -100,7 +102,7 @@ func (c *Component) goAttrs() (map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if g != nil {
+		if g != nil || spec.goDefault != nil { // None where None is the default: left out
 			out[spec.Name] = g
 		}
 	}

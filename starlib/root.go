@@ -97,8 +97,9 @@ func (r *Root) Instantiate(def *Def) *Component {
 
 // ApplyOverride sets attribute name of the top component from an
 // environment string, converting it by the attribute's type (expanding it
-// first when the attribute says expand=True).
-func (r *Root) ApplyOverride(thread *starlark.Thread, name, value string) error {
+// first when the attribute says expand=True). from says where the string
+// is written (FromEnvironment or FromSecret, with the file and line).
+func (r *Root) ApplyOverride(thread *starlark.Thread, name, value string, from Origin) error {
 	c := r.Top
 	spec := c.def.attrs[name]
 	if spec == nil {
@@ -111,6 +112,7 @@ func (r *Root) ApplyOverride(thread *starlark.Thread, name, value string) error 
 		return err
 	}
 	c.values[name] = v
+	c.record(name, spec, from.Kind, from.Pos)
 	return nil
 }
 

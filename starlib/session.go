@@ -24,6 +24,9 @@ const (
 	PhaseConfigure
 	// PhaseHost runs verify() and update() on the target host.
 	PhaseHost
+	// PhaseInspect evaluates expressions over a configured model (batou
+	// repl) on the deploying machine.
+	PhaseInspect
 )
 
 func (p Phase) String() string {
@@ -32,6 +35,8 @@ func (p Phase) String() string {
 		return "load"
 	case PhaseConfigure:
 		return "configure"
+	case PhaseInspect:
+		return "the repl"
 	}
 	return "verify/update"
 }
@@ -190,6 +195,9 @@ func needPhase(t *starlark.Thread, what string, phases ...Phase) error {
 		if p == cur {
 			return nil
 		}
+	}
+	if cur == PhaseInspect && phases[0] == PhaseHost {
+		return fmt.Errorf("%s acts on the target host and is only available in verify and update, not in the repl", what)
 	}
 	if cur == PhaseConfigure || cur == PhaseLoad {
 		return fmt.Errorf("%s acts on the target host and is only available in verify and update, not in %s (configure is hermetic: no commands, no files outside the project)", what, cur)

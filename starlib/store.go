@@ -35,11 +35,26 @@ func (c *Component) value(name string) (starlark.Value, bool) {
 		v = goToStarlark(x)
 	} else if x, ok := c.planned[name]; ok {
 		v = FromPlan(x, c.resolve)
+	} else if spec := c.expandedSpec(name); spec != nil {
+		v = spec.Default // set by the expansion; None is left out of native
 	} else {
 		return nil, false
 	}
 	c.values[name] = v
 	return v, true
+}
+
+// expandedSpec returns the declaration of name when c is an expanded
+// built-in kind: Expand set every declared attribute, the ones it set to
+// None are not in native.
+func (c *Component) expandedSpec(name string) *AttrSpec {
+	if c.native == nil || c.def.kind == nil {
+		return nil
+	}
+	if spec := c.def.attrs[name]; spec != nil && spec.HasDefault && spec.goDefault == nil {
+		return spec
+	}
+	return nil
 }
 
 // has reports whether attribute name is set.
@@ -50,8 +65,10 @@ func (c *Component) has(name string) bool {
 	if _, ok := c.native[name]; ok {
 		return true
 	}
-	_, ok := c.planned[name]
-	return ok
+	if _, ok := c.planned[name]; ok {
+		return true
+	}
+	return c.expandedSpec(name) != nil
 }
 
 // stringValue returns attribute name when it is set to a string, without
@@ -97,6 +114,15 @@ func (c *Component) valueNames() []string {
 	for n := range c.planned {
 		if _, dup := c.values[n]; !dup {
 			names = append(names, n)
+		}
+	}
+	if c.native != nil && c.def.kind != nil {
+		for _, spec := range c.def.specs {
+			_, inValues := c.values[spec.Name]
+			_, inNative := c.native[spec.Name]
+			if !inValues && !inNative && c.expandedSpec(spec.Name) != nil {
+				names = append(names, spec.Name)
+			}
 		}
 	}
 	sort.Strings(names)

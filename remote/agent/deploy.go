@@ -31,6 +31,8 @@ type deployer struct {
 	// interrupted stops the deploy before the next component.
 	interrupted *atomic.Bool
 	busy        busyState
+	// shared is what built-in kinds keep for the whole plan.
+	shared *components.Shared
 	// thread runs the current root's Starlark code; cancelled stops it
 	// and every later one.
 	thread    atomic.Pointer[starlark.Thread]
@@ -112,7 +114,7 @@ func (d *deployer) touched(r *plan.Root) []string {
 }
 
 func newDeployer(p *plan.Plan, home string, emit func(plan.Event), r Renderer) *deployer {
-	d := &deployer{plan: p, home: home, emit: emit}
+	d := &deployer{plan: p, home: home, emit: emit, shared: components.NewShared()}
 	d.session = starlib.NewSession("", r)
 	d.session.Host = d
 	d.session.HostAssets = p.Assets
@@ -161,6 +163,9 @@ func (d *deployer) runRoot(name string, predict bool, interrupted *atomic.Bool) 
 		d.emit(*err)
 		finish.Status = "failed"
 	}
+	if !predict {
+		d.finishKinds(r)
+	}
 	if changed && !predict {
 		if ferr := flush(d.touched(r)); ferr != nil {
 			d.emit(plan.Event{Type: plan.EventWarning, Root: r.Name, Message: "flushing written files to disk: " + ferr.Error()})
@@ -203,6 +208,7 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 	}
 	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir, files: d.prefetch(r, workdir)}
 	defer w.files.Stop()
+	d.prepareKinds(r, workdir)
 	changed, ev := w.deploy(r.Node, hr.sroot.Top)
 	d.written = append(w.touched, workdir)
 	return changed, ev
@@ -213,14 +219,43 @@ func (d *deployer) prefetch(r *plan.Root, workdir string) *components.Prefetch {
 	pf := components.NewPrefetch()
 	ctx := &components.Context{Workdir: workdir, Home: d.home}
 	r.Node.Walk(func(n *plan.Node) {
-		if n.Def == nil {
-			if path, ok := n.Attrs["path"].(string); ok {
-				pf.Add(ctx, n.Kind, path)
+		if k := d.session.Kinds.Get(n.Kind); n.Def == nil && k != nil && k.ReadAhead != "" {
+			if path, ok := n.Attrs[k.ReadAhead].(string); ok {
+				pf.Add(ctx, path)
 			}
 		}
 	})
 	pf.Start(min(max(runtime.GOMAXPROCS(0), 2), 4))
 	return pf
+}
+
+// prepareKinds hands every kind with a Prepare hook the attributes of its
+// components in the root.
+func (d *deployer) prepareKinds(r *plan.Root, workdir string) {
+	byKind := map[*components.Kind][]components.Attrs{}
+	r.Node.Walk(func(n *plan.Node) {
+		if k := d.session.Kinds.Get(n.Kind); n.Def == nil && k != nil && k.Prepare != nil {
+			byKind[k] = append(byKind[k], kindAttrs(k, n.Attrs))
+		}
+	})
+	for k, all := range byKind {
+		k.Prepare(d.kindContext(workdir, r.Node.Label, nil, nil), all)
+	}
+}
+
+// finishKinds runs the Finish hooks of the built-in kinds after a root;
+// their errors are reported as warnings.
+func (d *deployer) finishKinds(r *plan.Root) {
+	for _, name := range d.session.Kinds.Names() {
+		k := d.session.Kinds.Get(name)
+		if k.Finish == nil {
+			continue
+		}
+		ctx := d.kindContext(expandHome(r.Workdir, d.home), r.Node.Label, nil, nil)
+		if err := k.Finish(ctx); err != nil {
+			d.emit(plan.Event{Type: plan.EventWarning, Root: r.Name, Message: fmt.Sprintf("%s: %v", name, err)})
+		}
+	}
 }
 
 // build creates the host-side components of a root from its nodes.
@@ -304,4 +339,16 @@ func splitOrigin(o string) (string, int, bool) {
 		return "", 0, false
 	}
 	return o[:i], line, true
+}
+
+// kindContext is a root-wide components.Context for built-in kinds (the
+// Prepare and Finish hooks); c is the component (nil for a root-wide
+// context). The walker keeps one context per root for components.
+func (d *deployer) kindContext(workdir, path string, files *components.Prefetch, c *starlib.Component) *components.Context {
+	parentChanged := c != nil && c.Parent() != nil && c.Parent().Changed
+	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict, Files: files, Atomic: d.session.Atomic,
+		Shared: d.shared, ParentChanged: parentChanged,
+		Log: func(format string, args ...any) {
+			d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: path, Message: fmt.Sprintf(format, args...)})
+		}}
 }

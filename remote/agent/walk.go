@@ -129,7 +129,7 @@ func (w *walker) update(n *plan.Node, c *starlib.Component) error {
 	if err := k.Update(ctx, attrs); err != nil {
 		return err
 	}
-	if p, ok := attrs["path"].(string); ok {
+	if p, ok := attrs[k.Writes].(string); ok && k.Writes != "" {
 		w.touched = append(w.touched, expandHome(p, w.d.home))
 	}
 	res, err := k.Verify(ctx, attrs)
@@ -147,9 +147,10 @@ func (w *walker) update(n *plan.Node, c *starlib.Component) error {
 func (w *walker) kindContext(c *starlib.Component) *components.Context {
 	if w.ctx == nil {
 		w.ctx = &components.Context{Workdir: w.workdir, Home: w.d.home, Predict: w.d.predict, Files: w.files,
-			Atomic: w.d.session.Atomic, Log: w.log}
+			Atomic: w.d.session.Atomic, Shared: w.d.shared, Log: w.log}
 	}
 	w.cur = c
+	w.ctx.ParentChanged = c.Parent() != nil && c.Parent().Changed
 	return w.ctx
 }
 

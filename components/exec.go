@@ -1,0 +1,110 @@
+package components
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+)
+
+// toolCmd describes one run of a program a kind drives (git, systemctl,
+// apt-get, a user's shell command).
+type toolCmd struct {
+	name  string   // the program, looked up on PATH
+	args  []string // its arguments
+	dir   string   // working directory ("" = the agent's)
+	env   []string // added to the agent's environment
+	stdin string
+	// show is how the command appears in errors ("git fetch origin");
+	// empty means name and args.
+	show string
+	// cred runs the command as another user (nil: as the agent).
+	cred *syscall.Credential
+	// mask are strings (passwords in URLs) replaced by *** in output and
+	// errors.
+	mask []string
+}
+
+// toolResult is what a finished command printed and how it exited.
+type toolResult struct {
+	stdout, stderr string
+	code           int // exit status; -1 when it did not start or was killed
+}
+
+// run runs the command to its end. err is set when it could not be
+// started; a non-zero exit is only reported in code.
+func (t toolCmd) run() (toolResult, error) {
+	cmd := exec.Command(t.name, t.args...)
+	cmd.Dir = t.dir
+	if t.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: t.cred}
+	}
+	if len(t.env) > 0 {
+		cmd.Env = append(os.Environ(), t.env...)
+	}
+	if t.stdin != "" {
+		cmd.Stdin = strings.NewReader(t.stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	res := toolResult{stdout: t.masked(out.String()), stderr: t.masked(errb.String())}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		res.code = exit.ExitCode()
+	case errors.Is(err, exec.ErrNotFound):
+		return toolResult{code: -1}, fmt.Errorf("%s is not installed on this host (not found on PATH)", t.name)
+	case t.dir != "":
+		return toolResult{code: -1}, fmt.Errorf("running %s in %s: %s", t.display(), t.dir, t.masked(err.Error()))
+	default:
+		return toolResult{code: -1}, fmt.Errorf("running %s: %s", t.display(), t.masked(err.Error()))
+	}
+	return res, nil
+}
+
+// check runs the command and turns a non-zero exit into an error that
+// quotes the end of its output.
+func (t toolCmd) check() (toolResult, error) {
+	res, err := t.run()
+	if err != nil {
+		return res, err
+	}
+	if res.code != 0 {
+		return res, fmt.Errorf("%s failed (exit status %d)%s", t.display(), res.code, outputTail(res.stdout+res.stderr))
+	}
+	return res, nil
+}
+
+func (t toolCmd) display() string {
+	if t.show != "" {
+		return t.masked(t.show)
+	}
+	return t.masked(strings.TrimSpace(t.name + " " + strings.Join(t.args, " ")))
+}
+
+func (t toolCmd) masked(s string) string {
+	for _, m := range t.mask {
+		if m != "" {
+			s = strings.ReplaceAll(s, m, "***")
+		}
+	}
+	return s
+}
+
+// outputTail formats the last lines of a command's output for an error.
+func outputTail(out string) string {
+	out = strings.TrimRight(out, "\n")
+	if out == "" {
+		return ""
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) > 20 {
+		lines = append([]string{fmt.Sprintf("[... %d lines not shown ...]", len(lines)-20)}, lines[len(lines)-20:]...)
+	}
+	return ":\n  " + strings.Join(lines, "\n  ")
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// cmdTerm drives an interactive program in a private tmux server, as a
+// person at a terminal would:
+//
+//	term start CMDLINE    start CMDLINE in a 100x40 terminal, in the current directory
+//	term send KEYS...     type: literal text and tmux key names (Tab, Enter, Up, C-c, C-d)
+//	term wait REGEXP      wait (up to 30 s) until the screen matches REGEXP
+//	term exited           wait until the program has ended, and fail unless it exited 0
+//
+// The server is stopped when the script ends.
+func cmdTerm(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: term start|send|wait|exited ...")
+	}
+	tmux := func(a ...string) (string, error) {
+		cmd := exec.Command("tmux", append([]string{"-S", ts.MkAbs(".tmux.sock"), "-f", "/dev/null"}, a...)...)
+		cmd.Env = append(os.Environ(), "TERM=xterm")
+		for _, name := range termEnv {
+			if v := ts.Getenv(name); v != "" {
+				cmd.Env = append(cmd.Env, name+"="+v)
+			}
+		}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	switch args[0] {
+	case "start":
+		_, err := tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "40", "-c", ts.MkAbs("."),
+			strings.Join(args[1:], " "), ";", "set-option", "-g", "remain-on-exit", "on")
+		ts.Check(err)
+		ts.Defer(func() { _, _ = tmux("kill-server") })
+	case "send":
+		out, err := tmux(append([]string{"send-keys", "-t", "t"}, args[1:]...)...)
+		if err != nil {
+			ts.Fatalf("send-keys: %v: %s", err, out)
+		}
+	case "wait":
+		re, err := regexp.Compile("(?m)" + strings.Join(args[1:], " "))
+		ts.Check(err)
+		screen := waitScreen(tmux, func(s string) bool { return re.MatchString(s) })
+		if !re.MatchString(screen) {
+			ts.Fatalf("the screen does not show %s:\n%s", re, screen)
+		}
+	case "exited":
+		status := waitScreen(func(...string) (string, error) {
+			return tmux("display-message", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}")
+		},
+			func(s string) bool { return strings.HasPrefix(s, "1 ") })
+		if strings.TrimSpace(status) != "1 0" {
+			screen, _ := tmux("capture-pane", "-p", "-t", "t")
+			ts.Fatalf("the program has not exited with status 0 (dead, status: %q):\n%s", status, screen)
+		}
+	default:
+		ts.Fatalf("term: unknown action %s", args[0])
+	}
+}
+
+// termEnv are the variables of the script that the program in the
+// terminal sees.
+var termEnv = []string{"PATH", "HOME", "BATOU_AGE_IDENTITIES", "BATOU_GPG_KEYRING", "GNUPGHOME", "BATOU_MAX_STEPS"}
+
+// waitScreen captures the screen until ok accepts it, for up to 30 s
+// (a generous bound for a busy machine, not a timing assertion).
+func waitScreen(tmux func(...string) (string, error), ok func(string) bool) string {
+	var screen string
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		screen, _ = tmux("capture-pane", "-p", "-t", "t")
+		if ok(screen) {
+			break
+		}
+	}
+	return screen
+}
