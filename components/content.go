@@ -125,7 +125,13 @@ func contentChange(a Attrs, path string, have []byte, reason string) Result {
 
 func updateContent(ctx *Context, a Attrs) error {
 	p := ctx.hostPath(a.str("path"))
-	if err := ctx.Atomic.WriteFile(p, contentBytes(a["content"]), 0o644); err != nil {
+	data := contentBytes(a["content"])
+	if ctx.takeCreated(p) {
+		if done, err := ctx.Atomic.fillCreated(p, data); done {
+			return err
+		}
+	}
+	if err := ctx.Atomic.WriteFile(p, data, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}
 	return nil

@@ -112,6 +112,10 @@ type Session struct {
 	realProj    string
 	assets      map[string][]byte
 	resolved    map[string]string
+	// assetPaths caches Root.asset.
+	assetPaths map[assetKey]assetInfo
+	// headers caches batou_generated_header by component path.
+	headers map[string]starlark.Value
 }
 
 type platformKey struct {
