@@ -78,34 +78,40 @@ func startProfile() func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
+// watchInterrupts handles Ctrl-C until done is closed: the first cancels
+// the command's context (a deploy ends in order), a second ends batou at
+// once, with its ssh masters (the agents on the hosts then see their
+// controller gone).
+func watchInterrupts(sigs <-chan os.Signal, done <-chan struct{}, cancel func(), hooks *abortHooks) {
+	for n := 0; ; n++ {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		if n == 0 {
+			cancel()
+			continue
+		}
+		hooks.run()
+		os.Exit(130)
+	}
+}
+
 // run executes the command line and returns the exit status: 0 success, 1
 // a failed deploy or check, 2 wrong usage.
 func run(args []string, stdout, stderr io.Writer) int {
 	hooks := &abortHooks{}
-	ctx, stop := signal.NotifyContext(context.WithValue(context.Background(), abortKey{}, hooks), os.Interrupt)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), abortKey{}, hooks))
+	defer cancel()
+	// One channel for every Ctrl-C from the start, so that a second one
+	// that comes quickly is not missed.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)
-	go func() {
-		// The first Ctrl-C cancels ctx: the deploy ends in order.
-		select {
-		case <-ctx.Done():
-		case <-done:
-			return
-		}
-		// A second one ends batou at once, with its ssh masters (the
-		// agents on the hosts then see their controller gone).
-		again := make(chan os.Signal, 1)
-		signal.Notify(again, os.Interrupt)
-		defer signal.Stop(again)
-		stop()
-		select {
-		case <-again:
-			hooks.run()
-			os.Exit(130)
-		case <-done:
-		}
-	}()
+	go watchInterrupts(sigs, done, cancel, hooks)
 	cmd := newApp(stdout, stderr)
 	err := cmd.Run(ctx, args)
 	var ee exitError

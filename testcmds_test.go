@@ -93,26 +93,39 @@ func pidIn(ts *testscript.TestScript, file string) int {
 	return pid
 }
 
-// cmdLockfree checks that nobody holds the flock of the lock file LOCK
-// (with !, that somebody does):
+// cmdLockfree checks that nobody holds the flock of the lock file LOCK,
+// waiting up to 10 s for it to be released (a process whose main thread
+// has exited may still be closing its files in another thread); with !,
+// that somebody holds it now:
 //
 //	lockfree LOCK
 func cmdLockfree(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: lockfree LOCK")
 	}
-	f, err := os.Open(ts.MkAbs(args[0]))
-	ts.Check(err)
-	defer f.Close()
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-	if err == nil {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	free := func() (bool, error) {
+		f, err := os.Open(ts.MkAbs(args[0]))
+		ts.Check(err)
+		defer f.Close()
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		}
+		return err == nil, err
 	}
-	switch {
-	case err != nil && !neg:
+	ok, err := free()
+	if neg {
+		if ok {
+			ts.Fatalf("%s is not locked", args[0])
+		}
+		return
+	}
+	for deadline := time.Now().Add(10 * time.Second); !ok && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		ok, err = free()
+	}
+	if !ok {
 		ts.Fatalf("%s is still locked: %v", args[0], err)
-	case err == nil && neg:
-		ts.Fatalf("%s is not locked", args[0])
 	}
 }
 
@@ -134,8 +147,10 @@ func cmdDrive(ts *testscript.TestScript, neg bool, args []string) {
 	actions, command := args[:sep], args[sep+1:]
 	cmd := exec.Command(lookPath(ts, command[0]), command[1:]...)
 	cmd.Dir = ts.MkAbs(".")
-	for _, k := range []string{"PATH", "HOME", "WORK", "TMPDIR", "MODE", "BATOU_MAX_STEPS"} {
-		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+	for _, k := range driveEnv {
+		if v := ts.Getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
 	}
 	out, err := cmd.StdoutPipe()
 	ts.Check(err)
@@ -173,6 +188,11 @@ func cmdDrive(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: unexpected exit status: %v", command[0], err)
 	}
 }
+
+// driveEnv are the variables of the script that drive passes on
+// (testscript has no list of them all).
+var driveEnv = []string{"PATH", "HOME", "WORK", "TMPDIR", "REPO", "MODE", "EDITOR", "GNUPGHOME",
+	"BATOU_MAX_STEPS", "BATOU_AGE_IDENTITIES", "BATOU_AGENT_DIR", "SSH_AUTH_SOCK", outputLogVar}
 
 // runActions carries out the actions of drive; it returns what went wrong
 // (the output read so far is in seen), or "".

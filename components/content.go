@@ -144,9 +144,16 @@ func verifyBlob(ctx *Context, p string, b Blob) (Result, error) {
 func updateContent(ctx *Context, a Attrs) error {
 	p := ctx.hostPath(a.str("path"))
 	if b, ok := a["content"].(Blob); ok {
+		ctx.takeCreated(p) // streamed into a temporary file, not into the empty one
 		return ctx.writeBlob(p, b, 0o644, true)
 	}
-	if err := ctx.Atomic.WriteFile(p, contentBytes(a["content"]), 0o644); err != nil {
+	data := contentBytes(a["content"])
+	if ctx.takeCreated(p) {
+		if done, err := ctx.Atomic.fillCreated(p, data); done {
+			return err
+		}
+	}
+	if err := ctx.Atomic.WriteFile(p, data, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}
 	return nil

@@ -113,6 +113,10 @@ type Context struct {
 	// under the same parent changed in this deploy (systemd units restart
 	// then).
 	ParentChanged bool
+	// created are the files Presence created with this context, which a
+	// Content of the same path may fill in place of a temporary file
+	// (fillCreated).
+	created map[string]struct{}
 }
 
 // Result is what Verify found.
@@ -138,7 +142,9 @@ type Kind struct {
 	// Expand runs during configure. It returns the normalised attributes of
 	// the component itself (may be the input, changed) and its
 	// sub-components, in deploy order. Nil means no sub-components and the
-	// attributes unchanged.
+	// attributes unchanged. Expand owns its input; the Attrs of each Sub
+	// it returns must be a map of its own, which then belongs to that
+	// sub-component (its Expand gets it, with the defaults added).
 	Expand func(ctx ExpandContext, a Attrs) (Attrs, []Sub, error)
 	// Verify runs on the host. Nil means always up to date.
 	Verify func(ctx *Context, a Attrs) (Result, error)

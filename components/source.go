@@ -86,11 +86,11 @@ func plainContent(enc string, raw rawContent) (any, error) {
 	if !raw.isStr {
 		return finalValue(enc, raw.data), nil
 	}
-	b, err := encodeText(enc, raw.text)
+	v, err := encodeFinal(enc, raw.text)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", raw.name, err)
 	}
-	return finalValue(enc, b), nil
+	return v, nil
 }
 
 // renderContent decodes, renders and encodes the content.
@@ -110,11 +110,11 @@ func renderContent(ctx ExpandContext, a Attrs, enc string, raw rawContent) (any,
 	if err != nil {
 		return nil, err
 	}
-	b, err := encodeText(enc, out)
+	v, err := encodeFinal(enc, out)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", raw.name, err)
 	}
-	return finalValue(enc, b), nil
+	return v, nil
 }
 
 // contentSource finds the raw content: content=, source=, or the implicit

@@ -61,17 +61,11 @@ func (p *masterPool) directoryLocked() (string, error) {
 }
 
 // connectionKey is what identifies the connection ssh would make to dest
-// with config: ssh -G's resolved options without the host name it was
-// given. "" when ssh cannot tell (then the host gets a master of its own,
-// whose start reports the problem).
-func connectionKey(config, dest string, args []string) string {
-	var all []string
-	if config != "" {
-		all = append(all, "-F", config)
-	}
-	all = append(all, args...)
-	all = append(all, "-G", dest)
-	cmd := exec.Command("ssh", all...)
+// with the options args: ssh -G's resolved options without the host name
+// it was given. "" when ssh cannot tell (then the host gets a master of
+// its own, whose start reports the problem).
+func connectionKey(args []string, dest string) string {
+	cmd := exec.Command("ssh", append(append(args[:len(args):len(args)], "-G"), dest)...)
 	out, err := cmd.Output()
 	if err != nil {
 		return ""
@@ -91,7 +85,7 @@ func connectionKey(config, dest string, args []string) string {
 func (p *masterPool) acquire(ctx context.Context, h *sshHost) (*master, error) {
 	key := ""
 	if p.sharing() {
-		key = connectionKey(h.config, h.dest, h.baseArgs())
+		key = connectionKey(h.baseArgs(), h.dest)
 	}
 	m, fresh, err := p.take(key, h)
 	if err != nil {
@@ -105,7 +99,7 @@ func (p *masterPool) acquire(ctx context.Context, h *sshHost) (*master, error) {
 	case <-m.ready:
 	case <-ctx.Done():
 		p.release(m)
-		return nil, finalError{&sshError{dest: h.dest, detail: "interrupted while connecting"}}
+		return nil, interrupted(h.dest)
 	}
 	if m.err != nil {
 		p.release(m)
@@ -129,7 +123,7 @@ func (p *masterPool) login(ctx context.Context, m *master) error {
 		case g <- struct{}{}:
 			held = append(held, g)
 		case <-ctx.Done():
-			return finalError{&sshError{dest: m.dest, detail: "interrupted while connecting"}}
+			return interrupted(m.dest)
 		}
 	}
 	return m.connect(ctx)

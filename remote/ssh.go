@@ -74,7 +74,7 @@ func (m *master) connect(ctx context.Context) error {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return finalError{&sshError{dest: m.dest, detail: "interrupted while connecting"}}
+				return interrupted(m.dest)
 			case <-time.After(time.Duration(200<<attempt) * time.Millisecond):
 			}
 		}
@@ -118,7 +118,7 @@ func (m *master) start(ctx context.Context) error {
 			return finalError{&sshError{dest: m.dest, detail: fmt.Sprintf("did not connect within %s", wait)}}
 		case <-ctx.Done():
 			m.kill()
-			return finalError{&sshError{dest: m.dest, detail: "interrupted while connecting"}}
+			return interrupted(m.dest)
 		case <-time.After(3 * time.Millisecond):
 		}
 	}
@@ -170,6 +170,11 @@ func (m *master) failure(err error) error {
 		return finalError{e}
 	}
 	return e
+}
+
+// interrupted is the error of a connection that Ctrl-C stopped.
+func interrupted(dest string) error {
+	return finalError{&sshError{dest: dest, detail: "interrupted while connecting"}}
 }
 
 // sshError is ssh's message about a host, with a hint.

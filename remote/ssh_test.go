@@ -57,17 +57,17 @@ func TestConnectionKey(t *testing.T) {
 	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := sshBaseArgs(config, 0)[2:] // without -F, which connectionKey adds
-	k1 := connectionKey(config, "a1", args)
-	if k1 == "" || k1 != connectionKey(config, "a2", args) {
+	args := sshBaseArgs(config, 0)
+	k1 := connectionKey(args, "a1")
+	if k1 == "" || k1 != connectionKey(args, "a2") {
 		t.Fatalf("a1 and a2 are one connection:\n%s", k1)
 	}
 	for _, other := range []string{"port", "user", "ident"} {
-		if k := connectionKey(config, other, args); k == "" || k == k1 {
+		if k := connectionKey(args, other); k == "" || k == k1 {
 			t.Errorf("%s shares a1's connection", other)
 		}
 	}
-	if k := connectionKey(filepath.Join(dir, "missing"), "a1", args); k != "" {
+	if k := connectionKey(sshBaseArgs(filepath.Join(dir, "missing"), 0), "a1"); k != "" {
 		t.Errorf("a missing config gave a key")
 	}
 }

@@ -66,6 +66,43 @@ func (c *Component) templateComponent() *Component {
 // assetPath resolves a path of the project: relative to the root's defdir;
 // it must not lead outside the project, also not through a symlink.
 func (r *Root) assetPath(p string) (string, error) {
+	a := r.asset(p)
+	return a.real, a.err
+}
+
+// assetKey names a project path as a component gave it.
+type assetKey struct{ defdir, path string }
+
+// assetInfo is what assetPath found out about a path: the real path and
+// the project-relative one, or the error.
+type assetInfo struct {
+	real, rel string
+	err       error
+}
+
+// asset resolves p once per session (many files use one template).
+func (r *Root) asset(p string) assetInfo {
+	s, key := r.session, assetKey{r.Defdir, p}
+	s.mu.Lock()
+	a, ok := s.assetPaths[key]
+	s.mu.Unlock()
+	if ok {
+		return a
+	}
+	a.real, a.err = r.findAsset(p)
+	if a.err == nil {
+		a.rel = r.rel(a.real)
+	}
+	s.mu.Lock()
+	if s.assetPaths == nil {
+		s.assetPaths = map[assetKey]assetInfo{}
+	}
+	s.assetPaths[key] = a
+	s.mu.Unlock()
+	return a
+}
+
+func (r *Root) findAsset(p string) (string, error) {
 	full := p
 	if !filepath.IsAbs(p) {
 		full = filepath.Join(r.Defdir, p)
@@ -98,8 +135,8 @@ func (r *Root) relName(name string) string {
 	if strings.HasPrefix(name, "<") {
 		return name
 	}
-	if full, err := r.assetPath(name); err == nil {
-		return r.rel(full)
+	if a := r.asset(name); a.err == nil {
+		return a.rel
 	}
 	return name
 }

@@ -256,11 +256,6 @@ func fromPlanAttrs(a plan.Attrs, resolve func(plan.Ref) starlark.Value) starlark
 	return out
 }
 
-// FromPlanAttrs converts a node's attributes to Starlark values.
-func FromPlanAttrs(a plan.Attrs, resolve func(plan.Ref) starlark.Value) map[string]starlark.Value {
-	return fromPlanAttrs(a, resolve)
-}
-
 // Unsupported stands on the host for a configure-time value that could not
 // be sent (a function, say).
 type Unsupported struct{ typ string }

@@ -3,13 +3,11 @@ package agent
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/batou-go/batou/components"
@@ -35,11 +33,10 @@ type Options struct {
 // end of the input (the controller went away), stops the deploy before its
 // next component; the component that runs is finished first.
 func Run(in io.Reader, out io.Writer, opts Options) error {
-	a := &agent{opts: opts, out: json.NewEncoder(out), requests: make(chan request, 16), finished: make(chan struct{})}
+	a := &agent{opts: opts, out: newEventOut(out), requests: make(chan request, 16), finished: make(chan struct{})}
 	a.blobs = newBlobs(a.emit)
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	defer a.cancel()
-	a.out.SetEscapeHTML(false)
 	go a.read(bufio.NewReaderSize(in, 1<<20))
 	err := a.serve()
 	close(a.finished)
@@ -76,8 +73,7 @@ type agent struct {
 	finished chan struct{}
 	// deploying is the deployer once the plan is accepted.
 	deploying atomic.Pointer[deployer]
-	mu        sync.Mutex
-	out       *json.Encoder
+	out       *eventOut
 	plan      *plan.Plan
 	lock      *hostLock
 	deploy    *deployer
@@ -89,17 +85,14 @@ type agent struct {
 
 // emit writes one event, with secret values masked.
 func (a *agent) emit(e plan.Event) {
-	e = a.mask.MaskEvent(e)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_ = a.out.Encode(e)
+	a.out.write(a.mask.MaskEvent(e))
 }
 
 // read passes requests on; interrupts take effect at once.
 func (a *agent) read(in *bufio.Reader) {
 	defer close(a.requests)
 	for {
-		line, err := in.ReadBytes('\n')
+		line, err := readLine(in)
 		if len(line) == 0 && err != nil {
 			a.blobs.end(errControllerGone)
 			a.interrupted.Store(true)
