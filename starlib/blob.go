@@ -93,11 +93,15 @@ func (e *expandContext) Sensitive(text string) bool {
 
 // largeFile returns the file full as a Blob when it holds more than
 // components.InlineMax bytes, hashing it once per session; nil for a
-// smaller file. name is its project-relative path.
+// smaller file (which it remembers as a Blob without digest). name is its
+// project-relative path.
 func (s *Session) largeFile(full, name string) (*components.Blob, error) {
 	s.mu.Lock()
 	b, ok := s.digests[full]
 	s.mu.Unlock()
+	if ok && b.SHA256 == "" {
+		return nil, nil
+	}
 	if ok {
 		return &b, nil
 	}
@@ -105,20 +109,22 @@ func (s *Session) largeFile(full, name string) (*components.Blob, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() || info.Size() <= components.InlineMax {
-		return nil, nil
+	if info.Mode().IsRegular() && info.Size() > components.InlineMax {
+		sum, n, err := hashFile(full)
+		if err != nil {
+			return nil, err
+		}
+		b = components.Blob{SHA256: sum, Size: n, Path: full, Name: name}
 	}
-	sum, n, err := hashFile(full)
-	if err != nil {
-		return nil, err
-	}
-	b = components.Blob{SHA256: sum, Size: n, Path: full, Name: name}
 	s.mu.Lock()
 	if s.digests == nil {
 		s.digests = map[string]components.Blob{}
 	}
 	s.digests[full] = b
 	s.mu.Unlock()
+	if b.SHA256 == "" {
+		return nil, nil
+	}
 	return &b, nil
 }
 
