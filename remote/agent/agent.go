@@ -94,9 +94,7 @@ func (a *agent) read(in *bufio.Reader) {
 	for {
 		line, err := readLine(in)
 		if len(line) == 0 && err != nil {
-			a.blobs.end(errControllerGone)
-			a.interrupted.Store(true)
-			go a.orphaned()
+			a.inputEnded()
 			if err != io.EOF {
 				a.requests <- request{err: fmt.Errorf("reading request: %w", err)}
 			}
@@ -108,7 +106,7 @@ func (a *agent) read(in *bufio.Reader) {
 		}
 		if r.req.Type == "blob" && r.err == nil {
 			if err := a.blobs.receive(r.req.Blob, in); err != nil {
-				a.blobs.end(errControllerGone)
+				a.inputEnded() // cut off inside a chunk: nothing more can be read
 				a.requests <- request{err: err}
 				return
 			}
@@ -121,6 +119,14 @@ func (a *agent) read(in *bufio.Reader) {
 		}
 		a.requests <- r
 	}
+}
+
+// inputEnded stops the deploy after the controller went away: transfers
+// fail, nothing new starts, and a component that keeps running is ended.
+func (a *agent) inputEnded() {
+	a.blobs.end(errControllerGone)
+	a.interrupted.Store(true)
+	go a.orphaned()
 }
 
 // acknowledge tells the controller that an interrupt arrived while a

@@ -169,6 +169,10 @@ func TestBrokenTransferKeepsTheOldFile(t *testing.T) {
 			a.send(plan.Request{Type: "blob", Blob: &plan.BlobChunk{Transfer: id, Size: 1 << 20}}, content[1<<20:3<<19])
 			a.in.Close()
 		}, "the controller went away while sending it"},
+		{"cut inside a chunk", func(a *blobAgent, id int) {
+			a.send(plan.Request{Type: "blob", Blob: &plan.BlobChunk{Transfer: id, Size: 1 << 20}}, content[:100000])
+			a.in.Close()
+		}, "the controller went away while sending it"},
 		{"controller failed", func(a *blobAgent, id int) {
 			a.send(plan.Request{Type: "blob", Blob: &plan.BlobChunk{Transfer: id, Size: 1 << 20}}, content[:1<<20])
 			a.send(plan.Request{Type: "blob", Blob: &plan.BlobChunk{Transfer: id, Error: "big.bin changed"}}, nil)
