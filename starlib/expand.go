@@ -38,7 +38,7 @@ func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readTree(full)
+	return e.c.root.session.readTree(full, e.c.root.rel(full))
 }
 
 func (e *expandContext) Render(name, text string, args any) (string, error) {
@@ -148,14 +148,16 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-func readTree(dir string) ([]components.TreeEntry, error) {
+// readTree lists the project directory dir (named name for messages);
+// files larger than components.InlineMax are hashed, not read.
+func (s *Session) readTree(dir, name string) ([]components.TreeEntry, error) {
 	var out []components.TreeEntry
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == dir {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		e, err := treeEntry(p, filepath.ToSlash(rel), d)
+		e, err := s.treeEntry(p, filepath.ToSlash(rel), name, d)
 		if err == nil {
 			out = append(out, e)
 		}
@@ -164,7 +166,7 @@ func readTree(dir string) ([]components.TreeEntry, error) {
 	return out, err
 }
 
-func treeEntry(p, rel string, d fs.DirEntry) (components.TreeEntry, error) {
+func (s *Session) treeEntry(p, rel, name string, d fs.DirEntry) (components.TreeEntry, error) {
 	info, err := d.Info()
 	if err != nil {
 		return components.TreeEntry{}, err
@@ -173,7 +175,10 @@ func treeEntry(p, rel string, d fs.DirEntry) (components.TreeEntry, error) {
 	switch {
 	case d.Type()&fs.ModeSymlink != 0:
 		e.Link, err = os.Readlink(p)
-	case !d.IsDir():
+	case d.IsDir():
+	case info.Size() > components.InlineMax:
+		e.Blob, err = s.largeFile(p, name+"/"+rel)
+	default:
 		e.Data, err = os.ReadFile(p)
 	}
 	return e, err

@@ -116,6 +116,8 @@ type Session struct {
 	assetPaths map[assetKey]assetInfo
 	// headers caches batou_generated_header by component path.
 	headers map[string]starlark.Value
+	// digests are the large project files hashed, by path.
+	digests map[string]components.Blob
 }
 
 type platformKey struct {

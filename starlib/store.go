@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 )
@@ -239,6 +240,8 @@ func goToPlan(v any, ref func(*Component) plan.Value) plan.Value {
 		return out
 	case map[string]any:
 		return goMapToPlan(v, ref)
+	case components.Blob:
+		return blobToPlan(v)
 	case starlark.Value:
 		return ToPlan(v, ref)
 	}

@@ -40,6 +40,8 @@ func goValue(v plan.Value) any {
 		return v.String()
 	case *plan.Struct:
 		return goAttrsMap(v.Fields)
+	case plan.Blob:
+		return components.Blob{SHA256: v.SHA256, Size: v.Size}
 	}
 	return nil
 }

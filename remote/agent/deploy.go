@@ -33,6 +33,8 @@ type deployer struct {
 	busy        busyState
 	// shared is what built-in kinds keep for the whole plan.
 	shared *components.Shared
+	// blobs fetches file content from the controller.
+	blobs *blobs
 	// thread runs the current root's Starlark code; cancelled stops it
 	// and every later one.
 	thread    atomic.Pointer[starlark.Thread]
@@ -347,7 +349,7 @@ func splitOrigin(o string) (string, int, bool) {
 func (d *deployer) kindContext(workdir, path string, files *components.Prefetch, c *starlib.Component) *components.Context {
 	parentChanged := c != nil && c.Parent() != nil && c.Parent().Changed
 	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict, Files: files, Atomic: d.session.Atomic,
-		Shared: d.shared, ParentChanged: parentChanged,
+		Shared: d.shared, ParentChanged: parentChanged, Blobs: d.blobs,
 		Log: func(format string, args ...any) {
 			d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: path, Message: fmt.Sprintf(format, args...)})
 		}}

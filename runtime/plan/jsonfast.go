@@ -296,7 +296,7 @@ func (p *parser) tagged() (Value, error) {
 
 // tagBody parses the body of a tag: attribute objects stay objects.
 func (p *parser) tagBody(tag string) (any, error) {
-	if tag == "$struct" || tag == "$view" {
+	if tag == "$struct" || tag == "$view" || tag == "$blob" {
 		return p.attrs()
 	}
 	return p.value()
