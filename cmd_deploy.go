@@ -92,6 +92,7 @@ func (d *deployRun) fail(step string, counts *plan.Counts) error {
 // failWith prints the final event e as a failure during step.
 func (d *deployRun) failWith(step string, e plan.Event) error {
 	e.Type, e.Status, e.Title = plan.EventFinish, "failed", d.mode.action+" FAILED"
+	e.MaxRSS = maxRSS()
 	if d.mode == modeDeploy {
 		e.Title += " (during " + step + ")"
 	}
@@ -236,7 +237,8 @@ func (d *deployRun) finish(sum *remote.Summary, hosts int) error {
 	if sum != nil && (sum.Failed > 0 || sum.NotStarted > 0) {
 		return d.failWith("deploy", plan.Event{Message: msg, Counts: counts, Detail: detail})
 	}
-	d.r.Event(plan.Event{Type: plan.EventFinish, Status: "ok", Title: d.mode.action + " FINISHED", Message: msg, Counts: counts, Detail: detail})
+	d.r.Event(plan.Event{Type: plan.EventFinish, Status: "ok", Title: d.mode.action + " FINISHED", Message: msg, Counts: counts, Detail: detail,
+		MaxRSS: maxRSS()})
 	return nil
 }
 

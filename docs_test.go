@@ -255,12 +255,12 @@ var failedBanner = regexp.MustCompile(`(?m)^=== .*FAILED.* ===$`)
 // with the length of the test's directory).
 var (
 	durations  = regexp.MustCompile(`\b\d+\.\d+s\b`)
-	byteCounts = regexp.MustCompile(`"bytes":\d+`)
+	byteCounts = regexp.MustCompile(`"(bytes|max_rss)":\d+`)
 )
 
 // steady replaces what differs from run to run.
 func steady(s string) string {
-	return byteCounts.ReplaceAllString(durations.ReplaceAllString(s, "0.00s"), `"bytes":0`)
+	return byteCounts.ReplaceAllString(durations.ReplaceAllString(s, "0.00s"), `"$1":0`)
 }
 
 // normalize puts "..." for the test's directory and drops the final

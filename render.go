@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 type renderer struct {
 	mu   sync.Mutex
 	w    io.Writer
+	buf  bytes.Buffer // the text of one event, written at once
 	json *json.Encoder
 	tty  bool
 	mask *plan.Masker
@@ -63,9 +65,13 @@ func (r *renderer) Event(e plan.Event) {
 		return
 	}
 	r.text(e)
+	if r.buf.Len() > 0 {
+		_, _ = r.w.Write(r.buf.Bytes()) // one write per event, not per line
+		r.buf.Reset()
+	}
 }
 
-func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
+func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(&r.buf, format, args...) }
 
 func (r *renderer) text(e plan.Event) {
 	switch e.Type {

@@ -47,6 +47,11 @@ type fakeHost struct {
 // to it, say) to $WORK/fake/NAME.input:
 //
 //	fakehosts N PREFIX [record]
+//
+// A file $WORK/fake/NAME.cut holding a number N makes the next session
+// of NAME pass only the first N bytes of its input to its command and then
+// close the command's input, as a connection lost half way would (the
+// file is removed; the rest of the input is read and dropped).
 func cmdFakehosts(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "record") {
 		ts.Fatalf("usage: fakehosts N PREFIX [record]")
@@ -132,8 +137,9 @@ func (h *fakeHost) handle(s gssh.Session) {
 		return
 	}
 	go func() {
-		h.copyInput(stdin, s)
+		h.copyInput(stdin, h.cutInput(s))
 		stdin.Close()
+		io.Copy(io.Discard, s) // after a cut, take the rest
 	}()
 	cmd.Wait()
 	// The exit status goes first: an OpenSSH client that has sent its EOF
@@ -153,9 +159,26 @@ func (h *fakeHost) handle(s gssh.Session) {
 	s.Exit(ws.ExitStatus())
 }
 
+// cutInput returns the session's input, cut after the number of bytes
+// in the host's cut file when there is one (which it removes).
+func (h *fakeHost) cutInput(s gssh.Session) io.Reader {
+	cut := h.home + ".cut"
+	data, err := os.ReadFile(cut)
+	if err != nil {
+		return s
+	}
+	os.Remove(cut)
+	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		fmt.Fprintf(s.Stderr(), "fake host: %s: %v\n", cut, err)
+		return s
+	}
+	return io.LimitReader(s, n)
+}
+
 // copyInput copies the session's input to the command, and to the
 // record file when there is one.
-func (h *fakeHost) copyInput(stdin io.Writer, s gssh.Session) {
+func (h *fakeHost) copyInput(stdin io.Writer, s io.Reader) {
 	if h.record == "" {
 		io.Copy(stdin, s)
 		return

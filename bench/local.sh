@@ -2,8 +2,15 @@
 # Benchmark of a local deploy: 1,000 templated files + 10 directories + 10
 # symlinks on one host (connect_method = local). It reports the first
 # deploy and the no-op deploy as wall time and as a ratio to the floor
-# program (bench/floor), which writes / stats the same files, measured in
-# the same run. Peak memory (max RSS) comes from GNU time when present.
+# program (bench/floor) measured in the same run: the least a correct tool
+# must do (read and compare every file; write the differing ones to a
+# temporary file renamed over the target), with the fewest system calls.
+# The same floor written with the standard library (os.Stat, os.ReadFile,
+# os.WriteFile, os.Rename) is shown too. Every no-op round also checks
+# batou's result with the floor. Peak memory (max RSS) comes from GNU time
+# when present. Set TMPDIR to measure on another file system (the first
+# deploy depends much on it: on ext4 without a journal every new inode
+# costs a scan of the recently freed ones).
 #
 #   bench/local.sh [N_FILES] [RUNS]
 set -eu
@@ -13,7 +20,9 @@ RUNS=${2:-10}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-go build -o "$OUT/batou" .
+# Built as the README says (static); CGO_ENABLED=1 measures a dynamically
+# linked batou, which starts slower (twice per deploy: controller, agent).
+CGO_ENABLED="${CGO_ENABLED:-0}" go build -o "$OUT/batou" .
 go build -o "$OUT/floor" ./bench/floor
 
 # now_ns prints a monotonic-enough timestamp in nanoseconds.
@@ -26,24 +35,23 @@ run_ms() { # run_ms CMD...: prints elapsed milliseconds
     s=$(now_ns); "$@" >/dev/null; e=$(now_ns); echo $(( (e - s) / 1000000 ))
 }
 
-first_deploy=""; first_floor=""; noop=""; noop_floor=""
+first=""; fw=""; fws=""; noop=""; fc=""; fcs=""
 for r in $(seq "$RUNS"); do
     P="$OUT/p$r"; mkdir -p "$P"; "$OUT/floor" gen "$P" "$N"
-    first_deploy="$first_deploy $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
-    F="$OUT/f$r"; mkdir -p "$F"
-    first_floor="$first_floor $(run_ms "$OUT/floor" write "$F" "$N")"
+    first="$first $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
+    fw="$fw $(run_ms "$OUT/floor" write "$OUT/f$r" "$N")"
+    fws="$fws $(run_ms "$OUT/floor" write-std "$OUT/s$r" "$N")"
     noop="$noop $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
-    noop_floor="$noop_floor $(run_ms "$OUT/floor" check "$P/work/many" "$N")"
+    fc="$fc $(run_ms "$OUT/floor" check "$P/work/many" "$N")"
+    fcs="$fcs $(run_ms "$OUT/floor" check-std "$P/work/many" "$N")"
 done
-fd=$(echo $first_deploy | tr ' ' '\n' | median)
-ff=$(echo $first_floor | tr ' ' '\n' | median)
-nd=$(echo $noop | tr ' ' '\n' | median)
-nf=$(echo $noop_floor | tr ' ' '\n' | median)
-[ "$ff" -gt 0 ] || ff=1
-[ "$nf" -gt 0 ] || nf=1
-echo "workload: $N templated files + 10 directories + 10 symlinks, local, median of $RUNS runs"
-echo "first deploy: ${fd} ms   floor write: ${ff} ms   ratio $(awk "BEGIN{printf \"%.1f\", $fd/$ff}")x"
-echo "no-op deploy: ${nd} ms   floor check: ${nf} ms   ratio $(awk "BEGIN{printf \"%.1f\", $nd/$nf}")x"
+m() { v=$(echo $1 | tr ' ' '\n' | median); [ "$v" -gt 0 ] || v=1; echo "$v"; }
+ratio() { awk "BEGIN{printf \"%.1f\", $1/$2}"; }
+fd=$(m "$first"); nd=$(m "$noop")
+w=$(m "$fw"); ws=$(m "$fws"); c=$(m "$fc"); cs=$(m "$fcs")
+echo "workload: $N templated files + 10 directories + 10 symlinks, local, median of $RUNS runs, in $(df -PT "$OUT" | awk 'NR==2{print $2}'), CGO_ENABLED=${CGO_ENABLED:-0}"
+echo "first deploy: ${fd} ms   floor write: ${w} ms   ratio $(ratio "$fd" "$w")x   (standard-library floor: ${ws} ms, $(ratio "$fd" "$ws")x)"
+echo "no-op deploy: ${nd} ms   floor check: ${c} ms   ratio $(ratio "$nd" "$c")x   (standard-library floor: ${cs} ms, $(ratio "$nd" "$cs")x)"
 if [ -x /usr/bin/time ]; then
     P="$OUT/p1"
     rss=$(cd "$P" && /usr/bin/time -f %M "$OUT/batou" deploy bench 2>&1 >/dev/null | tail -1)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -43,12 +44,17 @@ func (w Atomic) WriteFile(path string, data []byte, perm os.FileMode) error {
 // write is WriteFile; keep false makes the result have perm even when the
 // file exists, and replaces a symlink instead of following it.
 func (w Atomic) write(path string, data []byte, perm os.FileMode, keep bool) error {
-	if keep {
-		path = followFileLink(path)
-	}
 	old, err := os.Lstat(path)
 	if err != nil {
 		old = nil
+	}
+	if keep && old != nil && old.Mode()&fs.ModeSymlink != 0 {
+		if real, ok := linkedFile(path); ok {
+			path = real
+			if old, err = os.Lstat(path); err != nil {
+				old = nil
+			}
+		}
 	}
 	if old != nil && keep && old.Mode().IsRegular() {
 		perm = old.Mode() & modeMask
@@ -61,11 +67,88 @@ func (w Atomic) write(path string, data []byte, perm os.FileMode, keep bool) err
 		_ = os.Remove(tmp)
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("replacing %s: %w", path, err)
 	}
 	return nil
+}
+
+// rename is os.Rename without its check whether newpath is a directory
+// (a system call per file written; rename(2) refuses that case itself).
+func rename(oldpath, newpath string) error {
+	for {
+		err := syscall.Rename(oldpath, newpath)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
+		}
+		return nil
+	}
+}
+
+// noteCreated records that Presence created the empty file path.
+func (c *Context) noteCreated(path string) {
+	if c == nil {
+		return
+	}
+	if c.created == nil {
+		c.created = map[string]struct{}{}
+	}
+	c.created[path] = struct{}{}
+}
+
+// takeCreated reports (once) whether Presence created path with c.
+func (c *Context) takeCreated(path string) bool {
+	if c == nil {
+		return false
+	}
+	_, ok := c.created[path]
+	delete(c.created, path)
+	return ok
+}
+
+// fillCreated writes data into the empty file at path that Presence has
+// just created, using that file as the temporary one: it is renamed to the
+// temporary name, filled and renamed back. A killed agent leaves path as
+// it was before the deploy (missing) or complete, never partial, as
+// WriteFile does; and a first deploy allocates one inode per file
+// instead of two and frees none (a file system that scans recently freed
+// inodes when it allocates one, such as ext4 without a journal, slows
+// down quadratically otherwise). done is false, with nothing changed, when
+// the file is no longer an empty regular file of one link.
+func (w Atomic) fillCreated(path string, data []byte) (done bool, err error) {
+	info, err := os.Lstat(path)
+	if err != nil || !info.Mode().IsRegular() || info.Size() != 0 {
+		return false, nil
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); !ok || st.Nlink != 1 {
+		return false, nil
+	}
+	tmp := tmpName(path)
+	if err := w.note(tmp); err != nil {
+		return true, err
+	}
+	if rename(path, tmp) != nil {
+		return false, nil
+	}
+	fd, err := openMode(tmp, syscall.O_WRONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
+	if err == nil {
+		err = writeAll(fd, data)
+		if cerr := syscall.Close(fd); err == nil {
+			err = cerr
+		}
+	}
+	if err == nil {
+		err = rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return true, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return true, nil
 }
 
 // modeMask selects the permission bits together with setuid, setgid and
@@ -120,56 +203,59 @@ func RemoveTempFiles(dir string) ([]string, error) {
 	return removed, nil
 }
 
-// followFileLink returns the file a symlink at path points to, when it
-// points to a regular file; otherwise path.
-func followFileLink(path string) string {
-	info, err := os.Lstat(path)
-	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
-		return path
-	}
+// linkedFile returns the file the symlink at path points to, when it is a
+// regular file.
+func linkedFile(path string) (string, bool) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return path
+		return path, false
 	}
 	if info, err := os.Stat(real); err == nil && info.Mode().IsRegular() {
-		return real
+		return real, true
 	}
-	return path
+	return path, false
 }
 
-// writeTemp writes data into a fresh file tmp (private while it is being
-// written), copies the owner of old when running as root, sets perm and
-// syncs it.
+// writeTemp writes data into a new file tmp (private while it is being
+// written), copies the owner of old when running as root and sets perm.
+// A leftover tmp of a killed run is removed first.
 func writeTemp(tmp string, data []byte, perm os.FileMode, old os.FileInfo) error {
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("removing leftover temporary file: %w", err)
+	const flags = syscall.O_WRONLY | syscall.O_CREAT | syscall.O_EXCL | syscall.O_CLOEXEC
+	fd, err := openMode(tmp, flags, 0o600)
+	if errors.Is(err, syscall.EEXIST) {
+		if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing leftover temporary file: %w", err)
+		}
+		fd, err = openMode(tmp, flags, 0o600)
 	}
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("creating temporary file: %w", err)
+		return fmt.Errorf("creating temporary file: %w", &fs.PathError{Op: "open", Path: tmp, Err: err})
 	}
-	err = fillTemp(f, data, perm, old)
-	if cerr := f.Close(); err == nil && cerr != nil {
+	err = fillTemp(fd, tmp, data, perm, old)
+	if cerr := syscall.Close(fd); err == nil && cerr != nil {
 		err = fmt.Errorf("closing temporary file: %w", cerr)
 	}
 	return err
 }
 
-func fillTemp(f *os.File, data []byte, perm os.FileMode, old os.FileInfo) error {
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("writing temporary file: %w", err)
+func fillTemp(fd int, name string, data []byte, perm os.FileMode, old os.FileInfo) error {
+	if err := writeAll(fd, data); err != nil {
+		return fmt.Errorf("writing temporary file: %w", &fs.PathError{Op: "write", Path: name, Err: err})
 	}
-	if uid, gid, ok := fileOwner(old); ok && os.Geteuid() == 0 {
-		if err := f.Chown(uid, gid); err != nil {
-			return fmt.Errorf("keeping owner of %s: %w", f.Name(), err)
+	if uid, gid, ok := fileOwner(old); ok && geteuid() == 0 {
+		if err := fchown(fd, uid, gid); err != nil {
+			return fmt.Errorf("keeping owner of %s: %w", name, err)
 		}
 	}
 	// chmod after chown: chown clears setuid and setgid.
-	if err := f.Chmod(perm); err != nil {
+	if err := fchmod(fd, perm); err != nil {
 		return fmt.Errorf("setting mode of temporary file: %w", err)
 	}
 	return nil
 }
+
+// geteuid is the effective user id, asked once.
+var geteuid = sync.OnceValue(os.Geteuid)
 
 // fileOwner returns the uid and gid of info, when known.
 func fileOwner(info os.FileInfo) (uid, gid int, ok bool) {

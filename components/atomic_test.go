@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -86,5 +87,66 @@ func TestRemoveTempFiles(t *testing.T) {
 	}
 	if removed, err := RemoveTempFiles(filepath.Join(dir, "missing")); err != nil || removed != nil {
 		t.Errorf("missing dir: %v, %v", removed, err)
+	}
+}
+
+// TestFillCreated: the empty file a Presence created becomes the file a
+// Content writes (one inode, the same mode, no temporary file left);
+// a file with a second link, or one that is no longer empty, is replaced
+// by an ordinary atomic write instead; a file Presence did not create is
+// never filled in place.
+func TestFillCreated(t *testing.T) {
+	dir := t.TempDir()
+	ctx := &Context{Workdir: dir}
+	inode := func(name string) uint64 {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Sys().(*syscall.Stat_t).Ino
+	}
+	deployFile := func(name, content string) {
+		t.Helper()
+		if err := updatePresence(ctx, Attrs{"path": name}); err != nil {
+			t.Fatal(err)
+		}
+		if name == "linked" {
+			if err := os.Link(filepath.Join(dir, name), filepath.Join(dir, "other-link")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if name == "grown" {
+			writeFile(t, filepath.Join(dir, name), "someone else's", 0o600)
+		}
+		before := inode(name)
+		if err := updateContent(ctx, Attrs{"path": name, "content": content}); err != nil {
+			t.Fatal(err)
+		}
+		if got := readFile(t, filepath.Join(dir, name)); got != content {
+			t.Errorf("%s = %q, want %q", name, got, content)
+		}
+		if same := inode(name) == before; same != (name == "new") {
+			t.Errorf("%s: same inode after the content update: %v", name, same)
+		}
+	}
+	deployFile("new", "fresh\n")
+	deployFile("linked", "linked\n")
+	deployFile("grown", "grown\n")
+	if got := readFile(t, filepath.Join(dir, "other-link")); got != "" {
+		t.Errorf("the second link of a file changed: %q", got)
+	}
+	if info, _ := os.Stat(filepath.Join(dir, "grown")); info.Mode().Perm() != 0o600 {
+		t.Errorf("grown: mode %v, want the file's own 0600 kept", info.Mode().Perm())
+	}
+	writeFile(t, filepath.Join(dir, "old"), "", 0o644)
+	before := inode("old")
+	if err := updateContent(ctx, Attrs{"path": "old", "content": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if inode("old") == before {
+		t.Error("an empty file Presence did not create was filled in place")
+	}
+	if names, _ := RemoveTempFiles(dir); len(names) != 0 {
+		t.Errorf("temporary files left: %v", names)
 	}
 }

@@ -66,9 +66,10 @@ func typeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// normPath returns a copy of a in which the path attribute name is mapped
-// with ctx.Map and DisplayAttr holds the path as the user gave it (unless a
-// parent already set it). It also returns the display form.
+// normPath maps the path attribute name of a with ctx.Map and sets
+// DisplayAttr to the path as the user gave it (unless a parent already set
+// it). It changes a in place (Expand owns its input) and returns it and
+// the display form.
 func normPath(ctx ExpandContext, a Attrs, name string) (Attrs, string, error) {
 	given, err := a.strOrNil(name)
 	if err != nil {
@@ -77,7 +78,7 @@ func normPath(ctx ExpandContext, a Attrs, name string) (Attrs, string, error) {
 	if given == "" {
 		return nil, "", fmt.Errorf("%s must not be empty", name)
 	}
-	out := maps.Clone(a)
+	out := a
 	display, _ := out[DisplayAttr].(string)
 	if display == "" {
 		display = given

@@ -31,7 +31,7 @@ func contentAttrs() []Attr {
 	return []Attr{
 		pathAttr("the file; relative paths are relative to the workdir"),
 		{Name: "content", Type: TypeAny, Doc: "the content, a string or bytes; \"\" empties the file. " +
-			"After configure it holds the final (rendered) content"},
+			"After configure it holds the final (rendered) content, or a blob (sha256 and size) when that is larger than 64 KiB"},
 		{Name: "source", Type: TypeStr, Default: "", Doc: "a file of the project to take the content from, relative to the definition directory"},
 		{Name: "is_template", Type: TypeBool, Default: true, Doc: "render the content as a template; template_args are available as args"},
 		{Name: "template_args", Type: TypeDict, Doc: "extra values for the template, available as args (args.name)"},
@@ -82,6 +82,9 @@ func encodingValue(enc string) any {
 
 func verifyContent(ctx *Context, a Attrs) (Result, error) {
 	p := ctx.hostPath(a.str("path"))
+	if b, ok := a["content"].(Blob); ok {
+		return verifyBlob(ctx, p, b)
+	}
 	have, err := ctx.readFile(p)
 	switch {
 	case err == nil && sameContent(have, a["content"]):
@@ -123,9 +126,34 @@ func contentChange(a Attrs, path string, have []byte, reason string) Result {
 	return res
 }
 
+// verifyBlob compares the file at p with content held by digest. There
+// is no diff: the new content is not on the host.
+func verifyBlob(ctx *Context, p string, b Blob) (Result, error) {
+	same, err := ctx.fileHasBlob(p, b)
+	switch {
+	case err == nil && same:
+		return Result{}, nil
+	case err == nil:
+		return Result{NeedsUpdate: true, Reason: "content differs (sha256 " + short(b.SHA256) + ")"}, nil
+	case missing(ctx, err):
+		return Result{NeedsUpdate: true, Reason: "file missing"}, nil
+	}
+	return Result{}, fmt.Errorf("checking content of %s: %w", p, err)
+}
+
 func updateContent(ctx *Context, a Attrs) error {
 	p := ctx.hostPath(a.str("path"))
-	if err := ctx.Atomic.WriteFile(p, contentBytes(a["content"]), 0o644); err != nil {
+	if b, ok := a["content"].(Blob); ok {
+		ctx.takeCreated(p) // streamed into a temporary file, not into the empty one
+		return ctx.writeBlob(p, b, 0o644, true)
+	}
+	data := contentBytes(a["content"])
+	if ctx.takeCreated(p) {
+		if done, err := ctx.Atomic.fillCreated(p, data); done {
+			return err
+		}
+	}
+	if err := ctx.Atomic.WriteFile(p, data, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}
 	return nil

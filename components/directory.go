@@ -103,7 +103,8 @@ func excluded(rel string, patterns []string) bool {
 }
 
 // treeAttr turns the project tree into the files attribute: a list of
-// {"path", "mode", "dir", "link", "data"} dicts in lexical order of path.
+// {"path", "mode", "dir", "link", "data"} dicts in lexical order of path;
+// a file larger than InlineMax has "blob" instead of "data".
 func treeAttr(tree []TreeEntry, exclude []string) []any {
 	sorted := append([]TreeEntry(nil), tree...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
@@ -113,7 +114,11 @@ func treeAttr(tree []TreeEntry, exclude []string) []any {
 			continue
 		}
 		m := map[string]any{"path": e.Path, "mode": int64(e.Mode & 0o7777), "dir": e.Dir, "link": e.Link}
-		if !e.Dir && e.Link == "" {
+		switch {
+		case e.Dir || e.Link != "":
+		case e.Blob != nil:
+			m["blob"] = *e.Blob
+		default:
 			m["data"] = append([]byte{}, e.Data...)
 		}
 		out = append(out, m)

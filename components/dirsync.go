@@ -17,6 +17,7 @@ type syncEntry struct {
 	dir  bool
 	link string
 	data []byte
+	blob *Blob // the content, when it travels by digest (data is empty)
 }
 
 // Change operations of a directory sync.
@@ -36,6 +37,7 @@ type syncChange struct {
 
 // treeSync compares and copies a Directory's source tree into root.
 type treeSync struct {
+	ctx     *Context
 	atomic  Atomic
 	root    string
 	files   []syncEntry
@@ -46,7 +48,7 @@ type treeSync struct {
 
 func newTreeSync(ctx *Context, root string, a Attrs) *treeSync {
 	exclude, _ := excludePatterns(a["exclude"])
-	return &treeSync{atomic: ctx.Atomic, root: root, files: parseFiles(a.list("files")), exclude: exclude, delete: a.flag("delete")}
+	return &treeSync{ctx: ctx, atomic: ctx.Atomic, root: root, files: parseFiles(a.list("files")), exclude: exclude, delete: a.flag("delete")}
 }
 
 // parseFiles reads the files attribute written by treeAttr; entries whose
@@ -56,6 +58,9 @@ func parseFiles(list []any) []syncEntry {
 	for _, x := range list {
 		m, _ := x.(map[string]any)
 		e := syncEntry{rel: Attrs(m).str("path"), dir: Attrs(m).flag("dir"), link: Attrs(m).str("link"), data: contentBytes(m["data"])}
+		if b, ok := m["blob"].(Blob); ok {
+			e.blob = &b
+		}
 		switch v := m["mode"].(type) {
 		case int64:
 			e.mode = v
@@ -104,7 +109,7 @@ func (t *treeSync) compare(e syncEntry) (byte, error) {
 	if err != nil {
 		return 0, fmt.Errorf("checking %s: %w", full, err)
 	}
-	same, err := sameEntry(full, info, e)
+	same, err := t.sameEntry(full, info, e)
 	if err != nil || same {
 		return 0, err
 	}
@@ -112,7 +117,7 @@ func (t *treeSync) compare(e syncEntry) (byte, error) {
 }
 
 // sameEntry reports whether the file at full, described by info, matches e.
-func sameEntry(full string, info fs.FileInfo, e syncEntry) (bool, error) {
+func (t *treeSync) sameEntry(full string, info fs.FileInfo, e syncEntry) (bool, error) {
 	m := info.Mode()
 	switch {
 	case e.link != "":
@@ -126,8 +131,10 @@ func sameEntry(full string, info fs.FileInfo, e syncEntry) (bool, error) {
 		return target == e.link, nil
 	case e.dir:
 		return m.IsDir() && unixMode(m) == e.mode, nil
-	case !m.IsRegular() || unixMode(m) != e.mode || info.Size() != int64(len(e.data)):
+	case !m.IsRegular() || unixMode(m) != e.mode || info.Size() != e.size():
 		return false, nil
+	case e.blob != nil:
+		return t.ctx.fileHasBlob(full, *e.blob)
 	}
 	data, err := os.ReadFile(full)
 	if err != nil {
@@ -260,8 +267,19 @@ func (t *treeSync) writeEntry(e syncEntry) error {
 			return err
 		}
 	}
+	if e.blob != nil {
+		return t.ctx.writeBlob(full, *e.blob, fileMode(e.mode), false)
+	}
 	if err := t.atomic.write(full, e.data, fileMode(e.mode), false); err != nil {
 		return fmt.Errorf("writing %s: %w", full, err)
 	}
 	return nil
+}
+
+// size is the length of the entry's content.
+func (e syncEntry) size() int64 {
+	if e.blob != nil {
+		return e.blob.Size
+	}
+	return int64(len(e.data))
 }

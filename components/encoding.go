@@ -57,6 +57,19 @@ func decodeText(enc string, b []byte) (string, error) {
 	return string(b), nil
 }
 
+// encodeFinal encodes text and stores it as finalValue does, without
+// copying UTF-8 text that stays a string.
+func encodeFinal(enc, text string) (any, error) {
+	if enc == encUTF8 && utf8.ValidString(text) {
+		return text, nil
+	}
+	b, err := encodeText(enc, text)
+	if err != nil {
+		return nil, err
+	}
+	return finalValue(enc, b), nil
+}
+
 // encodeText turns text into bytes in encoding enc.
 func encodeText(enc, text string) ([]byte, error) {
 	if enc == encUTF8 {

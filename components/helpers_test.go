@@ -1,6 +1,8 @@
 package components
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -50,6 +52,27 @@ func (p *testProject) ReadAsset(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
+// LargeAsset hashes a file of the project larger than InlineMax, as the
+// runtime does.
+func (p *testProject) LargeAsset(path string) (*Blob, error) {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.defdir, path)
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Size() <= InlineMax {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	return &Blob{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Path: path, Name: filepath.Base(path)}, nil
+}
+
+// Sensitive treats text containing "SECRET" as sensitive.
+func (p *testProject) Sensitive(text string) bool { return strings.Contains(text, "SECRET") }
+
 func (p *testProject) ReadTree(path string) ([]TreeEntry, error) {
 	dir := filepath.Join(p.defdir, path)
 	var out []TreeEntry
@@ -66,6 +89,8 @@ func (p *testProject) ReadTree(path string) ([]TreeEntry, error) {
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
 			e.Link, err = os.Readlink(full)
+		case info.Size() > InlineMax:
+			e.Blob, err = p.LargeAsset(full)
 		case !d.IsDir():
 			e.Data, err = os.ReadFile(full)
 		}

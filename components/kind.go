@@ -62,9 +62,18 @@ type ExpandContext interface {
 	// ReadAsset reads a file of the project, relative to the component's
 	// defdir (absolute paths must still lie inside the project).
 	ReadAsset(path string) ([]byte, error)
+	// LargeAsset returns a file of the project (as for ReadAsset) that
+	// holds more than InlineMax bytes as a Blob, hashed without reading
+	// it into memory; for a smaller file it returns nil (read it with
+	// ReadAsset).
+	LargeAsset(path string) (*Blob, error)
 	// ReadTree lists a directory of the project, relative to the defdir,
-	// recursively, in lexical order of relative path.
+	// recursively, in lexical order of relative path. Files larger than
+	// InlineMax come as a Blob instead of their Data.
 	ReadTree(path string) ([]TreeEntry, error)
+	// Sensitive reports whether text is, or contains, a sensitive value:
+	// a secret or a string computed from one.
+	Sensitive(text string) bool
 	// Render renders text as a template; name is used in errors (the
 	// template file). args become `args` in the template context and the
 	// `component` is the parent of the component being expanded.
@@ -78,6 +87,7 @@ type TreeEntry struct {
 	Mode uint32 // permission bits
 	Link string // symlink target, when the entry is a symlink
 	Data []byte // file content
+	Blob *Blob  // the content of a file larger than InlineMax, instead of Data
 }
 
 // Context is what Verify and Update get on the host.
@@ -96,10 +106,17 @@ type Context struct {
 	Atomic Atomic
 	// Shared is kept for the whole deploy on this host (may be nil).
 	Shared *Shared
+	// Blobs fetches the content of blobs from the controller (nil: there
+	// is no controller to ask).
+	Blobs BlobFetcher
 	// ParentChanged is true when a component deployed before this one
 	// under the same parent changed in this deploy (systemd units restart
 	// then).
 	ParentChanged bool
+	// created are the files Presence created with this context, which a
+	// Content of the same path may fill in place of a temporary file
+	// (fillCreated).
+	created map[string]struct{}
 }
 
 // Result is what Verify found.
@@ -125,7 +142,9 @@ type Kind struct {
 	// Expand runs during configure. It returns the normalised attributes of
 	// the component itself (may be the input, changed) and its
 	// sub-components, in deploy order. Nil means no sub-components and the
-	// attributes unchanged.
+	// attributes unchanged. Expand owns its input; the Attrs of each Sub
+	// it returns must be a map of its own, which then belongs to that
+	// sub-component (its Expand gets it, with the defaults added).
 	Expand func(ctx ExpandContext, a Attrs) (Attrs, []Sub, error)
 	// Verify runs on the host. Nil means always up to date.
 	Verify func(ctx *Context, a Attrs) (Result, error)

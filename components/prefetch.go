@@ -1,16 +1,18 @@
 package components
 
 import (
-	"io"
-	"os"
+	"errors"
+	"io/fs"
 	"sync/atomic"
+	"syscall"
 )
 
 // Prefetch reads, in the background, the files that verifies of one root
 // will read (a Content's target), so that reading them overlaps with the
 // rest of the deploy instead of happening one after the other. A file is
 // read once; its bytes are handed to the first verify that asks and then
-// dropped. The caller stops the prefetch before anything may change the
+// dropped. The type of the file found when opening it answers the verify
+// of a Presence of the same path (which comes first in a File). The caller stops the prefetch before anything may change the
 // host (an update, or Starlark code running); after that every verify reads
 // for itself again, so nothing stale is ever compared.
 type Prefetch struct {
@@ -31,9 +33,7 @@ type prefetched struct {
 	path  string
 	state atomic.Int32
 	done  chan struct{}
-	data  []byte
-	err   error
-	skip  bool // too large to hold: the verify reads it itself
+	res   readResult
 }
 
 // prefetchMax is the largest file a prefetch holds in memory.
@@ -74,38 +74,17 @@ func (p *Prefetch) work() {
 		if i >= len(p.order) {
 			return
 		}
-		e := p.order[i]
-		if !e.state.CompareAndSwap(prefetchPending, prefetchReading) {
-			continue // the verify got there first and reads it itself
-		}
-		e.data, e.err, e.skip = readSmall(e.path)
-		close(e.done)
+		p.order[i].read(prefetchPending)
 	}
 }
 
-// readSmall reads a file of at most prefetchMax bytes; larger ones are
-// skipped.
-func readSmall(path string) ([]byte, error, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err, false
+// read reads the entry's file unless someone else got there first (its
+// state is not from).
+func (e *prefetched) read(from int32) {
+	if e.state.CompareAndSwap(from, prefetchReading) {
+		e.res = readRegular(e.path, prefetchMax)
+		close(e.done)
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err, false
-	}
-	if !info.Mode().IsRegular() || info.Size() > prefetchMax {
-		return nil, nil, true
-	}
-	data, err := io.ReadAll(io.LimitReader(f, prefetchMax+1))
-	if err != nil {
-		return nil, err, false
-	}
-	if len(data) > prefetchMax {
-		return nil, nil, true
-	}
-	return data, nil, false
 }
 
 // Stop ends the prefetch: from now on every verify reads for itself.
@@ -118,10 +97,7 @@ func (p *Prefetch) Stop() {
 // take returns the prefetched bytes of path, or false when the caller
 // must read the file itself.
 func (p *Prefetch) take(path string) ([]byte, error, bool) {
-	if p == nil || p.stopped.Load() {
-		return nil, nil, false
-	}
-	e := p.files[path]
+	e := p.entry(path)
 	if e == nil {
 		return nil, nil, false
 	}
@@ -134,20 +110,44 @@ func (p *Prefetch) take(path string) ([]byte, error, bool) {
 		return nil, nil, false
 	}
 	<-e.done // reading: the worker closes done when it has the bytes
-	if !e.state.CompareAndSwap(prefetchReading, prefetchTaken) || e.skip || p.stopped.Load() {
+	if !e.state.CompareAndSwap(prefetchReading, prefetchTaken) || e.res.skip || p.stopped.Load() {
 		return nil, nil, false
 	}
-	data, err := e.data, e.err
-	e.data = nil
+	data, err := e.res.data, e.res.err
+	e.res.data = nil
 	return data, err, true
 }
 
-// readFile reads path, from the prefetch when it holds it.
-func (c *Context) readFile(path string) ([]byte, error) {
-	if c != nil {
-		if data, err, ok := c.Files.take(path); ok {
-			return data, err
-		}
+// stat returns the type of what stands at path, as the prefetch found it
+// when it opened the file (reading it now if no worker has yet, so that
+// the verify after this one takes the bytes). False means the caller must
+// look itself: path is not prefetched, the prefetch stopped, or opening
+// failed for another reason than a missing file.
+func (p *Prefetch) stat(path string) (fs.FileMode, error, bool) {
+	e := p.entry(path)
+	if e == nil {
+		return 0, nil, false
 	}
-	return os.ReadFile(path)
+	e.read(prefetchPending)
+	if e.state.Load() == prefetchTaken {
+		return 0, nil, false
+	}
+	<-e.done
+	switch err := e.res.err; {
+	case p.stopped.Load():
+		return 0, nil, false
+	case err == nil:
+		return e.res.mode, nil, true
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return 0, err, true
+	}
+	return 0, nil, false
+}
+
+// entry returns the entry of path while the prefetch runs, else nil.
+func (p *Prefetch) entry(path string) *prefetched {
+	if p == nil || p.stopped.Load() {
+		return nil
+	}
+	return p.files[path]
 }

@@ -57,6 +57,77 @@ func TestPrefetch(t *testing.T) {
 	}
 }
 
+// A Presence verify before the Content of the same path gets its answer
+// from the prefetch (reading the file if no worker has yet); the Content
+// verify after it still gets the bytes, once.
+func TestPrefetchAnswersPresence(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("content"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := &Context{Workdir: dir}
+	pf := NewPrefetch()
+	for _, name := range []string{"f", "d", "missing"} {
+		pf.Add(ctx, name)
+	}
+	ctx.Files = pf // not started: the Presence verify reads itself
+	for _, tt := range []struct{ name, reason string }{{"f", ""}, {"d", "not a regular file: a directory"}, {"missing", "file missing"}} {
+		res, err := verifyPresence(ctx, Attrs{"path": tt.name})
+		if err != nil || res.Reason != tt.reason || res.NeedsUpdate != (tt.reason != "") {
+			t.Errorf("%s: got %+v, %v; want reason %q", tt.name, res, err, tt.reason)
+		}
+	}
+	if e := pf.files[filepath.Join(dir, "f")]; e.state.Load() != prefetchReading || string(e.res.data) != "content" {
+		t.Fatalf("f: want it read ahead by the Presence verify, state %d", e.state.Load())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ctx.readFile(filepath.Join(dir, "f")); string(got) != "content" {
+		t.Errorf("f: want the bytes read with the Presence verify, got %q", got)
+	}
+	if got, _ := ctx.readFile(filepath.Join(dir, "f")); string(got) != "changed" {
+		t.Errorf("f read twice: want the file itself, got %q", got)
+	}
+	pf.Stop()
+	if err := os.Remove(filepath.Join(dir, "d")); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := verifyPresence(ctx, Attrs{"path": "d"}); res.Reason != "file missing" {
+		t.Errorf("d after Stop: want the system asked again (file missing), got %q", res.Reason)
+	}
+}
+
+// readRegular reads a file with fewer system calls than os.ReadFile but
+// the same result: empty files, a file of exactly its size, and not
+// regular files (skipped).
+func TestReadRegular(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 511, 512, 4096, 100000} {
+		p := filepath.Join(dir, "f")
+		want := bytes.Repeat([]byte("ab"), size)[:size]
+		if err := os.WriteFile(p, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := readRegular(p, prefetchMax)
+		if r.err != nil || r.skip || !bytes.Equal(r.data, want) {
+			t.Errorf("size %d: got %d bytes, skip %v, err %v", size, len(r.data), r.skip, r.err)
+		}
+	}
+	if r := readRegular(dir, prefetchMax); !r.skip || !r.mode.IsDir() {
+		t.Errorf("a directory: want skipped as a directory, got %+v", r)
+	}
+	if r := readRegular(filepath.Join(dir, "f"), 10); !r.skip {
+		t.Errorf("over the limit: want skipped, got %d bytes", len(r.data))
+	}
+	if r := readRegular(filepath.Join(dir, "none"), 10); !os.IsNotExist(r.err) {
+		t.Errorf("missing: want not-exist, got %v", r.err)
+	}
+}
+
 // A path taken before the prefetch read it (so never read ahead) and then
 // asked for again reads the file both times instead of waiting forever:
 // two components reading one path once hung the verify.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 func presenceKind() *Kind {
@@ -48,12 +49,12 @@ func expandPresence(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 
 func verifyPresence(ctx *Context, a Attrs) (Result, error) {
 	p := ctx.hostPath(a.str("path"))
-	info, err := os.Stat(p)
+	mode, err := ctx.statFile(p)
 	switch {
-	case err == nil && info.Mode().IsRegular():
+	case err == nil && mode.IsRegular():
 		return Result{}, nil
 	case err == nil:
-		return Result{NeedsUpdate: true, Reason: "not a regular file: " + describe(info)}, nil
+		return Result{NeedsUpdate: true, Reason: "not a regular file: " + describeMode(mode)}, nil
 	case missing(ctx, err):
 		return Result{NeedsUpdate: true, Reason: "file missing"}, nil
 	}
@@ -61,8 +62,11 @@ func verifyPresence(ctx *Context, a Attrs) (Result, error) {
 }
 
 // describe names the type of a file for messages.
-func describe(info fs.FileInfo) string {
-	switch m := info.Mode(); {
+func describe(info fs.FileInfo) string { return describeMode(info.Mode()) }
+
+// describeMode names the type of a file mode for messages.
+func describeMode(m fs.FileMode) string {
+	switch {
 	case m.IsDir():
 		return "a directory"
 	case m&fs.ModeSymlink != 0:
@@ -75,13 +79,16 @@ func describe(info fs.FileInfo) string {
 
 func updatePresence(ctx *Context, a Attrs) error {
 	p := ctx.hostPath(a.str("path"))
-	if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
-		return nil
+	err := createEmpty(p) // the usual case: nothing stands there
+	if errors.Is(err, syscall.EEXIST) {
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			return nil
+		}
+		if err := removeAny(p); err != nil {
+			return err
+		}
+		err = createEmpty(p)
 	}
-	if err := removeAny(p); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("creating %s: parent directory %s does not exist (hint: leading=True creates it): %w",
 			p, filepath.Dir(p), err)
@@ -89,8 +96,15 @@ func updatePresence(ctx *Context, a Attrs) error {
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", p, err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("creating %s: %w", p, err)
-	}
+	ctx.noteCreated(p)
 	return nil
+}
+
+// createEmpty creates an empty file at p, which must not exist.
+func createEmpty(p string) error {
+	fd, err := openMode(p, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	return syscall.Close(fd)
 }

@@ -23,12 +23,13 @@ func purgeKind() *Kind {
 }
 
 func expandPurge(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
+	given := a.str("pattern")
 	out, _, err := normPath(ctx, a, "pattern")
 	if err != nil {
 		return nil, nil, err
 	}
 	if _, err := filepath.Match(out.str("pattern"), ""); err != nil {
-		return nil, nil, fmt.Errorf("invalid pattern %q: %w", a.str("pattern"), err)
+		return nil, nil, fmt.Errorf("invalid pattern %q: %w", given, err)
 	}
 	return out, nil, nil
 }

@@ -20,25 +20,65 @@ type rawContent struct {
 // source= (or the implicit source named like the target), rendered as a
 // template when is_template is set and the encoding is not None. label is
 // the component's breadcrumb, for the template name of literal content.
+//
+// Content larger than InlineMax becomes a Blob (unless it is sensitive):
+// a source file that is taken as it is (encoding None, or is_template
+// False) is hashed without being read into memory; other content is
+// computed first.
 func finalContent(ctx ExpandContext, a Attrs, label string) (any, error) {
 	enc, err := normEncoding(a["encoding"])
 	if err != nil {
 		return nil, err
 	}
+	if b, ok := a["content"].(Blob); ok {
+		return b, nil // final already (a File passes it on to its Content)
+	}
+	if (enc == "" || !a.flag("is_template")) && a["sensitive_data"] != true {
+		if b := largeSource(ctx, a); b != nil {
+			return *b, nil
+		}
+	}
 	raw, err := contentSource(ctx, a, label)
 	if err != nil {
 		return nil, err
 	}
-	if enc == "" {
-		if raw.isStr {
-			return []byte(raw.text), nil
+	var out any
+	switch {
+	case enc == "" && raw.isStr:
+		out = []byte(raw.text)
+	case enc == "":
+		out = raw.data
+	case !a.flag("is_template"):
+		out, err = plainContent(enc, raw)
+	default:
+		out, err = renderContent(ctx, a, enc, raw)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return blobContent(ctx, a, out, raw.name), nil
+}
+
+// largeSource returns the source file (source=, or the implicit one) as a
+// Blob when it is larger than InlineMax and no content= is given; else
+// nil, and contentSource reads it (and reports what is wrong).
+func largeSource(ctx ExpandContext, a Attrs) *Blob {
+	if a["content"] != nil {
+		return nil
+	}
+	source, _ := a["source"].(string)
+	if source == "" {
+		display, _ := a[DisplayAttr].(string)
+		if display == "" {
+			display = a.str("path")
 		}
-		return raw.data, nil
+		source = filepath.Base(display)
 	}
-	if !a.flag("is_template") {
-		return plainContent(enc, raw)
+	b, err := ctx.LargeAsset(source)
+	if err != nil {
+		return nil
 	}
-	return renderContent(ctx, a, enc, raw)
+	return b
 }
 
 // plainContent encodes literal text; bytes are taken as they are.
@@ -46,11 +86,11 @@ func plainContent(enc string, raw rawContent) (any, error) {
 	if !raw.isStr {
 		return finalValue(enc, raw.data), nil
 	}
-	b, err := encodeText(enc, raw.text)
+	v, err := encodeFinal(enc, raw.text)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", raw.name, err)
 	}
-	return finalValue(enc, b), nil
+	return v, nil
 }
 
 // renderContent decodes, renders and encodes the content.
@@ -70,11 +110,11 @@ func renderContent(ctx ExpandContext, a Attrs, enc string, raw rawContent) (any,
 	if err != nil {
 		return nil, err
 	}
-	b, err := encodeText(enc, out)
+	v, err := encodeFinal(enc, out)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", raw.name, err)
 	}
-	return finalValue(enc, b), nil
+	return v, nil
 }
 
 // contentSource finds the raw content: content=, source=, or the implicit

@@ -81,7 +81,7 @@ func expandStructured(f structuredFormat, ctx ExpandContext, a Attrs) (Attrs, []
 	if err != nil {
 		return nil, nil, fmt.Errorf("data: %w", err)
 	}
-	out["content"], out["encoding"] = text, encUTF8
+	out["content"], out["encoding"] = blobContent(ctx, out, text, f.kind), encUTF8
 	return out, nil, nil
 }
 

@@ -29,6 +29,12 @@ type conn struct {
 	cleanup func()
 	// lost is set when the agent went away unasked (already reported).
 	lost bool
+	// plan is the host's plan; blobs answers the agent's requests for
+	// the content of its blobs.
+	plan  *plan.Plan
+	blobs blobServer
+	// agentRSS is the agent's peak memory, from its bye event.
+	agentRSS int64
 }
 
 // startLocal runs the agent as a child process.
@@ -110,7 +116,10 @@ func (c *conn) next() (plan.Event, bool) {
 func (c *conn) close() error {
 	_ = c.send(plan.Request{Type: "stop"})
 	_ = c.stdin.Close()
-	for range c.events {
+	for e := range c.events {
+		if e.Type == plan.EventBye {
+			c.agentRSS = e.MaxRSS
+		}
 	}
 	err := c.cmd.Wait()
 	if c.cleanup != nil {

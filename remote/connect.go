@@ -187,6 +187,7 @@ func (d *Deployment) connect(ctx context.Context, t *Target) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.plan = t.Plan
 	if err := d.awaitReady(c); err != nil {
 		c.close()
 		return nil, err
@@ -234,7 +235,10 @@ func (d *Deployment) Close() error {
 		go func() {
 			defer wg.Done()
 			err := c.close()
-			d.opts.Emit(plan.Event{Type: plan.EventHostClosed, Host: c.host, Bytes: c.sent})
+			c.mu.Lock()
+			sent, blobs := c.sent, c.blobs.sent
+			c.mu.Unlock()
+			d.opts.Emit(plan.Event{Type: plan.EventHostClosed, Host: c.host, Bytes: sent, BlobBytes: blobs, MaxRSS: c.agentRSS})
 			if err != nil {
 				mu.Lock()
 				if first == nil {

@@ -169,6 +169,12 @@ func (s *scheduler) run(i int) {
 		}
 		e.Host = r.Host
 		switch e.Type {
+		case plan.EventBlob:
+			c.serveBlob(e)
+			continue
+		case plan.EventBlobCancel:
+			c.cancelBlob(e.Transfer)
+			continue
 		case plan.EventComponent:
 			last = e.Path
 		case plan.EventBusy:

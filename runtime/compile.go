@@ -3,12 +3,13 @@ package runtime
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 	"github.com/batou-go/batou/starlib"
-	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
 )
 
 // CompileOptions are the facts a plan records besides the model.
@@ -81,14 +82,14 @@ func (m *Model) compileRoot(r *Root, programs map[string]string) *plan.Root {
 	top := r.current.Top
 	next := 0
 	numberTree(top, &next)
-	var ref func(c *starlib.Component) plan.Value
-	ref = func(c *starlib.Component) plan.Value {
+	cc := &compiler{m: m, programs: programs, origins: map[syntax.Position]string{}}
+	cc.ref = func(c *starlib.Component) plan.Value {
 		if c.Root() == r.current && c.ID > 0 {
 			return plan.Ref(c.ID)
 		}
-		return starlib.ToPlan(starlib.NewView(c), ref)
+		return starlib.ToPlan(starlib.NewView(c), cc.ref)
 	}
-	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Defdir: r.current.DefdirRel, Node: m.compileNode(top, ref, programs)}
+	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Defdir: r.current.DefdirRel, Node: cc.node(top)}
 }
 
 func numberTree(c *starlib.Component, next *int) {
@@ -99,42 +100,49 @@ func numberTree(c *starlib.Component, next *int) {
 	}
 }
 
-func (m *Model) compileNode(c *starlib.Component, ref func(*starlib.Component) plan.Value, programs map[string]string) *plan.Node {
+// compiler compiles the nodes of one root.
+type compiler struct {
+	m        *Model
+	ref      func(*starlib.Component) plan.Value // how a component is represented
+	programs map[string]string                   // the Starlark files host code needs
+	origins  map[syntax.Position]string          // file:line by position (sub-components share one)
+}
+
+func (cc *compiler) node(c *starlib.Component) *plan.Node {
 	def := c.Def()
-	n := &plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(), Attrs: plan.Attrs{},
-		Origin: fmt.Sprintf("%s:%d", c.Pos().Filename(), c.Pos().Line), BeforeUpdate: def.BeforeUpdateScope()}
-	if def.Kind() == nil && def.HasHostCode() {
-		v, u, l, b := def.Funcs()
-		n.Def = &plan.DefRef{File: def.File(), Name: def.Name(), Verify: v, Update: u, LastUpdated: l, BeforeUpdate: b}
-		m.Project.Closure(def.File(), programs)
-	}
-	for _, name := range def.AttrNames() {
-		_, _ = c.Attr(name) // computes defaults; attributes without a value stay unset
-	}
-	for name, v := range c.Values() {
-		if name == "_display" || isKindDefault(def, name, v) {
-			continue // the label carries the display name; the host knows kind defaults
+	n := &plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(), Origin: cc.origin(c.Pos()), BeforeUpdate: def.BeforeUpdateScope()}
+	if def.Kind() == nil {
+		if def.HasHostCode() {
+			v, u, l, b := def.Funcs()
+			n.Def = &plan.DefRef{File: def.File(), Name: def.Name(), Verify: v, Update: u, LastUpdated: l, BeforeUpdate: b}
+			cc.m.Project.Closure(def.File(), cc.programs)
 		}
-		n.Attrs[name] = starlib.ToPlan(v, ref)
+		// Compute defaults (an expanded one may differ per component);
+		// attributes without a value stay unset. A built-in kind's
+		// attributes are all set when it is expanded.
+		for _, name := range def.AttrNames() {
+			_, _ = c.Attr(name)
+		}
+	}
+	n.Attrs = c.PlanAttrs(cc.ref)
+	if len(c.Children()) > 0 {
+		n.Children = make([]*plan.Node, 0, len(c.Children()))
 	}
 	for _, ch := range c.Children() {
-		n.Children = append(n.Children, m.compileNode(ch, ref, programs))
+		n.Children = append(n.Children, cc.node(ch))
 	}
 	return n
 }
 
-// isKindDefault reports whether v is the declared default of attribute name
-// of a built-in kind; such values are left out of the plan.
-func isKindDefault(def *starlib.Def, name string, v starlark.Value) bool {
-	if def.Kind() == nil {
-		return false
+// origin is file:line of pos.
+func (cc *compiler) origin(pos syntax.Position) string {
+	pos.Col = 0
+	o, ok := cc.origins[pos]
+	if !ok {
+		o = pos.Filename() + ":" + strconv.Itoa(int(pos.Line))
+		cc.origins[pos] = o
 	}
-	spec := def.Spec(name)
-	if spec == nil || !spec.HasDefault {
-		return false
-	}
-	eq, err := starlark.Equal(v, spec.Default)
-	return err == nil && eq
+	return o
 }
 
 // callsTemplate reports whether host code of these programs may call

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/batou-go/batou/starlib"
-	"go.starlark.net/starlark"
 )
 
 // A path managed twice with different desired states never converges: each
@@ -56,8 +55,8 @@ func (m *Model) pathConflicts() Errors {
 // path (the attribute its kind names in Writes).
 func walkClaims(r *Root, c *starlib.Component, fn func(string, pathClaim)) {
 	if k := c.Def().Kind(); k != nil && k.Verify != nil && k.Writes != "" {
-		if p, ok := c.Values()[k.Writes].(starlark.String); ok && p != "" {
-			path := filepath.Clean(string(p))
+		if p, ok := c.StringAttr(k.Writes); ok && p != "" {
+			path := filepath.Clean(p)
 			fn(path, pathClaim{root: r, comp: c, owner: userComponent(c), kind: k.Name, ftype: fileType(k.Name, c)})
 		}
 	}
@@ -97,8 +96,8 @@ func stateOf(c *starlib.Component) string {
 func fileType(kind string, c *starlib.Component) string {
 	switch kind {
 	case "Presence":
-		if s, ok := c.Values()["ensure"].(starlark.String); ok {
-			return string(s)
+		if s, ok := c.StringAttr("ensure"); ok {
+			return s
 		}
 		return "file"
 	case "Directory":

@@ -34,6 +34,8 @@ type AttrSpec struct {
 	Expand     bool
 	Map        bool
 	Doc        string
+	// goDefault is Default as a Go value, for built-in kinds.
+	goDefault any
 	// index numbers the attribute within its definition (see Component.args).
 	index int
 }

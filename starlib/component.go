@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/batou-go/batou/components"
+	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -18,6 +20,9 @@ type Component struct {
 	def      *Def
 	pos      syntax.Position
 	values   map[string]starlark.Value
+	native   map[string]any // see store.go
+	planned  plan.Attrs     // see store.go
+	resolve  func(plan.Ref) starlark.Value
 	parent   *Component
 	root     *Root
 	children []*Component
@@ -48,6 +53,10 @@ var (
 	_ starlark.HasBinary   = (*Component)(nil)
 )
 
+// DisplayAttr is the attribute holding a path as the user wrote it (see
+// components.DisplayAttr); it feeds the label and is not sent to hosts.
+const DisplayAttr = components.DisplayAttr
+
 func newComponent(def *Def, pos syntax.Position) *Component {
 	return &Component{def: def, pos: pos, values: map[string]starlark.Value{}}
 }
@@ -67,10 +76,6 @@ func (c *Component) Root() *Root { return c.root }
 // Children returns the sub-components in the order they were added.
 func (c *Component) Children() []*Component { return c.children }
 
-// Values returns the attributes set on the component (explicitly, by
-// override or by reading a default).
-func (c *Component) Values() map[string]starlark.Value { return c.values }
-
 // Label is the component's breadcrumb: Hello, or File('hello.conf').
 func (c *Component) Label() string {
 	if c.label != "" {
@@ -80,17 +85,16 @@ func (c *Component) Label() string {
 	if c.def.namevar == "" {
 		return name
 	}
-	v := c.values["_display"]
-	if v == nil {
-		v = c.values[c.def.namevar]
+	if s, ok := c.stringValue(DisplayAttr); ok {
+		return name + "('" + s + "')"
 	}
-	if s, ok := v.(starlark.String); ok {
-		return fmt.Sprintf("%s('%s')", name, string(s))
+	if s, ok := c.stringValue(c.def.namevar); ok {
+		return name + "('" + s + "')"
 	}
-	if v == nil {
-		return name
+	if v, ok := c.value(c.def.namevar); ok {
+		return name + "(" + v.String() + ")"
 	}
-	return fmt.Sprintf("%s(%s)", name, v.String())
+	return name
 }
 
 // Path is the breadcrumb path from the root: Hello > File('x') > Content('x').
@@ -132,7 +136,7 @@ func isReserved(name string) bool { return reservedNames[name] }
 
 // Attr returns an attribute, a property of self or a bound method.
 func (c *Component) Attr(name string) (starlark.Value, error) {
-	if v, ok := c.values[name]; ok {
+	if v, ok := c.value(name); ok {
 		return v, nil
 	}
 	if spec := c.def.attrs[name]; spec != nil {
@@ -214,7 +218,7 @@ func orNone(v starlark.Value) starlark.Value {
 // AttrNames lists attributes, properties and methods, sorted.
 func (c *Component) AttrNames() []string {
 	seen := map[string]bool{}
-	for n := range c.values {
+	for _, n := range c.valueNames() {
 		seen[n] = true
 	}
 	for n := range c.def.attrs {
@@ -226,7 +230,7 @@ func (c *Component) AttrNames() []string {
 	for n := range methods {
 		seen[n] = true
 	}
-	delete(seen, "_display")
+	delete(seen, DisplayAttr)
 	names := make([]string, 0, len(seen))
 	for n := range seen {
 		names = append(names, n)

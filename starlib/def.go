@@ -16,6 +16,7 @@ type Def struct {
 	file    string // project-relative .star file that called Component()
 	pos     syntax.Position
 	attrs   map[string]*AttrSpec
+	specs   []*AttrSpec // attrs sorted by name (finish)
 	namevar string
 	doc     string
 
@@ -172,7 +173,21 @@ func componentBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlar
 	if err := d.setAttrs(attrs); err != nil {
 		return nil, err
 	}
-	return d, d.setNamevar(namevar)
+	if err := d.setNamevar(namevar); err != nil {
+		return nil, err
+	}
+	return d.finish(), nil
+}
+
+// finish records the declared attributes in name order; d's attributes
+// do not change after it.
+func (d *Def) finish() *Def {
+	d.numberAttrs()
+	d.specs = make([]*AttrSpec, 0, len(d.attrs))
+	for _, name := range sortedNames(d.attrs) {
+		d.specs = append(d.specs, d.attrs[name])
+	}
+	return d
 }
 
 // asCallable accepts a function or None (nil).
@@ -230,7 +245,7 @@ func (d *Def) setNamevar(v starlark.Value) error {
 
 // numberAttrs gives each declared attribute its index in name order.
 func (d *Def) numberAttrs() {
-	for i, name := range d.AttrNames() {
+	for i, name := range sortedNames(d.attrs) {
 		d.attrs[name].index = i
 	}
 }
@@ -245,10 +260,16 @@ func defFromKind(k *components.Kind) *Def {
 		} else if !a.Required {
 			spec.Default, spec.HasDefault = starlark.None, true
 		}
+		if spec.HasDefault {
+			g, err := starlarkToGo(spec.Default)
+			if err != nil {
+				panic(fmt.Sprintf("components: default of %s.%s: %v", k.Name, a.Name, err))
+			}
+			spec.goDefault = g
+		}
 		d.attrs[a.Name] = spec
 	}
-	d.numberAttrs()
-	return d
+	return d.finish()
 }
 
 func kindAttrType(t components.AttrType) AttrType {
@@ -261,4 +282,10 @@ func kindAttrType(t components.AttrType) AttrType {
 }
 
 // AttrNames returns the declared attribute names, sorted.
-func (d *Def) AttrNames() []string { return sortedNames(d.attrs) }
+func (d *Def) AttrNames() []string {
+	names := make([]string, len(d.specs))
+	for i, s := range d.specs {
+		names[i] = s.Name
+	}
+	return names
+}

@@ -38,7 +38,7 @@ func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readTree(full)
+	return e.c.root.session.readTree(full, e.c.root.rel(full))
 }
 
 func (e *expandContext) Render(name, text string, args any) (string, error) {
@@ -66,6 +66,43 @@ func (c *Component) templateComponent() *Component {
 // assetPath resolves a path of the project: relative to the root's defdir;
 // it must not lead outside the project, also not through a symlink.
 func (r *Root) assetPath(p string) (string, error) {
+	a := r.asset(p)
+	return a.real, a.err
+}
+
+// assetKey names a project path as a component gave it.
+type assetKey struct{ defdir, path string }
+
+// assetInfo is what assetPath found out about a path: the real path and
+// the project-relative one, or the error.
+type assetInfo struct {
+	real, rel string
+	err       error
+}
+
+// asset resolves p once per session (many files use one template).
+func (r *Root) asset(p string) assetInfo {
+	s, key := r.session, assetKey{r.Defdir, p}
+	s.mu.Lock()
+	a, ok := s.assetPaths[key]
+	s.mu.Unlock()
+	if ok {
+		return a
+	}
+	a.real, a.err = r.findAsset(p)
+	if a.err == nil {
+		a.rel = r.rel(a.real)
+	}
+	s.mu.Lock()
+	if s.assetPaths == nil {
+		s.assetPaths = map[assetKey]assetInfo{}
+	}
+	s.assetPaths[key] = a
+	s.mu.Unlock()
+	return a
+}
+
+func (r *Root) findAsset(p string) (string, error) {
 	full := p
 	if !filepath.IsAbs(p) {
 		full = filepath.Join(r.Defdir, p)
@@ -98,8 +135,8 @@ func (r *Root) relName(name string) string {
 	if strings.HasPrefix(name, "<") {
 		return name
 	}
-	if full, err := r.assetPath(name); err == nil {
-		return r.rel(full)
+	if a := r.asset(name); a.err == nil {
+		return a.rel
 	}
 	return name
 }
@@ -111,14 +148,16 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-func readTree(dir string) ([]components.TreeEntry, error) {
+// readTree lists the project directory dir (named name for messages);
+// files larger than components.InlineMax are hashed, not read.
+func (s *Session) readTree(dir, name string) ([]components.TreeEntry, error) {
 	var out []components.TreeEntry
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == dir {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		e, err := treeEntry(p, filepath.ToSlash(rel), d)
+		e, err := s.treeEntry(p, filepath.ToSlash(rel), name, d)
 		if err == nil {
 			out = append(out, e)
 		}
@@ -127,7 +166,7 @@ func readTree(dir string) ([]components.TreeEntry, error) {
 	return out, err
 }
 
-func treeEntry(p, rel string, d fs.DirEntry) (components.TreeEntry, error) {
+func (s *Session) treeEntry(p, rel, name string, d fs.DirEntry) (components.TreeEntry, error) {
 	info, err := d.Info()
 	if err != nil {
 		return components.TreeEntry{}, err
@@ -136,7 +175,10 @@ func treeEntry(p, rel string, d fs.DirEntry) (components.TreeEntry, error) {
 	switch {
 	case d.Type()&fs.ModeSymlink != 0:
 		e.Link, err = os.Readlink(p)
-	case !d.IsDir():
+	case d.IsDir():
+	case info.Size() > components.InlineMax:
+		e.Blob, err = s.largeFile(p, name+"/"+rel)
+	default:
 		e.Data, err = os.ReadFile(p)
 	}
 	return e, err

@@ -9,13 +9,13 @@ import (
 // NewPlainDef returns a definition without code, standing on the host for a
 // Starlark component whose verify and update are not needed there.
 func NewPlainDef(name string) *Def {
-	return &Def{name: name, attrs: map[string]*AttrSpec{}}
+	return (&Def{name: name, attrs: map[string]*AttrSpec{}}).finish()
 }
 
 // NewHostComponent creates a component on the host, as a child of parent
-// (nil for a root's top component). Its attributes are set with SetValues
+// (nil for a root's top component). Its attributes are set
 // once every component of the root exists (attributes may refer to each
-// other).
+// other), with SetPlanAttrs.
 func NewHostComponent(def *Def, root *Root, parent *Component) *Component {
 	c := &Component{def: def, values: map[string]starlark.Value{}, root: root, parent: parent, added: true}
 	if parent != nil {
@@ -30,9 +30,6 @@ func NewHostComponent(def *Def, root *Root, parent *Component) *Component {
 // SetLabel sets the breadcrumb the component shows (on the host, the plan
 // carries it).
 func (c *Component) SetLabel(l string) { c.label = l }
-
-// SetValues replaces the component's attributes.
-func (c *Component) SetValues(v map[string]starlark.Value) { c.values = v }
 
 // Verify runs the component's Starlark verify. It reports whether an update
 // is needed and why: update_needed() or a failing assert helper, or verify

@@ -163,8 +163,8 @@ func (c *Component) lastUpdated(thread *starlark.Thread) (time.Time, bool, error
 		}
 		return time.Unix(0, int64(f*1e9)), true, nil
 	}
-	if p, ok := c.values["path"].(starlark.String); ok {
-		t, ok := c.mtime(string(p))
+	if p, ok := c.stringValue("path"); ok {
+		t, ok := c.mtime(p)
 		return t, ok, nil
 	}
 	return time.Time{}, false, fmt.Errorf("%s has no last_updated and no path", c.Label())

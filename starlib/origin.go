@@ -1,7 +1,6 @@
 package starlib
 
 import (
-	"sort"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -165,8 +164,11 @@ func (c *Component) Origin(name string) Origin {
 // default of an attribute that was not given (File computes its content
 // from source=, say).
 func (c *Component) computedByKind(spec *AttrSpec) bool {
-	v, ok := c.values[spec.Name]
-	if c.def.kind == nil || !ok || !spec.HasDefault {
+	if c.def.kind == nil || !spec.HasDefault {
+		return false
+	}
+	v, ok := c.value(spec.Name)
+	if !ok {
 		return false
 	}
 	eq, err := starlark.Equal(v, spec.Default)
@@ -191,18 +193,16 @@ func (c *Component) assignPos() (syntax.Position, bool) {
 // given, overridden or a default that was read), sorted, without the
 // internal ones.
 func (c *Component) SetNames() []string {
-	names := make([]string, 0, len(c.values))
-	for n := range c.values {
+	var names []string
+	for _, n := range c.valueNames() {
 		if !strings.HasPrefix(n, "_") {
 			names = append(names, n)
 		}
 	}
-	sort.Strings(names)
 	return names
 }
 
 // HasValue reports whether attribute name holds a value.
 func (c *Component) HasValue(name string) bool {
-	_, ok := c.values[name]
-	return ok
+	return c.has(name)
 }

@@ -64,8 +64,8 @@ func (c *Component) expandKind(thread *starlark.Thread) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Path(), err)
 	}
-	for k, v := range norm {
-		c.values[k] = goToStarlark(v)
+	if norm != nil {
+		c.setNative(norm)
 	}
 	for _, sub := range subs {
 		if err := c.addSub(thread, sub.Kind, sub.Attrs); err != nil {
@@ -81,42 +81,83 @@ func (c *Component) addSub(thread *starlark.Thread, kind string, attrs map[strin
 		return fmt.Errorf("%s: unknown sub-component kind %s", c.Label(), kind)
 	}
 	x := newComponent(def, c.pos)
+	x.native = attrs
 	x.kindSub = true
-	for k, v := range attrs {
-		x.values[k] = goToStarlark(v)
-	}
 	return c.add(thread, x)
 }
 
 // goAttrs returns every declared attribute (set or default) as Go values,
-// for a built-in kind.
+// for a built-in kind, and the undeclared ones that have a Go form. An
+// attribute that is None where None is its default is left out (a missing
+// key reads as nil; expandedSpec answers for it): a Go map of eight
+// entries grows on every assignment, also to a key it holds.
 func (c *Component) goAttrs() (map[string]any, error) {
-	out := make(map[string]any, len(c.def.attrs))
-	for name, spec := range c.def.attrs {
-		v, ok := c.values[name]
-		if !ok {
-			if !spec.HasDefault {
-				if name == c.def.namevar {
-					return nil, fmt.Errorf("%s needs its %s as first argument", c.def.Name(), name)
-				}
-				return nil, fmt.Errorf("%s needs %s=", c.def.Name(), name)
-			}
-			v = spec.Default
-		}
-		g, err := starlarkToGo(v)
+	if len(c.values) == 0 && c.native != nil {
+		// Made by its parent's Expand: the map is the component's own.
+		return c.withDefaults(c.native)
+	}
+	out := make(map[string]any, len(c.def.specs)+1)
+	for _, spec := range c.def.specs {
+		g, err := c.goAttr(spec.Name, spec)
 		if err != nil {
-			return nil, fmt.Errorf("%s: attribute %s: %w", c.Label(), name, err)
+			return nil, err
 		}
-		out[name] = g
+		if g != nil || spec.goDefault != nil { // None where None is the default: left out
+			out[spec.Name] = g
+		}
+	}
+	for name, x := range c.native {
+		if c.def.attrs[name] == nil {
+			out[name] = x
+		}
 	}
 	for name, v := range c.values {
-		if _, declared := c.def.attrs[name]; !declared {
+		if c.def.attrs[name] == nil {
 			if g, err := starlarkToGo(v); err == nil {
 				out[name] = g
 			}
 		}
 	}
 	return out, nil
+}
+
+// withDefaults adds the defaults of the declared attributes a lacks.
+func (c *Component) withDefaults(a map[string]any) (map[string]any, error) {
+	for _, spec := range c.def.specs {
+		if _, ok := a[spec.Name]; !ok {
+			g, err := c.goAttr(spec.Name, spec)
+			if err != nil {
+				return nil, err
+			}
+			if g != nil {
+				a[spec.Name] = g
+			}
+		}
+	}
+	return a, nil
+}
+
+// goAttr returns declared attribute name as a Go value: as set, or its
+// default.
+func (c *Component) goAttr(name string, spec *AttrSpec) (any, error) {
+	v, ok := c.values[name]
+	if !ok {
+		if x, ok := c.native[name]; ok {
+			return x, nil
+		}
+		if !spec.HasDefault {
+			if name == c.def.namevar {
+				return nil, fmt.Errorf("%s needs its %s as first argument", c.def.Name(), name)
+			}
+			return nil, fmt.Errorf("%s needs %s=", c.def.Name(), name)
+		}
+		return spec.goDefault, nil
+	}
+	g, err := starlarkToGo(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: attribute %s: %w", c.Label(), name, err)
+	}
+	return g, nil
 }
 
 // kindDef returns the definition of a built-in kind by name.

@@ -112,6 +112,12 @@ type Session struct {
 	realProj    string
 	assets      map[string][]byte
 	resolved    map[string]string
+	// assetPaths caches Root.asset.
+	assetPaths map[assetKey]assetInfo
+	// headers caches batou_generated_header by component path.
+	headers map[string]starlark.Value
+	// digests are the large project files hashed, by path.
+	digests map[string]components.Blob
 }
 
 type platformKey struct {

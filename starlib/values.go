@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -36,6 +37,8 @@ func goToStarlark(v any) starlark.Value {
 		return starlark.NewList(items)
 	case map[string]any:
 		return goMapToDict(v)
+	case components.Blob:
+		return newBlob(v)
 	case starlark.Value:
 		return v
 	}
@@ -77,6 +80,8 @@ func starlarkToGo(v starlark.Value) (any, error) {
 		return []byte(v), nil
 	case *Address:
 		return v.String(), nil
+	case *Blob:
+		return v.b, nil
 	case starlark.Indexable:
 		return indexableToGo(v)
 	case *starlark.Dict:
@@ -162,6 +167,8 @@ func ToPlan(v starlark.Value, ref func(*Component) plan.Value) plan.Value {
 		return structToPlan(v, ref)
 	case *Host:
 		return v.toPlan()
+	case *Blob:
+		return blobToPlan(v.b)
 	}
 	return plan.Unsupported(v.Type())
 }
@@ -227,6 +234,8 @@ func FromPlan(v plan.Value, resolve func(plan.Ref) starlark.Value) starlark.Valu
 		return viewFromPlan(v, resolve)
 	case *plan.Struct:
 		return starlarkstruct.FromStringDict(starlarkstruct.Default, fromPlanAttrs(v.Fields, resolve))
+	case plan.Blob:
+		return newBlob(blobFromPlan(v))
 	}
 	return &Unsupported{typ: fmt.Sprint(v)}
 }
@@ -245,11 +254,6 @@ func fromPlanAttrs(a plan.Attrs, resolve func(plan.Ref) starlark.Value) starlark
 		out[k] = FromPlan(v, resolve)
 	}
 	return out
-}
-
-// FromPlanAttrs converts a node's attributes to Starlark values.
-func FromPlanAttrs(a plan.Attrs, resolve func(plan.Ref) starlark.Value) map[string]starlark.Value {
-	return fromPlanAttrs(a, resolve)
 }
 
 // Unsupported stands on the host for a configure-time value that could not

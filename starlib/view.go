@@ -55,7 +55,7 @@ func (v *View) Attr(name string) (starlark.Value, error) {
 		return nil, starlark.NoSuchAttrError(fmt.Sprintf("%s has no attribute %s", v.label, name))
 	}
 	c := v.live
-	if _, ok := c.values[name]; ok || c.def.attrs[name] != nil || viewProperties[name] {
+	if c.has(name) || c.def.attrs[name] != nil || viewProperties[name] {
 		x, err := c.Attr(name)
 		if err != nil {
 			return nil, err
@@ -73,9 +73,7 @@ func (v *View) AttrNames() []string {
 			names = append(names, k)
 		}
 	} else {
-		for k := range v.live.values {
-			names = append(names, k)
-		}
+		names = append(names, v.live.valueNames()...)
 		for k := range v.live.def.attrs {
 			names = append(names, k)
 		}

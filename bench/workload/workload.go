@@ -1,14 +1,24 @@
 // Package workload is the benchmark workload shared by bench/local.sh and
 // the Go benchmarks: a project deploying N templated files, 10 directories
-// and 10 symlinks, and the floor, the least work any tool must do for it
-// (write the files; or stat, read and compare them).
+// and 10 symlinks, and the floor: the least work a correct tool must do for
+// it. For every file that is to read what is there and compare it with
+// the wanted content, and, where it differs, to write the content
+// atomically (a temporary file renamed over the target, so that nobody
+// ever sees a partial file). The floor does that with the fewest system
+// calls it can (open, fstat, read, close to compare; open, write, close,
+// rename to write) and computes the wanted content in Go instead of
+// rendering a template; directories and symlinks are checked with one
+// stat or readlink and created when missing.
 package workload
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Dirs and Links are fixed: 10 directories and 10 symlinks.
@@ -82,30 +92,69 @@ func filePath(work string, i int) string {
 	return filepath.Join(work, fmt.Sprintf("d%02d", i%Dirs), fmt.Sprintf("f%04d.conf", i))
 }
 
-// Write writes the files, directories and symlinks into work.
+func dirPath(work string, d int) string { return filepath.Join(work, fmt.Sprintf("d%02d", d)) }
+
+func linkPath(work string, l int) string { return filepath.Join(work, fmt.Sprintf("l%02d", l)) }
+
+// Write brings work to the wanted state: it compares every file with its
+// content and writes the ones that differ atomically; it creates missing
+// directories and symlinks. On an empty work this is a first deploy.
 func Write(work string, n int) error {
 	for d := 0; d < Dirs; d++ {
-		if err := os.MkdirAll(filepath.Join(work, fmt.Sprintf("d%02d", d)), 0o755); err != nil {
+		if err := ensureDir(dirPath(work, d)); err != nil {
 			return err
 		}
 	}
 	for i := 0; i < n; i++ {
-		if err := os.WriteFile(filePath(work, i), content(i), 0o644); err != nil {
+		p, want := filePath(work, i), content(i)
+		have, err := readFile(p)
+		if err == nil && bytes.Equal(have, want) {
+			continue
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := writeAtomic(p, want); err != nil {
 			return err
 		}
 	}
 	for l := 0; l < Links; l++ {
-		if err := os.Symlink(filepath.Join(work, fmt.Sprintf("d%02d", l)), filepath.Join(work, fmt.Sprintf("l%02d", l))); err != nil {
+		if err := ensureLink(linkPath(work, l), dirPath(work, l)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Check stats, reads and compares everything Write writes.
+// Check compares everything Write writes with what is there.
 func Check(work string, n int) error {
 	for d := 0; d < Dirs; d++ {
-		if info, err := os.Stat(filepath.Join(work, fmt.Sprintf("d%02d", d))); err != nil || !info.IsDir() {
+		var st syscall.Stat_t
+		if err := syscall.Stat(dirPath(work, d), &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+			return fmt.Errorf("directory d%02d missing", d)
+		}
+	}
+	for i := 0; i < n; i++ {
+		p := filePath(work, i)
+		have, err := readFile(p)
+		if err != nil || !bytes.Equal(have, content(i)) {
+			return fmt.Errorf("%s differs", p)
+		}
+	}
+	for l := 0; l < Links; l++ {
+		if target, err := os.Readlink(linkPath(work, l)); err != nil || target != dirPath(work, l) {
+			return fmt.Errorf("symlink l%02d differs", l)
+		}
+	}
+	return nil
+}
+
+// CheckStd is Check as an ordinary Go program writes it: os.Stat and
+// os.ReadFile for every file (the standard library's open also registers
+// the file with the poller, and ReadFile reads once more for the end).
+func CheckStd(work string, n int) error {
+	for d := 0; d < Dirs; d++ {
+		if info, err := os.Stat(dirPath(work, d)); err != nil || !info.IsDir() {
 			return fmt.Errorf("directory d%02d missing", d)
 		}
 	}
@@ -120,9 +169,98 @@ func Check(work string, n int) error {
 		}
 	}
 	for l := 0; l < Links; l++ {
-		if _, err := os.Readlink(filepath.Join(work, fmt.Sprintf("l%02d", l))); err != nil {
+		if target, err := os.Readlink(linkPath(work, l)); err != nil || target != dirPath(work, l) {
+			return fmt.Errorf("symlink l%02d differs", l)
+		}
+	}
+	return nil
+}
+
+// WriteStd is Write with the standard library: os.ReadFile to compare,
+// os.WriteFile to a temporary file and os.Rename.
+func WriteStd(work string, n int) error {
+	for d := 0; d < Dirs; d++ {
+		if err := os.MkdirAll(dirPath(work, d), 0o755); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < n; i++ {
+		p, want := filePath(work, i), content(i)
+		have, err := os.ReadFile(p)
+		if err == nil && bytes.Equal(have, want) {
+			continue
+		}
+		tmp := filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".tmp")
+		if err := os.WriteFile(tmp, want, 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, p); err != nil {
+			return err
+		}
+	}
+	for l := 0; l < Links; l++ {
+		if err := ensureLink(linkPath(work, l), dirPath(work, l)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func ensureDir(p string) error {
+	var st syscall.Stat_t
+	if err := syscall.Stat(p, &st); err == nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+		return nil
+	}
+	return os.MkdirAll(p, 0o755)
+}
+
+func ensureLink(p, target string) error {
+	if have, err := os.Readlink(p); err == nil && have == target {
+		return nil
+	}
+	_ = os.Remove(p)
+	return os.Symlink(target, p)
+}
+
+// readFile reads a file with open, fstat, read and close.
+func readFile(p string) ([]byte, error) {
+	fd, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, st.Size+1)
+	n, err := syscall.Read(fd, buf)
+	if err != nil {
+		return nil, err
+	}
+	if n == len(buf) { // it grew: the floor's files do not
+		return nil, fmt.Errorf("%s changed while read", p)
+	}
+	return buf[:n], nil
+}
+
+// writeAtomic writes data to a temporary file next to p and renames it
+// over p.
+func writeAtomic(p string, data []byte) error {
+	tmp := filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".tmp")
+	fd, err := syscall.Open(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: tmp, Err: err}
+	}
+	n, err := syscall.Write(fd, data)
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
+	}
+	if err == nil && n != len(data) {
+		err = fmt.Errorf("short write to %s", tmp)
+	}
+	if err != nil {
+		return err
+	}
+	return syscall.Rename(tmp, p)
 }

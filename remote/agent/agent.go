@@ -3,13 +3,11 @@ package agent
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/batou-go/batou/components"
@@ -35,10 +33,10 @@ type Options struct {
 // end of the input (the controller went away), stops the deploy before its
 // next component; the component that runs is finished first.
 func Run(in io.Reader, out io.Writer, opts Options) error {
-	a := &agent{opts: opts, out: json.NewEncoder(out), requests: make(chan request, 16), finished: make(chan struct{})}
+	a := &agent{opts: opts, out: newEventOut(out), requests: make(chan request, 16), finished: make(chan struct{})}
+	a.blobs = newBlobs(a.emit)
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	defer a.cancel()
-	a.out.SetEscapeHTML(false)
 	go a.read(bufio.NewReaderSize(in, 1<<20))
 	err := a.serve()
 	close(a.finished)
@@ -51,7 +49,7 @@ func Run(in io.Reader, out io.Writer, opts Options) error {
 		a.emit(e)
 	}
 	a.release()
-	a.emit(plan.Event{Type: plan.EventBye})
+	a.emit(plan.Event{Type: plan.EventBye, MaxRSS: maxRSS()})
 	return err
 }
 
@@ -75,31 +73,28 @@ type agent struct {
 	finished chan struct{}
 	// deploying is the deployer once the plan is accepted.
 	deploying atomic.Pointer[deployer]
-	mu        sync.Mutex
-	out       *json.Encoder
+	out       *eventOut
 	plan      *plan.Plan
 	lock      *hostLock
 	deploy    *deployer
 	mask      *plan.Masker
 	targets   string
+	// blobs receives the file content the deploy asks the controller for.
+	blobs *blobs
 }
 
 // emit writes one event, with secret values masked.
 func (a *agent) emit(e plan.Event) {
-	e = a.mask.MaskEvent(e)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_ = a.out.Encode(e)
+	a.out.write(a.mask.MaskEvent(e))
 }
 
 // read passes requests on; interrupts take effect at once.
 func (a *agent) read(in *bufio.Reader) {
 	defer close(a.requests)
 	for {
-		line, err := in.ReadBytes('\n')
+		line, err := readLine(in)
 		if len(line) == 0 && err != nil {
-			a.interrupted.Store(true)
-			go a.orphaned()
+			a.inputEnded()
 			if err != io.EOF {
 				a.requests <- request{err: fmt.Errorf("reading request: %w", err)}
 			}
@@ -109,6 +104,14 @@ func (a *agent) read(in *bufio.Reader) {
 		if r.req, err = plan.DecodeRequest(line); err != nil {
 			r.err = fmt.Errorf("malformed request: %w", err)
 		}
+		if r.req.Type == "blob" && r.err == nil {
+			if err := a.blobs.receive(r.req.Blob, in); err != nil {
+				a.inputEnded() // cut off inside a chunk: nothing more can be read
+				a.requests <- request{err: err}
+				return
+			}
+			continue
+		}
 		if r.req.Type == "interrupt" {
 			a.interrupted.Store(true)
 			a.acknowledge()
@@ -116,6 +119,14 @@ func (a *agent) read(in *bufio.Reader) {
 		}
 		a.requests <- r
 	}
+}
+
+// inputEnded stops the deploy after the controller went away: transfers
+// fail, nothing new starts, and a component that keeps running is ended.
+func (a *agent) inputEnded() {
+	a.blobs.end(errControllerGone)
+	a.interrupted.Store(true)
+	go a.orphaned()
 }
 
 // acknowledge tells the controller that an interrupt arrived while a
@@ -187,6 +198,7 @@ func (a *agent) start(req *plan.Request) error {
 	a.deploy.session.Sensitive = a.mask // one masker for events and Starlark
 	a.deploy.session.Context = a.ctx
 	a.deploy.session.Atomic = components.Atomic{Record: lock.record}
+	a.deploy.blobs = a.blobs
 	a.deploying.Store(a.deploy)
 	a.emit(plan.Event{Type: plan.EventReady})
 	return nil

@@ -8,7 +8,7 @@ import (
 // kindAttrs converts plan attributes to the plain Go values built-in kinds
 // take, filling in the kind's defaults (the plan leaves them out).
 func kindAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
-	out := make(components.Attrs, len(a)+len(k.Attrs))
+	out := make(components.Attrs, len(k.Attrs)) // a mostly overrides declared names
 	for _, at := range k.Attrs {
 		out[at.Name] = at.Default
 	}
@@ -40,6 +40,8 @@ func goValue(v plan.Value) any {
 		return v.String()
 	case *plan.Struct:
 		return goAttrsMap(v.Fields)
+	case plan.Blob:
+		return components.Blob{SHA256: v.SHA256, Size: v.Size}
 	}
 	return nil
 }

@@ -33,6 +33,8 @@ type deployer struct {
 	busy        busyState
 	// shared is what built-in kinds keep for the whole plan.
 	shared *components.Shared
+	// blobs fetches file content from the controller.
+	blobs *blobs
 	// thread runs the current root's Starlark code; cancelled stops it
 	// and every later one.
 	thread    atomic.Pointer[starlark.Thread]
@@ -265,8 +267,13 @@ func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 	// The project is not on the host: self.defdir is the project-relative
 	// directory there (the files self.template reads come with the plan).
 	sroot.DefdirRel, sroot.Defdir = r.Defdir, r.Defdir
-	hr := &hostRoot{sroot: sroot, byID: map[int]*starlib.Component{}}
-	var nodes []*plan.Node
+	hr := &hostRoot{sroot: sroot}
+	resolve := func(ref plan.Ref) starlark.Value {
+		if c := hr.byID[int(ref)]; c != nil {
+			return c
+		}
+		return starlark.None
+	}
 	var create func(n *plan.Node, parent *starlib.Component) error
 	create = func(n *plan.Node, parent *starlib.Component) error {
 		def, err := d.defOf(n)
@@ -275,7 +282,8 @@ func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 		}
 		c := starlib.NewHostComponent(def, sroot, parent)
 		c.SetLabel(n.Label)
-		hr.byID[n.ID], nodes = c, append(nodes, n)
+		c.SetPlanAttrs(n.Attrs, resolve) // converted when read, after build
+		hr.byID[n.ID] = c
 		for _, ch := range n.Children {
 			if err := create(ch, c); err != nil {
 				return err
@@ -283,20 +291,18 @@ func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 		}
 		return nil
 	}
+	hr.byID = make(map[int]*starlib.Component, countNodes(r.Node))
 	if err := create(r.Node, nil); err != nil {
 		return nil, err
 	}
-	resolve := func(ref plan.Ref) starlark.Value {
-		if c := hr.byID[int(ref)]; c != nil {
-			return c
-		}
-		return starlark.None
-	}
-	for _, n := range nodes {
-		hr.byID[n.ID].SetValues(starlib.FromPlanAttrs(n.Attrs, resolve))
-	}
 	hr.indexHandlers()
 	return hr, nil
+}
+
+func countNodes(n *plan.Node) int {
+	count := 0
+	n.Walk(func(*plan.Node) { count++ })
+	return count
 }
 
 // defOf returns the definition a node needs on the host.
@@ -337,12 +343,13 @@ func splitOrigin(o string) (string, int, bool) {
 	return o[:i], line, true
 }
 
-// kindContext is the components.Context for built-in kinds; c is the
-// component (nil for a root-wide context).
+// kindContext is a root-wide components.Context for built-in kinds (the
+// Prepare and Finish hooks); c is the component (nil for a root-wide
+// context). The walker keeps one context per root for components.
 func (d *deployer) kindContext(workdir, path string, files *components.Prefetch, c *starlib.Component) *components.Context {
 	parentChanged := c != nil && c.Parent() != nil && c.Parent().Changed
 	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict, Files: files, Atomic: d.session.Atomic,
-		Shared: d.shared, ParentChanged: parentChanged,
+		Shared: d.shared, ParentChanged: parentChanged, Blobs: d.blobs,
 		Log: func(format string, args ...any) {
 			d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: path, Message: fmt.Sprintf(format, args...)})
 		}}

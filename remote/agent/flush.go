@@ -8,18 +8,30 @@ import (
 
 // flush makes the changes below the given paths durable: it calls syncfs
 // once for every file system they lie on (instead of an fsync per file,
-// which would cost a flush for every file written).
+// which would cost a flush for every file written). A path is looked at
+// once, with one stat where it exists.
 func flush(paths []string) error {
-	seen := map[uint64]bool{}
+	seenDev := map[uint64]bool{}
+	seenPath := make(map[string]bool, len(paths))
 	var first error
 	for _, p := range paths {
-		dir := existingDir(p)
-		var st syscall.Stat_t
-		if syscall.Stat(dir, &st) != nil || seen[uint64(st.Dev)] {
+		if seenPath[p] {
 			continue
 		}
-		seen[uint64(st.Dev)] = true
-		if err := syncfs(dir); err != nil && first == nil {
+		seenPath[p] = true
+		var st syscall.Stat_t
+		at := p // any file of the file system will do for syncfs
+		if syscall.Stat(p, &st) != nil {
+			at = existingDir(p)
+			if syscall.Stat(at, &st) != nil {
+				continue
+			}
+		}
+		if seenDev[uint64(st.Dev)] {
+			continue
+		}
+		seenDev[uint64(st.Dev)] = true
+		if err := syncfs(at); err != nil && first == nil {
 			first = err
 		}
 	}

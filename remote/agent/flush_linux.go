@@ -6,9 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// syncfs flushes the file system that holds dir (one call for all files).
-func syncfs(dir string) error {
-	f, err := os.Open(dir)
+// syncfs flushes the file system that holds path (one call for all files).
+func syncfs(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0) // never wait on a FIFO
 	if err != nil {
 		return err
 	}

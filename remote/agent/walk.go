@@ -20,6 +20,9 @@ type walker struct {
 	touched []string
 	// files are read ahead for verifies until something may change them.
 	files *components.Prefetch
+	// ctx is the context built-in kinds get, for the component cur.
+	ctx *components.Context
+	cur *starlib.Component
 }
 
 // verdict is what verify found out about one component.
@@ -34,9 +37,8 @@ var errInterrupted = fmt.Errorf("interrupted: stopped before this component; eve
 
 // deploy deploys n (component c): children first, then verify, update.
 func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) {
-	path := c.Path()
 	if w.d.interrupted != nil && w.d.interrupted.Load() {
-		return false, w.d.failure(n, path, errInterrupted)
+		return false, w.d.failure(n, c.Path(), errInterrupted)
 	}
 	for i, ch := range n.Children {
 		changed, ev := w.deploy(ch, c.Children()[i])
@@ -49,30 +51,31 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 	// changes directory, so it is changed only when the root differs.
 	if w.d.cwd != w.workdir {
 		if err := os.Chdir(w.workdir); err != nil {
-			return c.Changed, w.d.failure(n, path, err)
+			return c.Changed, w.d.failure(n, c.Path(), err)
 		}
 		w.d.cwd = w.workdir
 	}
 	w.d.busy.mark(c, false)
-	v, err := w.verify(n, c, path)
+	v, err := w.verify(n, c)
 	if err != nil {
-		return c.Changed, w.d.failure(n, path, err)
+		return c.Changed, w.d.failure(n, c.Path(), err)
 	}
 	if !v.needs {
 		return c.Changed, nil
 	}
-	w.report(n, path, v)
+	path := c.Path()
+	w.report(path, v)
 	c.Changed = true // an update that fails half way has changed things too
 	if !w.d.predict {
 		w.d.busy.mark(c, true)
-		if err := w.update(n, c, path); err != nil {
+		if err := w.update(n, c); err != nil {
 			return true, w.d.failure(n, path, err)
 		}
 	}
 	return true, nil
 }
 
-func (w *walker) report(n *plan.Node, path string, v verdict) {
+func (w *walker) report(path string, v verdict) {
 	action := "update"
 	if w.d.predict {
 		action = "predict"
@@ -80,20 +83,20 @@ func (w *walker) report(n *plan.Node, path string, v verdict) {
 	w.d.emit(plan.Event{Type: plan.EventComponent, Root: w.d.root.Name, Path: path, Action: action, Diff: v.diff, Message: v.reason})
 }
 
-func (w *walker) verify(n *plan.Node, c *starlib.Component, path string) (verdict, error) {
+func (w *walker) verify(n *plan.Node, c *starlib.Component) (verdict, error) {
 	if k := c.Def().Kind(); k != nil {
-		return w.verifyKind(k, n, c, path)
+		return w.verifyKind(k, n, c)
 	}
 	w.files.Stop() // Starlark code may change files
 	needs, reason, err := c.Verify(w.thread)
 	return verdict{needs: needs, reason: reason}, err
 }
 
-func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Component, path string) (verdict, error) {
+func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Component) (verdict, error) {
 	if k.Verify == nil {
 		return verdict{}, nil
 	}
-	res, err := k.Verify(w.d.kindContext(w.workdir, path, w.files, c), kindAttrs(k, n.Attrs))
+	res, err := k.Verify(w.kindContext(c), kindAttrs(k, n.Attrs))
 	if err != nil {
 		return verdict{}, err
 	}
@@ -109,7 +112,7 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Compone
 
 // update fires before-update handlers, runs update and, for built-in
 // kinds, checks that the update converged.
-func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
+func (w *walker) update(n *plan.Node, c *starlib.Component) error {
 	w.files.Stop() // the host changes from here on
 	if err := w.beforeUpdate(c); err != nil {
 		return err
@@ -122,7 +125,7 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 		return nil
 	}
 	attrs := kindAttrs(k, n.Attrs)
-	ctx := w.d.kindContext(w.workdir, path, w.files, c)
+	ctx := w.kindContext(c)
 	if err := k.Update(ctx, attrs); err != nil {
 		return err
 	}
@@ -134,9 +137,26 @@ func (w *walker) update(n *plan.Node, c *starlib.Component, path string) error {
 		return err
 	}
 	if res.NeedsUpdate {
-		return fmt.Errorf("update did not converge: %s still needs an update after updating (%s)", path, res.Reason)
+		return fmt.Errorf("update did not converge: %s still needs an update after updating (%s)", c.Path(), res.Reason)
 	}
 	return nil
+}
+
+// kindContext returns the context for the built-in kind c: one per root,
+// pointed at the component it serves.
+func (w *walker) kindContext(c *starlib.Component) *components.Context {
+	if w.ctx == nil {
+		w.ctx = &components.Context{Workdir: w.workdir, Home: w.d.home, Predict: w.d.predict, Files: w.files,
+			Atomic: w.d.session.Atomic, Shared: w.d.shared, Log: w.log, Blobs: w.d.blobs}
+	}
+	w.cur = c
+	w.ctx.ParentChanged = c.Parent() != nil && c.Parent().Changed
+	return w.ctx
+}
+
+// log reports a message of the built-in kind running now.
+func (w *walker) log(format string, args ...any) {
+	w.d.emit(plan.Event{Type: plan.EventLog, Root: w.d.root.Name, Path: w.cur.Path(), Message: fmt.Sprintf(format, args...)})
 }
 
 // beforeUpdate calls the before-update handlers of the root's components
@@ -158,15 +178,26 @@ func (w *walker) beforeUpdate(c *starlib.Component) error {
 	return nil
 }
 
-// indexHandlers records the components with before-update handlers and
-// every component's place in deploy order (children before parents).
+// indexHandlers records the components with before-update handlers and,
+// when there are any, every component's place in deploy order (children
+// before parents).
 func (hr *hostRoot) indexHandlers() {
-	hr.pos = map[*starlib.Component]int{}
-	var walk func(c *starlib.Component)
-	walk = func(c *starlib.Component) {
+	var find func(c *starlib.Component)
+	find = func(c *starlib.Component) {
 		if c.Def().BeforeUpdateScope() != "" {
 			hr.handlers = append(hr.handlers, c)
 		}
+		for _, ch := range c.Children() {
+			find(ch)
+		}
+	}
+	find(hr.sroot.Top)
+	if len(hr.handlers) == 0 {
+		return
+	}
+	hr.pos = map[*starlib.Component]int{}
+	var walk func(c *starlib.Component)
+	walk = func(c *starlib.Component) {
 		for _, ch := range c.Children() {
 			walk(ch)
 		}

@@ -24,6 +24,14 @@ const (
 	// EventHostClosed says that the connection to a host ended: Host,
 	// Bytes (what was sent to its agent).
 	EventHostClosed = "host-closed"
+	// EventBlob is the agent asking the controller for the bytes of a
+	// blob the host lacks: Digest (hex SHA-256), Bytes (its size) and
+	// Transfer (a number the agent chose, which the chunks carry). The
+	// controller answers with blob requests; it never shows this event.
+	EventBlob = "blob"
+	// EventBlobCancel tells the controller to stop sending Transfer (the
+	// agent no longer reads it).
+	EventBlobCancel = "blob-cancel"
 )
 
 // Event is one thing that happened during a run. Every event has a Type; the
@@ -50,6 +58,14 @@ type Event struct {
 	Counts      *Counts `json:"counts,omitempty"`
 	Seconds     float64 `json:"seconds,omitempty"`
 	Bytes       int64   `json:"bytes,omitempty"`
+	// BlobBytes (host-closed) is how many bytes of file content were
+	// sent to the agent as blobs (included in Bytes).
+	BlobBytes int64 `json:"blob_bytes,omitempty"`
+	// MaxRSS is a peak resident memory in bytes, as the kernel counted
+	// it: the agent's in bye and host-closed, the controller's in finish.
+	MaxRSS   int64  `json:"max_rss,omitempty"`
+	Digest   string `json:"digest,omitempty"`
+	Transfer int    `json:"transfer,omitempty"`
 }
 
 // Counts summarises a run.
@@ -67,7 +83,8 @@ type Counts struct {
 // Request is a message from the controller to the agent.
 type Request struct {
 	// Type is "plan" (carry Plan), "run" (deploy the root named Root in
-	// Mode "deploy" or "predict") or "stop".
+	// Mode "deploy" or "predict"), "interrupt", "blob" (carry Blob, the
+	// raw bytes follow the line) or "stop".
 	Type      string `json:"type"`
 	Plan      *Plan  `json:"plan,omitempty"`
 	Root      string `json:"root,omitempty"`
@@ -75,7 +92,25 @@ type Request struct {
 	BreakLock bool   `json:"break_lock,omitempty"`
 	// Holder says who deploys, for the lock (with the plan).
 	Holder *Holder `json:"holder,omitempty"`
+	// Blob is a piece of a blob the agent asked for (Type "blob").
+	Blob *BlobChunk `json:"blob,omitempty"`
 }
+
+// BlobChunk is one piece of a blob on its way to the agent. On the wire
+// it is a request line {"type":"blob","blob":{...}} followed by exactly
+// Size raw bytes (not JSON), so content is neither escaped nor held whole
+// at either end. The last chunk of a transfer has End set, or Error when
+// the controller could not send it all.
+type BlobChunk struct {
+	Transfer int    `json:"transfer"`
+	Size     int    `json:"size,omitempty"`
+	End      bool   `json:"end,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// MaxBlobChunk is the largest Size a blob chunk may have; the agent
+// refuses larger ones as a broken stream.
+const MaxBlobChunk = 4 << 20
 
 // Holder identifies a deploy: who runs it, where, since when.
 type Holder struct {

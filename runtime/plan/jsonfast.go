@@ -73,6 +73,47 @@ func appendEscape(buf []byte, b byte) []byte {
 type parser struct {
 	data []byte
 	pos  int
+	// recent are the last long strings parsed: a File's path and content
+	// come again in its Presence and Content, and share one copy.
+	recent [4]string
+	next   int
+	// scratch holds a string with escapes while it is decoded.
+	scratch []byte
+}
+
+// commonStrings are object keys and values that come in every plan; the
+// parser returns these copies instead of allocating new ones. Read only.
+var commonStrings = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range []string{"id", "kind", "label", "attrs", "children", "origin", "workdir", "def",
+		"before_update", "name", "file", "verify", "update", "last_updated", "ignore", "defdir", "node",
+		"path", "content", "source", "is_template", "template_args", "encoding", "sensitive_data",
+		"mode", "owner", "group", "leading", "link_to", "ensure", "exclude", "delete", "pattern",
+		"$dict", "$tuple", "$bytes", "$ref", "$address", "$view", "$struct", "utf-8",
+		"File", "Presence", "Content", "Directory", "Symlink", "Mode", "Owner", "Group", "Purge"} {
+		m[s] = s
+	}
+	return m
+}()
+
+// intern returns b as a string, without a new copy when it is a common
+// string or one of the last long strings.
+func (p *parser) intern(b []byte) string {
+	if len(b) <= 16 {
+		if s, ok := commonStrings[string(b)]; ok {
+			return s
+		}
+		return string(b)
+	}
+	for _, r := range p.recent {
+		if r == string(b) {
+			return r
+		}
+	}
+	s := string(b)
+	p.recent[p.next] = s
+	p.next = (p.next + 1) % len(p.recent)
+	return s
 }
 
 var errSyntax = errors.New("malformed attribute JSON")
@@ -255,7 +296,7 @@ func (p *parser) tagged() (Value, error) {
 
 // tagBody parses the body of a tag: attribute objects stay objects.
 func (p *parser) tagBody(tag string) (any, error) {
-	if tag == "$struct" || tag == "$view" {
+	if tag == "$struct" || tag == "$view" || tag == "$blob" {
 		return p.attrs()
 	}
 	return p.value()
@@ -267,7 +308,7 @@ func (p *parser) str() (string, error) {
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		if c == '"' {
-			s := string(p.data[start:p.pos])
+			s := p.intern(p.data[start:p.pos])
 			p.pos++
 			return s, nil
 		}
@@ -281,13 +322,14 @@ func (p *parser) str() (string, error) {
 
 // escapedStr finishes a string that contains escapes.
 func (p *parser) escapedStr(start int) (string, error) {
-	buf := append([]byte(nil), p.data[start:p.pos]...)
+	buf := append(p.scratch[:0], p.data[start:p.pos]...)
+	defer func() { p.scratch = buf[:0] }()
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		switch {
 		case c == '"':
 			p.pos++
-			return string(buf), nil
+			return p.intern(buf), nil
 		case c == '\\':
 			var err error
 			if buf, err = p.unescape(buf); err != nil {

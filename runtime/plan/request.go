@@ -73,7 +73,7 @@ func (r *Root) appendJSON(buf []byte) ([]byte, error) {
 }
 
 // DecodeRequest parses one line written by AppendRequest (a trailing
-// newline is allowed).
+// newline is allowed). It keeps no reference into line.
 func DecodeRequest(line []byte) (Request, error) {
 	var req Request
 	line = bytes.TrimRight(line, "\r\n")

@@ -12,7 +12,7 @@ import (
 
 // Value is one attribute value in a plan. Its dynamic type is one of: nil,
 // bool, string, int64, float64, []Value (a list), Tuple, *Dict, Bytes,
-// Address, Ref, *View, *Struct or Unsupported.
+// Address, Ref, *View, *Struct, Blob or Unsupported.
 type Value any
 
 // Tuple is an immutable sequence.
@@ -188,6 +188,8 @@ func writeValue(buf *bytes.Buffer, v Value) error {
 		return writeTagged(buf, "struct", func() error { return writeAttrs(buf, v.Fields) })
 	case Unsupported:
 		return writeTagged(buf, "unsupported", func() error { writeString(buf, string(v)); return nil })
+	case Blob:
+		return writeTagged(buf, "blob", func() error { return writeAttrs(buf, Attrs{"sha256": v.SHA256, "size": v.Size}) })
 	default:
 		return fmt.Errorf("cannot encode %T in a plan", v)
 	}
@@ -242,6 +244,8 @@ func decodeTagged(tag string, body any) (Value, error) {
 	case "$float":
 		s, _ := body.(string)
 		return strconv.ParseFloat(s, 64)
+	case "$blob":
+		return decodeBlob(body)
 	}
 	return nil, fmt.Errorf("unknown value tag %q", tag)
 }

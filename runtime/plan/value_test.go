@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,6 +24,7 @@ func TestAttrsRoundTrip(t *testing.T) {
 		"unsup": Unsupported("function"),
 		"inf":   math.Inf(1),
 		"empty": &Dict{},
+		"blob":  Blob{SHA256: strings.Repeat("ab", 32), Size: 1 << 40},
 	}
 	data, err := json.Marshal(in)
 	if err != nil {

@@ -25,26 +25,56 @@ type renderer struct {
 
 // scope holds the variables a template assigns. A for loop iteration, a
 // macro call, a with block and a block tag each get a scope of their own;
-// an if does not, so {% set %} inside an if is visible after it.
+// an if does not, so {% set %} inside an if is visible after it. The
+// first few variables are kept inline (a loop iteration binds its target
+// and `loop`), the rest in a map.
 type scope struct {
+	names  [scopeInline]string
+	vals   [scopeInline]starlark.Value
+	n      int
 	vars   map[string]starlark.Value
 	parent *scope
 }
 
+// scopeInline is how many variables a scope keeps without a map.
+const scopeInline = 3
+
 func newScope(parent *scope) *scope { return &scope{parent: parent} }
 
 func (s *scope) set(name string, v starlark.Value) {
+	for i := range s.n {
+		if s.names[i] == name {
+			s.vals[i] = v
+			return
+		}
+	}
+	if _, ok := s.vars[name]; !ok && s.n < scopeInline {
+		s.names[s.n], s.vals[s.n] = name, v
+		s.n++
+		return
+	}
 	if s.vars == nil {
 		s.vars = make(map[string]starlark.Value, 4)
 	}
 	s.vars[name] = v
 }
 
+// get returns the variable name of this scope (not of its parents).
+func (s *scope) get(name string) (starlark.Value, bool) {
+	for i := range s.n {
+		if s.names[i] == name {
+			return s.vals[i], true
+		}
+	}
+	v, ok := s.vars[name]
+	return v, ok
+}
+
 // lookup resolves a name: template scopes, then the caller's variables,
 // then the globals. A missing name is undefined.
 func (r *renderer) lookup(s *scope, name string) starlark.Value {
 	for ; s != nil; s = s.parent {
-		if v, ok := s.vars[name]; ok {
+		if v, ok := s.get(name); ok {
 			return v
 		}
 	}

@@ -1,0 +1,61 @@
+package runtime
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batou-go/batou/runtime/plan"
+)
+
+// Built-in kinds keep their attributes as Go values until Starlark reads
+// them. None given for an attribute whose default is not None (a binary
+// file: encoding=None) must reach the File's Content in the plan, values
+// read back in configure must be the normalised ones, and an attribute
+// changed after the component was added must win.
+func TestCompileKindAttributes(t *testing.T) {
+	src := `
+def _configure(self):
+    self += File("bin", content = b"\x00\x01", encoding = None)
+    self.enc = str(self._.encoding)
+    self += File("text", content = "x")
+    self.path_seen = self._.path
+    self.mode_seen = str(self._.mode)
+    self._.source = "changed"
+App = Component(configure = _configure)
+`
+	dir := project(t, map[string]string{"components/app.star": src,
+		"environments/test/environment.cfg": env("h = app")})
+	m, errs := configure(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if got := value(t, m, "h", "app", "enc"); got != "None" {
+		t.Errorf("encoding read in configure: %q, want None", got)
+	}
+	if got := value(t, m, "h", "app", "path_seen"); !strings.HasSuffix(got, "/work/app/text") {
+		t.Errorf("path read in configure: %q, want the mapped path", got)
+	}
+	if got := value(t, m, "h", "app", "mode_seen"); got != "None" {
+		t.Errorf("mode read in configure: %q, want None", got)
+	}
+	plans, err := m.Plans(CompileOptions{Version: "v", Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[string]*plan.Node{}
+	plans[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	content := nodes["Content('bin')"]
+	if content == nil {
+		t.Fatalf("no Content('bin') in %v", nodes)
+	}
+	if enc, ok := content.Attrs["encoding"]; !ok || enc != nil {
+		t.Errorf("Content('bin') encoding: %v (present %v), want null", enc, ok)
+	}
+	if _, ok := nodes["Content('text')"].Attrs["encoding"]; ok {
+		t.Errorf("Content('text') carries the default encoding")
+	}
+	if got := nodes["File('text')"].Attrs["source"]; got != "changed" {
+		t.Errorf("File('text') source: %v, want the value set after adding it", got)
+	}
+}
