@@ -142,7 +142,11 @@ func (h *fakeHost) handle(s gssh.Session) {
 		io.Copy(io.Discard, s) // after a cut, take the rest
 	}()
 	cmd.Wait()
-	s.CloseWrite()
+	// The exit status goes first: an OpenSSH client that has sent its EOF
+	// closes the channel as soon as it gets ours, and x/crypto/ssh
+	// answers that close at once, so a status sent after an EOF may find
+	// the channel closed (and ssh, without it, exits 255 in silence).
+	// Exit and exitSignal send the status and then close the channel.
 	if cmd.ProcessState == nil {
 		s.Exit(255)
 		return

@@ -230,20 +230,43 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(errOut.String())
-		if msg == "" {
-			msg = err.Error()
-			// The session said nothing: the master may know what
-			// happened to the connection.
-			if h.m.stderr != nil {
-				if last := lastLines(h.m.stderr.String(), 2); last != "" {
-					msg += " (ssh: " + last + ")"
-				}
-			}
-		}
-		return out.String(), fmt.Errorf("%s", msg)
+		return out.String(), h.sessionError(err, errOut.String())
 	}
 	return out.String(), nil
+}
+
+// sessionError describes a session that failed with err (nil when it
+// succeeded), given what it printed on stderr: that text when there is
+// some. ssh exits 255 and prints nothing when the session ended without
+// an exit status: the command was killed (sshd reports that with an exit
+// signal, which ssh ignores) or the connection went away. What the master
+// said then may tell which.
+func (h *sshHost) sessionError(err error, stderr string) error {
+	if msg := strings.TrimSpace(stderr); msg != "" {
+		return errors.New(msg)
+	}
+	if err == nil {
+		return nil
+	}
+	said := ""
+	if h.m != nil && h.m.stderr != nil {
+		said = lastLines(h.m.stderr.String(), 2)
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 255 {
+		if said != "" {
+			return fmt.Errorf("%w (ssh: %s)", err, said)
+		}
+		return err
+	}
+	master := ", and its master connection said nothing"
+	if said != "" {
+		master = "; its master connection said: " + said
+	}
+	return &hintedError{
+		msg:  "the ssh session ended without an exit status (ssh exited 255" + master + ")",
+		hint: "the command on the host was killed (by the OOM killer or a resource limit, say) or the connection broke: look at the host's kernel log and sshd log, then try again",
+	}
 }
 
 // close ends the master connection. Its sessions have ended by now, so a

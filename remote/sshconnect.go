@@ -179,16 +179,17 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 	_, _ = io.Copy(io.Discard, br)
 	werr := cmd.Wait()
 	if strings.TrimSpace(first) != markProbe {
-		msg := strings.TrimSpace(c.stderr.String())
-		if msg == "" && werr != nil {
-			msg = werr.Error()
-		} else if msg == "" && err != nil {
-			msg = err.Error()
+		serr := h.sessionError(werr, c.stderr.String())
+		if serr == nil {
+			serr = err
+		}
+		if serr == nil {
+			serr = fmt.Errorf("unexpected answer from the host: %q", first)
 		}
 		if su.user != "" {
-			return nil, nil, sudoError(su.user, msg)
+			return nil, nil, sudoError(su.user, serr.Error())
 		}
-		return nil, nil, fmt.Errorf("starting the agent: %s", msg)
+		return nil, nil, fmt.Errorf("starting the agent: %w", serr)
 	}
 	p, err := parseProbe(rest.String())
 	return nil, p, err
