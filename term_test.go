@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ import (
 //	term start CMDLINE    start CMDLINE in a 100x40 terminal, in the current directory
 //	term send KEYS...     type: literal text and tmux key names (Tab, Enter, Up, C-c, C-d)
 //	term wait REGEXP      wait (up to 30 s) until the screen matches REGEXP
-//	term exited           wait until the program has ended, and fail unless it exited 0
+//	term exited           wait (up to 30 s) until the program has ended, and fail unless it exited 0
 //
 // The server is stopped when the script ends.
 func cmdTerm(ts *testscript.TestScript, neg bool, args []string) {
@@ -34,10 +35,18 @@ func cmdTerm(ts *testscript.TestScript, neg bool, args []string) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
+	// The program's exit status, written by the shell that runs it: tmux
+	// (3.3a) can miss the SIGCHLD of a pane's program and then never
+	// reports its status (the program stays a zombie until another
+	// child's signal comes).
+	exitFile := filepath.Join(ts.Getenv("WORK"), ".term-exit")
 	switch args[0] {
 	case "start":
+		os.Remove(exitFile)
+		f := shellQuote(exitFile)
+		line := strings.Join(args[1:], " ") + "; echo $? > " + f + ".new && mv " + f + ".new " + f
 		_, err := tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "40", "-c", ts.MkAbs("."),
-			strings.Join(args[1:], " "), ";", "set-option", "-g", "remain-on-exit", "on")
+			line, ";", "set-option", "-g", "remain-on-exit", "on")
 		ts.Check(err)
 		ts.Defer(func() { _, _ = tmux("kill-server") })
 	case "send":
@@ -54,12 +63,12 @@ func cmdTerm(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "exited":
 		status := waitScreen(func(...string) (string, error) {
-			return tmux("display-message", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}")
-		},
-			func(s string) bool { return strings.HasPrefix(s, "1 ") })
-		if strings.TrimSpace(status) != "1 0" {
+			data, err := os.ReadFile(exitFile)
+			return string(data), err
+		}, func(s string) bool { return s != "" })
+		if strings.TrimSpace(status) != "0" {
 			screen, _ := tmux("capture-pane", "-p", "-t", "t")
-			ts.Fatalf("the program has not exited with status 0 (dead, status: %q):\n%s", status, screen)
+			ts.Fatalf("the program has not exited with status 0 (status: %q):\n%s", strings.TrimSpace(status), screen)
 		}
 	default:
 		ts.Fatalf("term: unknown action %s", args[0])
