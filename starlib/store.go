@@ -41,7 +41,7 @@ func (c *Component) value(name string) (starlark.Value, bool) {
 	} else {
 		return nil, false
 	}
-	c.values[name] = v
+	c.setValue(name, v)
 	return v, true
 }
 
@@ -134,8 +134,10 @@ func (c *Component) valueNames() []string {
 // the component's attributes; Starlark values of the same names are
 // dropped.
 func (c *Component) setNative(a map[string]any) {
-	for k := range a {
-		delete(c.values, k)
+	for k := range c.values {
+		if _, ok := a[k]; ok {
+			delete(c.values, k)
+		}
 	}
 	c.native = a
 }
