@@ -161,7 +161,10 @@ func (c *Component) PlanAttrs(ref func(*Component) plan.Value) plan.Attrs {
 		}
 	}
 	for name, x := range c.native {
-		if _, dup := c.values[name]; dup || name == DisplayAttr || c.isNativeDefault(name, x) {
+		if name == DisplayAttr || c.isNativeDefault(name, x) {
+			continue
+		}
+		if _, dup := c.values[name]; dup && len(c.values) > 0 {
 			continue
 		}
 		out[name] = goToPlan(x, ref)
