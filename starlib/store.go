@@ -3,6 +3,7 @@ package starlib
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/batou-go/batou/components"
@@ -256,11 +257,12 @@ func goToPlan(v any, ref func(*Component) plan.Value) plan.Value {
 // goMapToPlan converts a Go map to a plan dict with sorted keys, as
 // goMapToDict orders them.
 func goMapToPlan(m map[string]any, ref func(*Component) plan.Value) *plan.Dict {
-	keys := make([]string, 0, len(m))
+	var buf [8]string
+	keys := buf[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	out := &plan.Dict{Keys: make([]plan.Value, len(keys)), Values: make([]plan.Value, len(keys))}
 	for i, k := range keys {
 		out.Keys[i], out.Values[i] = k, goToPlan(m[k], ref)
