@@ -65,7 +65,7 @@ func (r *Root) appendJSON(buf []byte) ([]byte, error) {
 		return append(buf, '}'), nil
 	}
 	buf = append(buf, `,"node":`...)
-	buf, err := r.Node.appendJSON(buf, "")
+	buf, err := r.Node.appendJSON(buf, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (p *parser) root(r *Root) error {
 		switch key {
 		case "node":
 			r.Node = &Node{}
-			return p.node(r.Node, "")
+			return p.node(r.Node, nil)
 		case "ignore":
 			v, err := p.word()
 			b, ok := v.(bool)

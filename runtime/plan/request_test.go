@@ -78,3 +78,49 @@ func TestRequestMalformed(t *testing.T) {
 		}
 	}
 }
+
+// On the wire a child leaves out the label and the texts it repeats of
+// its parent (every sub-component of a File does); the decoded tree is
+// the same, down to grandchildren sharing what their parent shares.
+func TestRequestCompactChildren(t *testing.T) {
+	content := "a long content\nthat is sent once\n"
+	file := &Node{ID: 1, Kind: "File", Label: "File('a.conf')", Origin: "c.star:1",
+		Attrs: Attrs{"path": "/w/a.conf", "content": content, "mode": int64(0o644)},
+		Children: []*Node{
+			{ID: 2, Kind: "Presence", Label: "Presence('a.conf')", Attrs: Attrs{"path": "/w/a.conf", "leading": true},
+				Children: []*Node{{ID: 3, Kind: "Directory", Label: "Directory('/w')", Attrs: Attrs{"path": "/w"}},
+					{ID: 4, Kind: "Mark", Label: "Mark('a.conf')", Attrs: Attrs{"path": "/w/a.conf"}}}},
+			{ID: 5, Kind: "Content", Label: "Content('a.conf')", Attrs: Attrs{"path": "/w/a.conf", "content": content, "is_template": false}},
+			{ID: 6, Kind: "Owner", Label: "", Attrs: Attrs{"owner": "root1234", "path": "/w/other"}},
+			{ID: 7, Kind: "Note", Label: "a note", Attrs: Attrs{"content": content + "x"}},
+		}}
+	p := testPlan()
+	p.Roots = []*Root{{Name: "app", Workdir: "/w", Node: file}}
+	line, err := AppendRequest(nil, Request{Type: "plan", Plan: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(line), "that is sent once"); n != 2 { // the File's, and Note's own
+		t.Errorf("content on the wire %d times, want 2:\n%s", n, line)
+	}
+	if strings.Contains(string(line), "Content('a.conf')") {
+		t.Errorf("a derivable label was sent:\n%s", line)
+	}
+	got, err := DecodeRequest(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Plan.Roots[0].Node, file) {
+		g, _ := got.Plan.Roots[0].Node.MarshalJSON()
+		w, _ := file.MarshalJSON()
+		t.Errorf("tree changed:\n got %s\nwant %s", g, w)
+	}
+	// The indented plan (batou plan) keeps everything.
+	full, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(full), "that is sent once"); n != 3 || !strings.Contains(string(full), "Content('a.conf')") {
+		t.Errorf("the written plan leaves things out:\n%s", full)
+	}
+}
