@@ -81,9 +81,12 @@ func (c *conn) read(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {
-		var e plan.Event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			e = plan.Event{Type: plan.EventLog, Message: strings.TrimSpace(sc.Text())}
+		e, err := plan.ParseEvent(sc.Bytes())
+		if err != nil {
+			e = plan.Event{}
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				e = plan.Event{Type: plan.EventLog, Message: strings.TrimSpace(sc.Text())}
+			}
 		}
 		e.Host = c.host
 		c.events <- e
