@@ -26,12 +26,20 @@ const minShared = 8
 
 // MarshalJSON encodes the node and its subtree.
 func (n *Node) MarshalJSON() ([]byte, error) {
-	return n.appendJSON(nil, nil, false)
+	return n.appendJSON(nil, nil, &nodeEncoding{})
 }
 
-// appendJSON appends n below parent (nil for a root's node); compact
-// leaves out what a child repeats of its parent.
-func (n *Node) appendJSON(buf []byte, parent *Node, compact bool) ([]byte, error) {
+// nodeEncoding is how a node tree is encoded: compact leaves out what a
+// child repeats of its parent; fl, when set, writes out what has been
+// encoded after each child.
+type nodeEncoding struct {
+	compact bool
+	fl      *flusher
+}
+
+// appendJSON appends n below parent (nil for a root's node).
+func (n *Node) appendJSON(buf []byte, parent *Node, enc *nodeEncoding) ([]byte, error) {
+	compact := enc.compact
 	buf = append(buf, `{"id":`...)
 	buf = strconv.AppendInt(buf, int64(n.ID), 10)
 	buf = appendField(buf, "kind", n.Kind)
@@ -77,7 +85,7 @@ func (n *Node) appendJSON(buf []byte, parent *Node, compact bool) ([]byte, error
 	if n.BeforeUpdate != "" {
 		buf = appendField(buf, "before_update", n.BeforeUpdate)
 	}
-	return n.appendChildren(buf, compact)
+	return n.appendChildren(buf, enc)
 }
 
 // derivedLabel is the label of a child of kind under a parent labelled
@@ -107,7 +115,7 @@ func sharedAttrs(a, parent Attrs) []string {
 	return same
 }
 
-func (n *Node) appendChildren(buf []byte, compact bool) ([]byte, error) {
+func (n *Node) appendChildren(buf []byte, enc *nodeEncoding) ([]byte, error) {
 	if len(n.Children) > 0 {
 		buf = append(buf, `,"children":[`...)
 		for i, c := range n.Children {
@@ -115,9 +123,10 @@ func (n *Node) appendChildren(buf []byte, compact bool) ([]byte, error) {
 				buf = append(buf, ',')
 			}
 			var err error
-			if buf, err = c.appendJSON(buf, n, compact); err != nil {
+			if buf, err = c.appendJSON(buf, n, enc); err != nil {
 				return nil, err
 			}
+			buf = enc.fl.flush(buf, false)
 		}
 		buf = append(buf, ']')
 	}

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -124,3 +125,51 @@ func TestRequestCompactChildren(t *testing.T) {
 		t.Errorf("the written plan leaves things out:\n%s", full)
 	}
 }
+
+// WriteRequest writes what AppendRequest returns, in pieces, and tells a
+// failing writer from a request that cannot be encoded.
+func TestWriteRequest(t *testing.T) {
+	p := testPlan()
+	var kids []*Node
+	for i := 0; i < 2000; i++ {
+		kids = append(kids, &Node{ID: 10 + i, Kind: "File", Label: "File('x')", Attrs: Attrs{"content": strings.Repeat("y", 100)}})
+	}
+	p.Roots[0].Node.Children = kids
+	req := Request{Type: "plan", Plan: p}
+	want, err := AppendRequest(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w countingWriter
+	n, err := WriteRequest(&w, req)
+	if err != nil || n != int64(len(want)) || !bytes.Equal(w.buf.Bytes(), want) {
+		t.Fatalf("wrote %d bytes (%v), want the %d AppendRequest returns", n, err, len(want))
+	}
+	if w.writes < 3 || w.max > 2*flushSize {
+		t.Errorf("%d writes of at most %d bytes, want pieces of about %d", w.writes, w.max, flushSize)
+	}
+	_, err = WriteRequest(failingWriter{}, req)
+	var werr *WriteError
+	if !errors.As(err, &werr) {
+		t.Errorf("a failing writer gives %v, want a WriteError", err)
+	}
+	p.Roots[0].Node.Attrs["bad"] = struct{}{}
+	if _, err := WriteRequest(&countingWriter{}, req); err == nil || errors.As(err, &werr) {
+		t.Errorf("an attribute that cannot be encoded gives %v, want an encoding error", err)
+	}
+}
+
+type countingWriter struct {
+	buf         bytes.Buffer
+	writes, max int
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.writes++
+	w.max = max(w.max, len(b))
+	return w.buf.Write(b)
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
