@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/batou-go/batou/starlib"
 	"go.starlark.net/starlark"
@@ -16,11 +17,13 @@ import (
 
 var (
 	// attrTail matches `expr.partial` at the end of the line.
-	attrTail = regexp.MustCompile(`(` + simpleExpr + `)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)?$`)
+	attrTail = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(` + simpleExpr + `)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)?$`)
+	})
 	// keyTail matches `expr["partial` at the end of the line.
-	keyTail = regexp.MustCompile(`(` + simpleExpr + `)\s*\[\s*(["'])([^"']*)$`)
+	keyTail = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(` + simpleExpr + `)\s*\[\s*(["'])([^"']*)$`) })
 	// nameTail matches a name being typed at the end of the line.
-	nameTail = regexp.MustCompile(`(?:^|[^A-Za-z0-9_."'])([A-Za-z_][A-Za-z0-9_]*)?$`)
+	nameTail = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[^A-Za-z0-9_."'])([A-Za-z_][A-Za-z0-9_]*)?$`) })
 )
 
 const simpleExpr = `[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*|\s*\[\s*(?:"[^"]*"|'[^']*'|-?[0-9]+)\s*\])*`
@@ -28,18 +31,18 @@ const simpleExpr = `[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*|\s*\
 // complete returns where the word being completed starts in prefix and
 // its completions (the whole word each), sorted.
 func (r *repl) complete(prefix string) (int, []string) {
-	if m := keyTail.FindStringSubmatchIndex(prefix); m != nil {
+	if m := keyTail().FindStringSubmatchIndex(prefix); m != nil {
 		quote := prefix[m[4]:m[5]]
 		return m[6], r.keyCompletions(prefix[m[2]:m[3]], prefix[m[6]:m[7]], quote)
 	}
-	if m := attrTail.FindStringSubmatchIndex(prefix); m != nil {
+	if m := attrTail().FindStringSubmatchIndex(prefix); m != nil {
 		start := len(prefix)
 		if m[4] >= 0 {
 			start = m[4]
 		}
 		return start, r.attrCompletions(prefix[m[2]:m[3]], prefix[start:])
 	}
-	if m := nameTail.FindStringSubmatchIndex(prefix); m != nil && m[2] >= 0 {
+	if m := nameTail().FindStringSubmatchIndex(prefix); m != nil && m[2] >= 0 {
 		return m[2], r.nameCompletions(prefix[m[2]:m[3]])
 	}
 	return len(prefix), nil

@@ -13,7 +13,7 @@ import (
 )
 
 // validPackage is a Debian package name, optionally with :arch.
-var validPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$`)
+var validPackage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$`) })
 
 func aptPackageKind() *Kind {
 	return &Kind{
@@ -65,7 +65,7 @@ func expandAptPackage(_ ExpandContext, a Attrs) (Attrs, []Sub, error) {
 		return nil, nil, fmt.Errorf("name must be a package name or a list of them, not %s", typeName(v))
 	}
 	for _, n := range aptNames(a) {
-		if !validPackage.MatchString(n) {
+		if !validPackage().MatchString(n) {
 			return nil, nil, fmt.Errorf("name: %q is not a Debian package name", n)
 		}
 	}

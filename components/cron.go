@@ -7,10 +7,11 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // cronName is what cron accepts as a file name in /etc/cron.d.
-var cronName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+var cronName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]+$`) })
 
 // cronKeywords are the @ timings cron understands.
 var cronKeywords = map[string]bool{"@reboot": true, "@yearly": true, "@annually": true, "@monthly": true,
@@ -45,11 +46,11 @@ func cronJobKind() *Kind {
 }
 
 // notSlug matches what slug replaces.
-var notSlug = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+var notSlug = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9_]+`) })
 
 // slug makes a name of letters, digits and dashes out of s.
 func slug(s string) string {
-	out := strings.Trim(notSlug.ReplaceAllString(s, "-"), "-")
+	out := strings.Trim(notSlug().ReplaceAllString(s, "-"), "-")
 	if len(out) > 60 {
 		out = strings.TrimRight(out[:60], "-")
 	}
@@ -69,7 +70,7 @@ func expandCronJob(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 	if name == "" {
 		name = slug(a.str("command"))
 	}
-	if !cronName.MatchString(name) {
+	if !cronName().MatchString(name) {
 		return nil, nil, fmt.Errorf("name %q may only hold letters, digits, _ and - (cron ignores other files in %s)", name, a.str("cron_dir"))
 	}
 	if m := a.str("method"); m != "auto" && m != "cron.d" && m != "crontab" {

@@ -3,6 +3,7 @@ package components
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -25,7 +26,47 @@ func textDiff(path, enc string, old, new []byte) (string, bool) {
 	if !ok1 || !ok2 {
 		return "", false
 	}
+	if o == "" {
+		return capLines(addedDiff(path, n)), true
+	}
 	return capLines(udiff.Unified(path, path, o, n)), true
+}
+
+// addedDiff is the unified diff from nothing to text, written directly:
+// every line added (the diff of each new file of a first deploy). It is
+// what udiff.Unified returns for an empty old side.
+func addedDiff(path, text string) string {
+	if text == "" {
+		return ""
+	}
+	lines := strings.Count(text, "\n")
+	last := !strings.HasSuffix(text, "\n")
+	if last {
+		lines++
+	}
+	var b strings.Builder
+	b.Grow(len(path)*2 + len(text) + lines + 64)
+	b.WriteString("--- ")
+	b.WriteString(path)
+	b.WriteString("\n+++ ")
+	b.WriteString(path)
+	b.WriteString("\n@@ -0,0 +1")
+	if lines != 1 {
+		b.WriteByte(',')
+		b.WriteString(strconv.Itoa(lines))
+	}
+	b.WriteString(" @@\n")
+	for text != "" {
+		line, rest, found := strings.Cut(text, "\n")
+		b.WriteByte('+')
+		b.WriteString(line)
+		b.WriteByte('\n')
+		if !found {
+			b.WriteString("\\ No newline at end of file\n")
+		}
+		text = rest
+	}
+	return b.String()
 }
 
 // diffText decodes b for a diff; binary data (NUL bytes, invalid text, or

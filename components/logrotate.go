@@ -52,7 +52,7 @@ func expandRotatedLogfile(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 	if name == "" {
 		name = slug(strings.TrimPrefix(logPath, "~"))
 	}
-	if !cronName.MatchString(name) {
+	if !cronName().MatchString(name) {
 		return nil, nil, fmt.Errorf("name %q may only hold letters, digits, _ and -", name)
 	}
 	var b strings.Builder

@@ -27,6 +27,9 @@ func presenceKind() *Kind {
 	}
 }
 
+// ReasonMissing is the reason Presence gives for a file that is not there.
+const ReasonMissing = "file missing"
+
 // leadingAttr is the leading attribute of Presence, Directory and File.
 func leadingAttr() Attr {
 	return Attr{Name: "leading", Type: TypeBool, Default: false,
@@ -56,7 +59,7 @@ func verifyPresence(ctx *Context, a Attrs) (Result, error) {
 	case err == nil:
 		return Result{NeedsUpdate: true, Reason: "not a regular file: " + describeMode(mode)}, nil
 	case missing(ctx, err):
-		return Result{NeedsUpdate: true, Reason: "file missing"}, nil
+		return Result{NeedsUpdate: true, Reason: ReasonMissing}, nil
 	}
 	return Result{}, fmt.Errorf("checking %s: %w", p, err)
 }

@@ -8,10 +8,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // validName is what useradd and groupadd accept on Debian by default.
-var validName = regexp.MustCompile(`^[a-z_][a-z0-9_-]*[$]?$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_-]*[$]?$`) })
 
 func usersGroupKind() *Kind {
 	return &Kind{
@@ -31,7 +32,7 @@ func usersGroupKind() *Kind {
 }
 
 func checkName(a Attrs, what string) error {
-	if n := a.str("name"); !validName.MatchString(n) || len(n) > 32 {
+	if n := a.str("name"); !validName().MatchString(n) || len(n) > 32 {
 		return fmt.Errorf("name %q is not a valid %s name (lower case letters, digits, _ and -, at most 32)", n, what)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // writeYAML writes v in block style as PyYAML's safe_dump does by default:
@@ -159,13 +160,15 @@ func yamlFloat(f float64) string {
 
 // yamlImplicit matches plain scalars that a YAML 1.1 reader (PyYAML)
 // resolves to something other than a string.
-var yamlImplicit = regexp.MustCompile(`^(?:` +
-	`~|null|Null|NULL|` +
-	`yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|` +
-	`[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*|\.[0-9_]+|[0-9][0-9_]*\.[0-9_]*)(?:[eE][-+]?[0-9]+)?|` +
-	`[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|` +
-	`[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?|` +
-	`=|<<)$`)
+var yamlImplicit = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:` +
+		`~|null|Null|NULL|` +
+		`yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|` +
+		`[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*|\.[0-9_]+|[0-9][0-9_]*\.[0-9_]*)(?:[eE][-+]?[0-9]+)?|` +
+		`[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|` +
+		`[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?|` +
+		`=|<<)$`)
+})
 
 // yamlString quotes s when a plain scalar would not read back as the same
 // string: single quotes when that suffices, double quotes with escapes
@@ -174,7 +177,7 @@ func yamlString(s string) string {
 	if needsDoubleQuotes(s) {
 		return yamlDoubleQuoted(s)
 	}
-	if s == "" || yamlImplicit.MatchString(s) || !plainSafe(s) {
+	if s == "" || yamlImplicit().MatchString(s) || !plainSafe(s) {
 		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
 	return s

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -81,9 +82,12 @@ func (c *conn) read(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {
-		var e plan.Event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			e = plan.Event{Type: plan.EventLog, Message: strings.TrimSpace(sc.Text())}
+		e, err := plan.ParseEvent(sc.Bytes())
+		if err != nil {
+			e = plan.Event{}
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				e = plan.Event{Type: plan.EventLog, Message: strings.TrimSpace(sc.Text())}
+			}
 		}
 		e.Host = c.host
 		c.events <- e
@@ -94,14 +98,14 @@ func (c *conn) read(r io.Reader) {
 func (c *conn) send(req plan.Request) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	data, err := plan.AppendRequest(nil, req)
-	if err != nil {
+	n, err := plan.WriteRequest(c.stdin, req)
+	c.sent += n
+	var werr *plan.WriteError
+	switch {
+	case errors.As(err, &werr):
+		return fmt.Errorf("sending to the agent: %w", werr.Err)
+	case err != nil:
 		return fmt.Errorf("encoding a request: %w", err)
-	}
-	n, err := c.stdin.Write(data)
-	c.sent += int64(n)
-	if err != nil {
-		return fmt.Errorf("sending to the agent: %w", err)
 	}
 	return nil
 }

@@ -199,6 +199,8 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 	if err := os.MkdirAll(workdir, 0o755); err != nil {
 		return false, d.failure(r.Node, r.Node.Label, fmt.Errorf("creating workdir %s: %w", workdir, err))
 	}
+	files := d.prefetch(r, workdir) // read while the components are built
+	defer files.Stop()
 	hr, err := d.build(r, workdir)
 	if err != nil {
 		return false, d.failure(r.Node, r.Node.Label, err)
@@ -208,8 +210,7 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 	if reason := d.cancelled.Load(); reason != nil {
 		thread.Cancel(*reason)
 	}
-	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir, files: d.prefetch(r, workdir)}
-	defer w.files.Stop()
+	w := &walker{d: d, hr: hr, thread: thread, workdir: workdir, files: files}
 	d.prepareKinds(r, workdir)
 	changed, ev := w.deploy(r.Node, hr.sroot.Top)
 	d.written = append(w.touched, workdir)

@@ -3,7 +3,6 @@ package agent
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"sync"
@@ -31,22 +30,19 @@ type eventOut struct {
 	mu    sync.Mutex
 	w     io.Writer
 	buf   bytes.Buffer
-	enc   *json.Encoder
 	timer *time.Timer // pending flush, while events wait
 }
 
 func newEventOut(w io.Writer) *eventOut {
-	o := &eventOut{w: w}
-	o.enc = json.NewEncoder(&o.buf)
-	o.enc.SetEscapeHTML(false)
-	return o
+	return &eventOut{w: w}
 }
 
 // write sends e, now or with the next batch.
 func (o *eventOut) write(e plan.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	_ = o.enc.Encode(e)
+	line := plan.AppendEvent(o.buf.AvailableBuffer(), &e)
+	o.buf.Write(append(line, '\n'))
 	switch {
 	case e.Type != plan.EventComponent || o.buf.Len() >= batchMax:
 		o.flushLocked()

@@ -40,29 +40,50 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 	if w.d.interrupted != nil && w.d.interrupted.Load() {
 		return false, w.d.failure(n, c.Path(), errInterrupted)
 	}
-	for i, ch := range n.Children {
-		changed, ev := w.deploy(ch, c.Children()[i])
+	kids := c.Children()
+	for i := 0; i < len(n.Children); i++ {
+		var changed, both bool
+		var ev *plan.Event
+		if i+1 < len(n.Children) && w.pairs(n.Children[i], n.Children[i+1]) {
+			changed, ev, both = w.deployPair(n.Children[i], kids[i], n.Children[i+1], kids[i+1])
+		} else {
+			changed, ev = w.deploy(n.Children[i], kids[i])
+		}
 		c.Changed = c.Changed || changed
 		if ev != nil {
 			return c.Changed, ev
 		}
+		if both {
+			i++
+		}
 	}
+	v, ev := w.check(n, c)
+	if ev != nil || !v.needs {
+		return c.Changed, ev
+	}
+	return w.apply(n, c, v)
+}
+
+// check runs the verify of n (component c), after its children.
+func (w *walker) check(n *plan.Node, c *starlib.Component) (verdict, *plan.Event) {
 	// Components run in their root's workdir. Nothing else in the agent
 	// changes directory, so it is changed only when the root differs.
 	if w.d.cwd != w.workdir {
 		if err := os.Chdir(w.workdir); err != nil {
-			return c.Changed, w.d.failure(n, c.Path(), err)
+			return verdict{}, w.d.failure(n, c.Path(), err)
 		}
 		w.d.cwd = w.workdir
 	}
 	w.d.busy.mark(c, false)
 	v, err := w.verify(n, c)
 	if err != nil {
-		return c.Changed, w.d.failure(n, c.Path(), err)
+		return verdict{}, w.d.failure(n, c.Path(), err)
 	}
-	if !v.needs {
-		return c.Changed, nil
-	}
+	return v, nil
+}
+
+// apply reports what verify found out of date and updates it.
+func (w *walker) apply(n *plan.Node, c *starlib.Component, v verdict) (bool, *plan.Event) {
 	path := c.Path()
 	w.report(path, v)
 	c.Changed = true // an update that fails half way has changed things too
@@ -73,6 +94,50 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 		}
 	}
 	return true, nil
+}
+
+// pairs reports whether p and q are the Presence and the Content of one
+// file (as every File with content has), which deployPair may deploy in
+// one step.
+func (w *walker) pairs(p, q *plan.Node) bool {
+	return p.Kind == "Presence" && q.Kind == "Content" && p.Def == nil && q.Def == nil &&
+		len(p.Children) == 0 && len(q.Children) == 0 && !w.d.predict && len(w.hr.handlers) == 0 &&
+		p.Attrs["path"] == q.Attrs["path"] && p.Attrs["path"] != nil
+}
+
+// deployPair deploys the Presence p and the Content q of one file. When
+// the file is missing it is created with its content at once
+// (components.CreateWithContent), with the same reports as deploying p
+// and then q gives; otherwise, or when that cannot be done, p is deployed
+// as usual and q is left to the caller (both false).
+func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, cq *starlib.Component) (changed bool, ev *plan.Event, both bool) {
+	if w.d.interrupted != nil && w.d.interrupted.Load() {
+		return false, w.d.failure(p, cp.Path(), errInterrupted), false
+	}
+	v, ev := w.check(p, cp)
+	if ev != nil || !v.needs {
+		return false, ev, false
+	}
+	if v.reason != components.ReasonMissing {
+		changed, ev = w.apply(p, cp, v)
+		return changed, ev, false
+	}
+	w.files.Stop() // the host changes from here on
+	k := w.d.session.Kinds.Get(q.Kind)
+	attrs := kindAttrs(k, q.Attrs)
+	res, done := components.CreateWithContent(w.kindContext(cq), attrs)
+	if !done {
+		changed, ev = w.apply(p, cp, v)
+		return changed, ev, false
+	}
+	w.report(cp.Path(), v)
+	cp.Changed = true
+	w.touched = append(w.touched, expandHome(attrs["path"].(string), w.d.home))
+	if res.NeedsUpdate {
+		w.report(cq.Path(), w.verdictOf(res, q))
+		cq.Changed = true
+	}
+	return true, nil, true
 }
 
 func (w *walker) report(path string, v verdict) {
@@ -100,6 +165,12 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Compone
 	if err != nil {
 		return verdict{}, err
 	}
+	return w.verdictOf(res, n), nil
+}
+
+// verdictOf turns the result of a built-in kind's verify of n into a
+// verdict, its diff masked where it would show a secret.
+func (w *walker) verdictOf(res components.Result, n *plan.Node) verdict {
 	v := verdict{needs: res.NeedsUpdate, reason: res.Reason, diff: res.Diff}
 	switch {
 	case res.Sensitive && v.diff != "":
@@ -107,7 +178,7 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Compone
 	case diffShowsSecret(w.d.session.Sensitive, n.Attrs, v.diff):
 		v.diff = secretNote
 	}
-	return v, nil
+	return v
 }
 
 // update fires before-update handlers, runs update and, for built-in

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"regexp"
+	"sync"
 )
 
 // Blob is file content that travels by digest: the plan carries its
@@ -30,10 +31,10 @@ type BlobSource struct {
 }
 
 // blobDigest matches the hex SHA-256 of a blob.
-var blobDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var blobDigest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 // ValidDigest reports whether s is a lower-case hex SHA-256.
-func ValidDigest(s string) bool { return blobDigest.MatchString(s) }
+func ValidDigest(s string) bool { return blobDigest().MatchString(s) }
 
 // decodeBlob turns the body of a $blob tag into a Blob.
 func decodeBlob(body any) (Value, error) {

@@ -3,38 +3,81 @@ package plan
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // A root's node tree is most of a plan. It is encoded and parsed directly
 // (encoding/json sees one value per root), which keeps large plans cheap.
 // A node whose origin equals its parent's leaves it out; Unmarshal fills
 // it in again.
+//
+// On the wire (AppendRequest) a child also leaves out what it repeats of
+// its parent, which every sub-component of a File does: its label when
+// that is its kind followed by the parent's argument list
+// ("Content('a.conf')" under "File('a.conf')"), and its string attributes
+// that hold the same text as the parent's attribute of that name (path,
+// content), listed under "same". The decoder fills both in again, sharing
+// the parent's strings. The indented plan of `batou plan` keeps them.
+
+// minShared is the shortest attribute text worth sharing with the parent.
+const minShared = 8
 
 // MarshalJSON encodes the node and its subtree.
 func (n *Node) MarshalJSON() ([]byte, error) {
-	return n.appendJSON(nil, "")
+	return n.appendJSON(nil, nil, &nodeEncoding{})
 }
 
-func (n *Node) appendJSON(buf []byte, parentOrigin string) ([]byte, error) {
+// nodeEncoding is how a node tree is encoded: compact leaves out what a
+// child repeats of its parent; fl, when set, writes out what has been
+// encoded after each child.
+type nodeEncoding struct {
+	compact bool
+	fl      *flusher
+}
+
+// appendJSON appends n below parent (nil for a root's node).
+func (n *Node) appendJSON(buf []byte, parent *Node, enc *nodeEncoding) ([]byte, error) {
+	compact := enc.compact
 	buf = append(buf, `{"id":`...)
 	buf = strconv.AppendInt(buf, int64(n.ID), 10)
 	buf = appendField(buf, "kind", n.Kind)
-	buf = appendField(buf, "label", n.Label)
+	if !compact || parent == nil || n.Label == "" || n.Label != derivedLabel(n.Kind, parent.Label) {
+		buf = appendField(buf, "label", n.Label)
+	}
 	if n.Def != nil {
 		buf = append(buf, `,"def":`...)
 		buf = n.Def.appendJSON(buf)
 	}
-	if len(n.Attrs) > 0 {
+	var same []string
+	if compact && parent != nil {
+		same = sharedAttrs(n.Attrs, parent.Attrs)
+	}
+	if len(n.Attrs) > len(same) {
 		buf = append(buf, `,"attrs":`...)
 		b := bytes.NewBuffer(buf) // appends in place
-		if err := writeAttrs(b, n.Attrs); err != nil {
+		if err := writeAttrsExcept(b, n.Attrs, same); err != nil {
 			return nil, fmt.Errorf("%s: %w", n.Label, err)
 		}
 		buf = b.Bytes()
 	}
+	if len(same) > 0 {
+		buf = append(buf, `,"same":[`...)
+		for i, k := range same {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendString(buf, k)
+		}
+		buf = append(buf, ']')
+	}
 	if n.Workdir != "" {
 		buf = appendField(buf, "workdir", n.Workdir)
+	}
+	parentOrigin := ""
+	if parent != nil {
+		parentOrigin = parent.Origin
 	}
 	if n.Origin != parentOrigin {
 		buf = appendField(buf, "origin", n.Origin)
@@ -42,10 +85,37 @@ func (n *Node) appendJSON(buf []byte, parentOrigin string) ([]byte, error) {
 	if n.BeforeUpdate != "" {
 		buf = appendField(buf, "before_update", n.BeforeUpdate)
 	}
-	return n.appendChildren(buf)
+	return n.appendChildren(buf, enc)
 }
 
-func (n *Node) appendChildren(buf []byte) ([]byte, error) {
+// derivedLabel is the label of a child of kind under a parent labelled
+// parent that repeats the parent's arguments: Content('a') under File('a').
+func derivedLabel(kind, parent string) string {
+	i := strings.IndexByte(parent, '(')
+	if i < 0 {
+		return ""
+	}
+	return kind + parent[i:]
+}
+
+// sharedAttrs lists (sorted) the string attributes of a that hold the same
+// text as the one of the same name in parent.
+func sharedAttrs(a, parent Attrs) []string {
+	var same []string
+	for k, v := range a {
+		s, ok := v.(string)
+		if !ok || len(s) < minShared {
+			continue
+		}
+		if ps, ok := parent[k].(string); ok && ps == s {
+			same = append(same, k)
+		}
+	}
+	slices.Sort(same)
+	return same
+}
+
+func (n *Node) appendChildren(buf []byte, enc *nodeEncoding) ([]byte, error) {
 	if len(n.Children) > 0 {
 		buf = append(buf, `,"children":[`...)
 		for i, c := range n.Children {
@@ -53,9 +123,10 @@ func (n *Node) appendChildren(buf []byte) ([]byte, error) {
 				buf = append(buf, ',')
 			}
 			var err error
-			if buf, err = c.appendJSON(buf, n.Origin); err != nil {
+			if buf, err = c.appendJSON(buf, n, enc); err != nil {
 				return nil, err
 			}
+			buf = enc.fl.flush(buf, false)
 		}
 		buf = append(buf, ']')
 	}
@@ -87,12 +158,36 @@ func (d *DefRef) appendJSON(buf []byte) []byte {
 // UnmarshalJSON parses what MarshalJSON wrote.
 func (n *Node) UnmarshalJSON(data []byte) error {
 	p := &parser{data: data}
-	return p.node(n, "")
+	return p.node(n, nil)
 }
 
-func (p *parser) node(n *Node, parentOrigin string) error {
-	n.Origin = parentOrigin
-	return p.object(func(key string) error {
+// node parses n below parent (nil for a root's node), filling in what the
+// compact form leaves out.
+func (p *parser) node(n *Node, parent *Node) error {
+	if parent != nil {
+		n.Origin = parent.Origin
+	}
+	hasLabel, filled := false, false
+	var same []string
+	// fill completes n from its parent, before its children need it.
+	fill := func() error {
+		filled = true
+		if !hasLabel && parent != nil {
+			n.Label = derivedLabel(n.Kind, parent.Label)
+		}
+		for _, k := range same {
+			v, ok := parent.attr(k)
+			if !ok {
+				return fmt.Errorf("node %d shares attribute %s, which its parent does not have", n.ID, k)
+			}
+			if n.Attrs == nil {
+				n.Attrs = make(Attrs, len(same))
+			}
+			n.Attrs[k] = v
+		}
+		return nil
+	}
+	err := p.object(func(key string) error {
 		switch key {
 		case "id":
 			v, err := p.number()
@@ -106,14 +201,67 @@ func (p *parser) node(n *Node, parentOrigin string) error {
 			a, err := p.attrs()
 			n.Attrs = a
 			return err
+		case "same":
+			var err error
+			same, err = p.names()
+			return err
 		case "def":
 			n.Def = &DefRef{}
 			return p.defRef(n.Def)
 		case "children":
+			if err := fill(); err != nil {
+				return err
+			}
 			return p.children(n)
+		case "label":
+			hasLabel = true
 		}
 		return p.nodeString(n, key)
 	})
+	if err != nil || filled {
+		return err
+	}
+	return fill()
+}
+
+// attr returns the attribute k of n (a nil n has none).
+func (n *Node) attr(k string) (Value, bool) {
+	if n == nil {
+		return nil, false
+	}
+	v, ok := n.Attrs[k]
+	return v, ok
+}
+
+// names parses an array of strings.
+func (p *parser) names() ([]string, error) {
+	var out []string
+	if err := p.expect('['); err != nil {
+		return nil, err
+	}
+	if p.peek() == ']' {
+		p.pos++
+		return out, nil
+	}
+	for {
+		if p.peek() != '"' {
+			return nil, p.fail()
+		}
+		s, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+		switch p.peek() {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return out, nil
+		default:
+			return nil, p.fail()
+		}
+	}
 }
 
 func (p *parser) nodeString(n *Node, key string) error {
@@ -139,7 +287,8 @@ func (p *parser) nodeString(n *Node, key string) error {
 }
 
 // children parses the children array; each child inherits n's origin
-// unless it has its own. Origins come before children in the encoding.
+// unless it has its own. Origins and attributes come before children in
+// the encoding.
 func (p *parser) children(n *Node) error {
 	if err := p.expect('['); err != nil {
 		return err
@@ -150,7 +299,7 @@ func (p *parser) children(n *Node) error {
 	}
 	for {
 		c := &Node{}
-		if err := p.node(c, n.Origin); err != nil {
+		if err := p.node(c, n); err != nil {
 			return err
 		}
 		n.Children = append(n.Children, c)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 )
 
 // The wire form of a request is one line. A plan request carries the
@@ -21,6 +22,59 @@ const rootsPlaceholder = `"roots":null`
 
 // AppendRequest appends the wire form of req and a newline to buf.
 func AppendRequest(buf []byte, req Request) ([]byte, error) {
+	return appendRequest(buf, req, nil)
+}
+
+// WriteRequest writes the wire form of req and a newline to w, in pieces
+// of about flushSize bytes as it is encoded: a large plan needs no buffer
+// of its size, and the agent reads its start while the rest is encoded.
+// It returns the bytes written.
+func WriteRequest(w io.Writer, req Request) (int64, error) {
+	fl := &flusher{w: w}
+	buf, err := appendRequest(make([]byte, 0, flushSize+flushSize/4), req, fl)
+	if err != nil {
+		return fl.n, err
+	}
+	fl.flush(buf, true)
+	if fl.err != nil {
+		return fl.n, &WriteError{Err: fl.err}
+	}
+	return fl.n, nil
+}
+
+// WriteError is an error of the writer WriteRequest wrote to, as opposed
+// to one encoding the request.
+type WriteError struct{ Err error }
+
+func (e *WriteError) Error() string { return e.Err.Error() }
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// flushSize is how much of an encoded request WriteRequest collects
+// before it writes.
+const flushSize = 64 << 10
+
+// flusher writes what has been encoded so far, once there is enough of it.
+type flusher struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+// flush writes buf (when it holds flushSize bytes, or force) and returns
+// the buffer to go on with. A nil flusher keeps everything in buf.
+func (f *flusher) flush(buf []byte, force bool) []byte {
+	if f == nil || (!force && len(buf) < flushSize) {
+		return buf
+	}
+	if f.err == nil {
+		n, err := f.w.Write(buf)
+		f.n += int64(n)
+		f.err = err
+	}
+	return buf[:0]
+}
+
+func appendRequest(buf []byte, req Request, fl *flusher) ([]byte, error) {
 	if req.Plan == nil || len(req.Plan.Roots) == 0 {
 		head, err := json.Marshal(req)
 		if err != nil {
@@ -44,14 +98,14 @@ func AppendRequest(buf []byte, req Request) ([]byte, error) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		if buf, err = r.appendJSON(buf); err != nil {
+		if buf, err = r.appendJSON(buf, fl); err != nil {
 			return nil, fmt.Errorf("encoding root %s: %w", r.Name, err)
 		}
 	}
 	return append(buf, ']', '\n'), nil
 }
 
-func (r *Root) appendJSON(buf []byte) ([]byte, error) {
+func (r *Root) appendJSON(buf []byte, fl *flusher) ([]byte, error) {
 	buf = append(buf, `{"name":`...)
 	buf = appendString(buf, r.Name)
 	if r.Ignore {
@@ -65,7 +119,7 @@ func (r *Root) appendJSON(buf []byte) ([]byte, error) {
 		return append(buf, '}'), nil
 	}
 	buf = append(buf, `,"node":`...)
-	buf, err := r.Node.appendJSON(buf, "")
+	buf, err := r.Node.appendJSON(buf, nil, &nodeEncoding{compact: true, fl: fl})
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +185,7 @@ func (p *parser) root(r *Root) error {
 		switch key {
 		case "node":
 			r.Node = &Node{}
-			return p.node(r.Node, "")
+			return p.node(r.Node, nil)
 		case "ignore":
 			v, err := p.word()
 			b, ok := v.(bool)

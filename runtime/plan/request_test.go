@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -78,3 +79,97 @@ func TestRequestMalformed(t *testing.T) {
 		}
 	}
 }
+
+// On the wire a child leaves out the label and the texts it repeats of
+// its parent (every sub-component of a File does); the decoded tree is
+// the same, down to grandchildren sharing what their parent shares.
+func TestRequestCompactChildren(t *testing.T) {
+	content := "a long content\nthat is sent once\n"
+	file := &Node{ID: 1, Kind: "File", Label: "File('a.conf')", Origin: "c.star:1",
+		Attrs: Attrs{"path": "/w/a.conf", "content": content, "mode": int64(0o644)},
+		Children: []*Node{
+			{ID: 2, Kind: "Presence", Label: "Presence('a.conf')", Attrs: Attrs{"path": "/w/a.conf", "leading": true},
+				Children: []*Node{{ID: 3, Kind: "Directory", Label: "Directory('/w')", Attrs: Attrs{"path": "/w"}},
+					{ID: 4, Kind: "Mark", Label: "Mark('a.conf')", Attrs: Attrs{"path": "/w/a.conf"}}}},
+			{ID: 5, Kind: "Content", Label: "Content('a.conf')", Attrs: Attrs{"path": "/w/a.conf", "content": content, "is_template": false}},
+			{ID: 6, Kind: "Owner", Label: "", Attrs: Attrs{"owner": "root1234", "path": "/w/other"}},
+			{ID: 7, Kind: "Note", Label: "a note", Attrs: Attrs{"content": content + "x"}},
+		}}
+	p := testPlan()
+	p.Roots = []*Root{{Name: "app", Workdir: "/w", Node: file}}
+	line, err := AppendRequest(nil, Request{Type: "plan", Plan: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(line), "that is sent once"); n != 2 { // the File's, and Note's own
+		t.Errorf("content on the wire %d times, want 2:\n%s", n, line)
+	}
+	if strings.Contains(string(line), "Content('a.conf')") {
+		t.Errorf("a derivable label was sent:\n%s", line)
+	}
+	got, err := DecodeRequest(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Plan.Roots[0].Node, file) {
+		g, _ := got.Plan.Roots[0].Node.MarshalJSON()
+		w, _ := file.MarshalJSON()
+		t.Errorf("tree changed:\n got %s\nwant %s", g, w)
+	}
+	// The indented plan (batou plan) keeps everything.
+	full, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(full), "that is sent once"); n != 3 || !strings.Contains(string(full), "Content('a.conf')") {
+		t.Errorf("the written plan leaves things out:\n%s", full)
+	}
+}
+
+// WriteRequest writes what AppendRequest returns, in pieces, and tells a
+// failing writer from a request that cannot be encoded.
+func TestWriteRequest(t *testing.T) {
+	p := testPlan()
+	var kids []*Node
+	for i := 0; i < 2000; i++ {
+		kids = append(kids, &Node{ID: 10 + i, Kind: "File", Label: "File('x')", Attrs: Attrs{"content": strings.Repeat("y", 100)}})
+	}
+	p.Roots[0].Node.Children = kids
+	req := Request{Type: "plan", Plan: p}
+	want, err := AppendRequest(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w countingWriter
+	n, err := WriteRequest(&w, req)
+	if err != nil || n != int64(len(want)) || !bytes.Equal(w.buf.Bytes(), want) {
+		t.Fatalf("wrote %d bytes (%v), want the %d AppendRequest returns", n, err, len(want))
+	}
+	if w.writes < 3 || w.max > 2*flushSize {
+		t.Errorf("%d writes of at most %d bytes, want pieces of about %d", w.writes, w.max, flushSize)
+	}
+	_, err = WriteRequest(failingWriter{}, req)
+	var werr *WriteError
+	if !errors.As(err, &werr) {
+		t.Errorf("a failing writer gives %v, want a WriteError", err)
+	}
+	p.Roots[0].Node.Attrs["bad"] = struct{}{}
+	if _, err := WriteRequest(&countingWriter{}, req); err == nil || errors.As(err, &werr) {
+		t.Errorf("an attribute that cannot be encoded gives %v, want an encoding error", err)
+	}
+}
+
+type countingWriter struct {
+	buf         bytes.Buffer
+	writes, max int
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.writes++
+	w.max = max(w.max, len(b))
+	return w.buf.Write(b)
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }

@@ -97,10 +97,17 @@ func (a *Attrs) UnmarshalJSON(data []byte) error {
 }
 
 func writeAttrs(buf *bytes.Buffer, a Attrs) error {
+	return writeAttrsExcept(buf, a, nil)
+}
+
+// writeAttrsExcept writes a without the attributes named in skip.
+func writeAttrsExcept(buf *bytes.Buffer, a Attrs, skip []string) error {
 	var small [8]string
 	keys := small[:0]
 	for k := range a {
-		keys = append(keys, k)
+		if !slices.Contains(skip, k) {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	buf.WriteByte('{')

@@ -6,6 +6,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"sync"
 
 	"go.starlark.net/starlark"
 )
@@ -120,8 +121,8 @@ func (g *group) Attr(name string) (starlark.Value, error) {
 }
 
 var (
-	commentRE = regexp.MustCompile(`(?s)<!--.*?-->`)
-	tagRE     = regexp.MustCompile(`(?s)<.*?>`)
+	commentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<!--.*?-->`) })
+	tagRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<.*?>`) })
 )
 
 // fStriptags removes SGML/XML tags and comments, collapses whitespace and
@@ -130,7 +131,7 @@ func fStriptags(_ *renderer, in starlark.Value, args starlark.Tuple, kwargs []st
 	if err := unpack("striptags", args, kwargs); err != nil {
 		return nil, err
 	}
-	s := tagRE.ReplaceAllString(commentRE.ReplaceAllString(pyStr(in), ""), "")
+	s := tagRE().ReplaceAllString(commentRE().ReplaceAllString(pyStr(in), ""), "")
 	return starlark.String(html.UnescapeString(strings.Join(strings.FieldsFunc(s, isPySpace), " "))), nil
 }
 
@@ -180,7 +181,7 @@ func urlQuote(s string, forQuery bool) string {
 	return b.String()
 }
 
-var attrKeyRE = regexp.MustCompile(`[\s/>=]`)
+var attrKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[\s/>=]`) })
 
 // fXmlattr renders a dict as XML/HTML attributes, skipping None and
 // undefined values.
@@ -200,7 +201,7 @@ func fXmlattr(_ *renderer, in starlark.Value, args starlark.Tuple, kwargs []star
 			continue
 		}
 		key := pyStr(k)
-		if attrKeyRE.MatchString(key) {
+		if attrKeyRE().MatchString(key) {
 			return nil, fmt.Errorf("Invalid character in attribute name: %s", pyRepr(k))
 		}
 		items = append(items, escapeHTML(key)+`="`+escapeHTML(pyStr(v))+`"`)

@@ -1,0 +1,50 @@
+package components
+
+import (
+	"os"
+	"syscall"
+)
+
+// CreateWithContent does at once what Presence followed by Content does to
+// a missing file: it writes the content of the Content attributes a into
+// a new temporary file (mode 0644 minus the umask, as Presence creates
+// it) and renames that to the path. A first deploy so costs four system
+// calls per file instead of a dozen, and the file appears complete or not
+// at all.
+//
+// It returns the result Content's verify would give right after Presence
+// created the file empty (the diff from nothing to the content), and
+// done. done is false, with nothing changed, when the file cannot be
+// created that way: content held by digest, a leftover temporary file, a
+// missing parent directory or any other error. Then Presence and Content
+// run one after the other and report what went wrong in their words.
+func CreateWithContent(ctx *Context, a Attrs) (res Result, done bool) {
+	if _, blob := a["content"].(Blob); blob {
+		return Result{}, false
+	}
+	p := ctx.hostPath(a.str("path"))
+	data := contentBytes(a["content"])
+	tmp := tmpName(p)
+	if ctx.Atomic.note(tmp) != nil {
+		return Result{}, false
+	}
+	fd, err := openMode(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return Result{}, false
+	}
+	err = writeAll(fd, data)
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = rename(tmp, p)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return Result{}, false
+	}
+	if len(data) == 0 {
+		return Result{}, true
+	}
+	return contentChange(a, p, []byte{}, "content differs"), true
+}

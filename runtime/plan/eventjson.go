@@ -1,0 +1,253 @@
+package plan
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Events are encoded and parsed directly too: a first deploy of a
+// thousand files sends two thousand of them, and encoding/json spent
+// more on them than the agent on writing the files. AppendEvent writes
+// what encoding/json writes for an Event (HTML escaping off); ParseEvent
+// reads that, and reports an error for anything else (the caller may
+// then try encoding/json).
+
+// AppendEvent appends the JSON form of e (without a newline) to buf.
+func AppendEvent(buf []byte, e *Event) []byte {
+	buf = append(buf, `{"type":`...)
+	buf = appendString(buf, e.Type)
+	if e.Format != 0 {
+		buf = appendInt(buf, "format", int64(e.Format))
+	}
+	for _, f := range [...]struct {
+		name, value string
+	}{{"environment", e.Environment}, {"mode", e.Mode}, {"title", e.Title}, {"host", e.Host}, {"root", e.Root}, {"status", e.Status}} {
+		if f.value != "" {
+			buf = appendField(buf, f.name, f.value)
+		}
+	}
+	if e.Changed != nil {
+		buf = append(buf, `,"changed":`...)
+		buf = strconv.AppendBool(buf, *e.Changed)
+	}
+	for _, f := range [...]struct {
+		name, value string
+	}{{"via", e.Via}, {"path", e.Path}, {"action", e.Action}, {"diff", e.Diff}, {"message", e.Message}, {"file", e.File}} {
+		if f.value != "" {
+			buf = appendField(buf, f.name, f.value)
+		}
+	}
+	if e.Line != 0 {
+		buf = appendInt(buf, "line", int64(e.Line))
+	}
+	if e.Hint != "" {
+		buf = appendField(buf, "hint", e.Hint)
+	}
+	if e.Detail != "" {
+		buf = appendField(buf, "detail", e.Detail)
+	}
+	if c := e.Counts; c != nil {
+		buf = append(buf, `,"counts":{"hosts":`...)
+		buf = strconv.AppendInt(buf, int64(c.Hosts), 10)
+		buf = appendInt(buf, "roots", int64(c.Roots))
+		buf = appendInt(buf, "done", int64(c.Done))
+		buf = appendInt(buf, "changed", int64(c.Changed))
+		buf = appendInt(buf, "failed", int64(c.Failed))
+		buf = appendInt(buf, "skipped", int64(c.Skipped))
+		buf = appendInt(buf, "not_started", int64(c.NotStarted))
+		buf = appendInt(buf, "errors", int64(c.Errors))
+		buf = append(buf, '}')
+	}
+	if e.Seconds != 0 {
+		buf = append(buf, `,"seconds":`...)
+		buf = appendFloat(buf, e.Seconds)
+	}
+	for _, f := range [...]struct {
+		name  string
+		value int64
+	}{{"bytes", e.Bytes}, {"blob_bytes", e.BlobBytes}, {"max_rss", e.MaxRSS}} {
+		if f.value != 0 {
+			buf = appendInt(buf, f.name, f.value)
+		}
+	}
+	if e.Digest != "" {
+		buf = appendField(buf, "digest", e.Digest)
+	}
+	if e.Transfer != 0 {
+		buf = appendInt(buf, "transfer", int64(e.Transfer))
+	}
+	return append(buf, '}')
+}
+
+func appendInt(buf []byte, name string, v int64) []byte {
+	buf = append(buf, ',', '"')
+	buf = append(buf, name...)
+	buf = append(buf, '"', ':')
+	return strconv.AppendInt(buf, v, 10)
+}
+
+// appendFloat formats f as encoding/json does.
+func appendFloat(buf []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	buf = strconv.AppendFloat(buf, f, format, -1, 64)
+	if n := len(buf); format == 'e' && n >= 4 && buf[n-4] == 'e' && buf[n-3] == '-' && buf[n-2] == '0' {
+		buf[n-2] = buf[n-1] // e-09 -> e-9
+		buf = buf[:n-1]
+	}
+	return buf
+}
+
+// ParseEvent parses one event written by AppendEvent (or encoding/json).
+func ParseEvent(line []byte) (Event, error) {
+	var e Event
+	p := &parser{data: line}
+	err := p.object(func(key string) error { return p.eventField(&e, key) })
+	if err == nil && p.peek() != 0 {
+		err = p.fail()
+	}
+	return e, err
+}
+
+func (p *parser) eventField(e *Event, key string) error {
+	switch key {
+	case "changed":
+		v, err := p.word()
+		if b, ok := v.(bool); ok {
+			e.Changed = &b
+		}
+		return err
+	case "counts":
+		e.Counts = &Counts{}
+		return p.object(func(key string) error { return p.countsField(e.Counts, key) })
+	case "seconds":
+		v, err := p.number()
+		switch f := v.(type) {
+		case float64:
+			e.Seconds = f
+		case int64:
+			e.Seconds = float64(f)
+		}
+		return err
+	}
+	if n := eventInt(e, key); n != nil {
+		v, err := p.number()
+		i, ok := v.(int64)
+		if err != nil || !ok {
+			return p.fail()
+		}
+		*n = i
+		return nil
+	}
+	if s := eventString(e, key); s != nil {
+		if p.peek() != '"' {
+			return p.fail()
+		}
+		var err error
+		*s, err = p.str()
+		return err
+	}
+	switch key {
+	case "format", "line", "transfer":
+		v, err := p.number()
+		i, ok := v.(int64)
+		if err != nil || !ok || i != int64(int(i)) {
+			return p.fail()
+		}
+		switch key {
+		case "format":
+			e.Format = int(i)
+		case "line":
+			e.Line = int(i)
+		default:
+			e.Transfer = int(i)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown event field %q", key)
+}
+
+// eventString is the string field of e named key, or nil.
+func eventString(e *Event, key string) *string {
+	switch key {
+	case "type":
+		return &e.Type
+	case "environment":
+		return &e.Environment
+	case "mode":
+		return &e.Mode
+	case "title":
+		return &e.Title
+	case "host":
+		return &e.Host
+	case "root":
+		return &e.Root
+	case "status":
+		return &e.Status
+	case "via":
+		return &e.Via
+	case "path":
+		return &e.Path
+	case "action":
+		return &e.Action
+	case "diff":
+		return &e.Diff
+	case "message":
+		return &e.Message
+	case "file":
+		return &e.File
+	case "hint":
+		return &e.Hint
+	case "detail":
+		return &e.Detail
+	case "digest":
+		return &e.Digest
+	}
+	return nil
+}
+
+// eventInt is the int64 field of e named key, or nil.
+func eventInt(e *Event, key string) *int64 {
+	switch key {
+	case "bytes":
+		return &e.Bytes
+	case "blob_bytes":
+		return &e.BlobBytes
+	case "max_rss":
+		return &e.MaxRSS
+	}
+	return nil
+}
+
+func (p *parser) countsField(c *Counts, key string) error {
+	v, err := p.number()
+	i, ok := v.(int64)
+	if err != nil || !ok {
+		return p.fail()
+	}
+	n := int(i)
+	switch key {
+	case "hosts":
+		c.Hosts = n
+	case "roots":
+		c.Roots = n
+	case "done":
+		c.Done = n
+	case "changed":
+		c.Changed = n
+	case "failed":
+		c.Failed = n
+	case "skipped":
+		c.Skipped = n
+	case "not_started":
+		c.NotStarted = n
+	case "errors":
+		c.Errors = n
+	default:
+		return fmt.Errorf("unknown counts field %q", key)
+	}
+	return nil
+}
