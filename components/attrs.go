@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -89,11 +88,17 @@ func normPath(ctx ExpandContext, a Attrs, name string) (Attrs, string, error) {
 }
 
 // sub builds a sub-component of kind for the same path as a: it gets the
-// mapped path and the display form, plus the given attributes.
+// mapped path and the display form, plus the given attributes, which win.
+// extra must be a new map of the caller's: it becomes the sub-component's
+// attributes.
 func sub(kind string, a Attrs, extra Attrs) Sub {
-	attrs := Attrs{"path": a["path"], DisplayAttr: a[DisplayAttr]}
-	maps.Copy(attrs, extra)
-	return Sub{Kind: kind, Attrs: attrs}
+	if _, ok := extra["path"]; !ok {
+		extra["path"] = a["path"]
+	}
+	if _, ok := extra[DisplayAttr]; !ok {
+		extra[DisplayAttr] = a[DisplayAttr]
+	}
+	return Sub{Kind: kind, Attrs: extra}
 }
 
 // predict reports whether c asks for prediction; a nil context does not.

@@ -24,6 +24,10 @@ func normEncoding(v any) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("encoding must be a string or None, not %s", typeName(v))
 	}
+	switch s { // the canonical names, as the defaults and Expand give them
+	case encUTF8, encASCII, encLatin1:
+		return s, nil
+	}
 	switch strings.ReplaceAll(strings.ToLower(s), "_", "-") {
 	case "utf-8", "utf8":
 		return encUTF8, nil

@@ -89,7 +89,9 @@ func (m *Model) compileRoot(r *Root, programs map[string]string) *plan.Root {
 		}
 		return starlib.ToPlan(starlib.NewView(c), cc.ref)
 	}
-	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Defdir: r.current.DefdirRel, Node: cc.node(top)}
+	n := &plan.Node{}
+	cc.node(n, top)
+	return &plan.Root{Name: r.Name, Workdir: r.Workdir(), Defdir: r.current.DefdirRel, Node: n}
 }
 
 func numberTree(c *starlib.Component, next *int) {
@@ -106,11 +108,16 @@ type compiler struct {
 	ref      func(*starlib.Component) plan.Value // how a component is represented
 	programs map[string]string                   // the Starlark files host code needs
 	origins  map[syntax.Position]string          // file:line by position (sub-components share one)
+	// lastPos and lastOrigin are the last origin asked for: a component
+	// and its sub-components come one after the other.
+	lastPos    syntax.Position
+	lastOrigin string
 }
 
-func (cc *compiler) node(c *starlib.Component) *plan.Node {
+// node fills n with the node of c and its children.
+func (cc *compiler) node(n *plan.Node, c *starlib.Component) {
 	def := c.Def()
-	n := &plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(), Origin: cc.origin(c.Pos()), BeforeUpdate: def.BeforeUpdateScope()}
+	*n = plan.Node{ID: c.ID, Kind: def.Name(), Label: c.Label(), Origin: cc.origin(c.Pos()), BeforeUpdate: def.BeforeUpdateScope()}
 	if def.Kind() == nil {
 		if def.HasHostCode() {
 			v, u, l, b := def.Funcs()
@@ -125,23 +132,30 @@ func (cc *compiler) node(c *starlib.Component) *plan.Node {
 		}
 	}
 	n.Attrs = c.PlanAttrs(cc.ref)
-	if len(c.Children()) > 0 {
-		n.Children = make([]*plan.Node, 0, len(c.Children()))
+	children := c.Children()
+	if len(children) == 0 {
+		return
 	}
-	for _, ch := range c.Children() {
-		n.Children = append(n.Children, cc.node(ch))
+	nodes := make([]plan.Node, len(children)) // one allocation for the children
+	n.Children = make([]*plan.Node, len(children))
+	for i, ch := range children {
+		n.Children[i] = &nodes[i]
+		cc.node(&nodes[i], ch)
 	}
-	return n
 }
 
 // origin is file:line of pos.
 func (cc *compiler) origin(pos syntax.Position) string {
 	pos.Col = 0
+	if pos == cc.lastPos && cc.lastOrigin != "" {
+		return cc.lastOrigin
+	}
 	o, ok := cc.origins[pos]
 	if !ok {
 		o = pos.Filename() + ":" + strconv.Itoa(int(pos.Line))
 		cc.origins[pos] = o
 	}
+	cc.lastPos, cc.lastOrigin = pos, o
 	return o
 }
 

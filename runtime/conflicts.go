@@ -29,40 +29,118 @@ type pathClaim struct {
 func (m *Model) pathConflicts() Errors {
 	var out Errors
 	for _, h := range m.Hosts {
-		claims := map[string][]pathClaim{}
-		var paths []string
+		n := 0
 		for _, r := range h.Roots {
-			if r.current == nil || r.Ignore {
-				continue
+			if r.current != nil && !r.Ignore {
+				n += countTree(r.current.Top)
 			}
-			walkClaims(r, r.current.Top, func(path string, c pathClaim) {
-				if claims[path] == nil {
-					paths = append(paths, path)
-				}
-				claims[path] = append(claims[path], c)
-			})
 		}
-		for _, p := range paths {
-			if e := conflictOf(h, p, claims[p]); e != nil {
-				out = append(out, e)
+		cs := claimSet{first: make(map[string]int32, n), claims: make([]claimRef, 0, n)}
+		for _, r := range h.Roots {
+			if r.current != nil && !r.Ignore {
+				cs.walk(r, r.current.Top)
 			}
+		}
+		out = append(out, cs.conflicts(h)...)
+	}
+	return out
+}
+
+// countTree counts c and the components below it.
+func countTree(c *starlib.Component) int {
+	n := 1
+	for _, ch := range c.Children() {
+		n += countTree(ch)
+	}
+	return n
+}
+
+// claimSet collects the claims of one host by path. The claims on a path
+// are a chain through next, so that a path costs no allocation of its
+// own; most paths are claimed by one File only (its Presence and its
+// Content), and only a path with claims of several components is looked
+// at closer.
+type claimSet struct {
+	first  map[string]int32 // index of the first claim on a path
+	claims []claimRef
+}
+
+// claimRef is a built-in component that manages a path, and the index of
+// the next claim on the same path (0: none; a first claim is never a
+// next one). The head of a chain knows its last claim.
+type claimRef struct {
+	root       *Root
+	comp       *starlib.Component
+	path       string
+	next, last int32
+	head       bool
+}
+
+// walk adds the claims of every built-in component below c that manages
+// a path (the attribute its kind names in Writes).
+func (cs *claimSet) walk(r *Root, c *starlib.Component) {
+	if k := c.Def().Kind(); k != nil && k.Verify != nil && k.Writes != "" {
+		if p, ok := c.StringAttr(k.Writes); ok && p != "" {
+			cs.add(r, c, filepath.Clean(p))
+		}
+	}
+	for _, ch := range c.Children() {
+		cs.walk(r, ch)
+	}
+}
+
+func (cs *claimSet) add(r *Root, c *starlib.Component, path string) {
+	i := int32(len(cs.claims))
+	f, ok := cs.first[path]
+	if ok {
+		cs.claims[cs.claims[f].last].next = i
+		cs.claims[f].last = i
+	} else {
+		cs.first[path] = i
+	}
+	cs.claims = append(cs.claims, claimRef{root: r, comp: c, path: path, last: i, head: !ok})
+}
+
+// conflicts returns the conflicts of the paths claimed by several
+// components, in the order the paths were first claimed.
+func (cs *claimSet) conflicts(h *Host) Errors {
+	var out Errors
+	for f := range cs.claims {
+		head := &cs.claims[f]
+		if !head.head || head.next == 0 || !cs.severalOwners(int32(f)) {
+			continue
+		}
+		var claims []pathClaim
+		for i := int32(f); ; i = cs.claims[i].next {
+			claims = append(claims, claimOf(cs.claims[i].root, cs.claims[i].comp))
+			if cs.claims[i].next == 0 {
+				break
+			}
+		}
+		if e := conflictOf(h, head.path, claims); e != nil {
+			out = append(out, e)
 		}
 	}
 	return out
 }
 
-// walkClaims calls fn for every built-in component below c that manages a
-// path (the attribute its kind names in Writes).
-func walkClaims(r *Root, c *starlib.Component, fn func(string, pathClaim)) {
-	if k := c.Def().Kind(); k != nil && k.Verify != nil && k.Writes != "" {
-		if p, ok := c.StringAttr(k.Writes); ok && p != "" {
-			path := filepath.Clean(p)
-			fn(path, pathClaim{root: r, comp: c, owner: userComponent(c), kind: k.Name, ftype: fileType(k.Name, c)})
+// severalOwners reports whether the claims of the chain from f belong to
+// more than one component the user wrote (one File may claim a path
+// twice: no conflict).
+func (cs *claimSet) severalOwners(f int32) bool {
+	owner := userComponent(cs.claims[f].comp)
+	for i := cs.claims[f].next; i != 0; i = cs.claims[i].next {
+		if userComponent(cs.claims[i].comp) != owner {
+			return true
 		}
 	}
-	for _, ch := range c.Children() {
-		walkClaims(r, ch, fn)
-	}
+	return false
+}
+
+// claimOf is the claim of the built-in component c of root r.
+func claimOf(r *Root, c *starlib.Component) pathClaim {
+	k := c.Def().Kind()
+	return pathClaim{root: r, comp: c, owner: userComponent(c), kind: k.Name, ftype: fileType(k.Name, c)}
 }
 
 // userComponent is the outermost built-in ancestor of c (File('x') for its

@@ -58,7 +58,16 @@ var (
 const DisplayAttr = components.DisplayAttr
 
 func newComponent(def *Def, pos syntax.Position) *Component {
-	return &Component{def: def, pos: pos, values: map[string]starlark.Value{}}
+	return &Component{def: def, pos: pos}
+}
+
+// setValue stores v as attribute name in values, which is made on first
+// use: most built-in sub-components never get a Starlark value.
+func (c *Component) setValue(name string, v starlark.Value) {
+	if c.values == nil {
+		c.values = make(map[string]starlark.Value, 4)
+	}
+	c.values[name] = v
 }
 
 // Def returns the component's definition.
@@ -267,7 +276,7 @@ func (c *Component) setAttr(name string, v starlark.Value) (*AttrSpec, error) {
 		}
 		v = spec.widen(v)
 	}
-	c.values[name] = v
+	c.setValue(name, v)
 	return spec, nil
 }
 
@@ -285,7 +294,7 @@ func (c *Component) defaultValue(spec *AttrSpec) (starlark.Value, error) {
 		}
 		v = conv
 	}
-	c.values[spec.Name] = v
+	c.setValue(spec.Name, v)
 	return v, nil
 }
 

@@ -43,11 +43,16 @@ func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
 
 func (e *expandContext) Render(name, text string, args any) (string, error) {
 	ctx := e.c.templateComponent()
-	kw := map[string]starlark.Value{"args": goToStarlark(args)}
-	if args == nil {
-		kw["args"] = starlark.NewDict(0)
+	vars, err := ctx.templateVars(ctx, 1)
+	if err != nil {
+		return "", err
 	}
-	return ctx.render(e.thread, e.c.root.relName(name), text, ctx, kw)
+	if args == nil {
+		vars["args"] = starlark.NewDict(0)
+	} else {
+		vars["args"] = goToStarlark(args)
+	}
+	return ctx.root.session.renderTracked(e.thread, e.c.root.relName(name), text, vars)
 }
 
 // templateComponent is the component a File's template sees as

@@ -2,6 +2,7 @@ package starlib
 
 import (
 	"fmt"
+	"slices"
 
 	"go.starlark.net/starlark"
 )
@@ -67,6 +68,7 @@ func (c *Component) expandKind(thread *starlark.Thread) error {
 	if norm != nil {
 		c.setNative(norm)
 	}
+	c.children = slices.Grow(c.children, len(subs))
 	for _, sub := range subs {
 		if err := c.addSub(thread, sub.Kind, sub.Attrs); err != nil {
 			return err

@@ -111,7 +111,7 @@ func (r *Root) ApplyOverride(thread *starlark.Thread, name, value string, from O
 	if err != nil {
 		return err
 	}
-	c.values[name] = v
+	c.setValue(name, v)
 	c.record(name, spec, from.Kind, from.Pos)
 	return nil
 }

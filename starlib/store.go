@@ -3,6 +3,7 @@ package starlib
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/batou-go/batou/components"
@@ -41,7 +42,7 @@ func (c *Component) value(name string) (starlark.Value, bool) {
 	} else {
 		return nil, false
 	}
-	c.values[name] = v
+	c.setValue(name, v)
 	return v, true
 }
 
@@ -134,8 +135,10 @@ func (c *Component) valueNames() []string {
 // the component's attributes; Starlark values of the same names are
 // dropped.
 func (c *Component) setNative(a map[string]any) {
-	for k := range a {
-		delete(c.values, k)
+	for k := range c.values {
+		if _, ok := a[k]; ok {
+			delete(c.values, k)
+		}
 	}
 	c.native = a
 }
@@ -159,7 +162,10 @@ func (c *Component) PlanAttrs(ref func(*Component) plan.Value) plan.Attrs {
 		}
 	}
 	for name, x := range c.native {
-		if _, dup := c.values[name]; dup || name == DisplayAttr || c.isNativeDefault(name, x) {
+		if name == DisplayAttr || c.isNativeDefault(name, x) {
+			continue
+		}
+		if _, dup := c.values[name]; dup && len(c.values) > 0 {
 			continue
 		}
 		out[name] = goToPlan(x, ref)
@@ -251,11 +257,12 @@ func goToPlan(v any, ref func(*Component) plan.Value) plan.Value {
 // goMapToPlan converts a Go map to a plan dict with sorted keys, as
 // goMapToDict orders them.
 func goMapToPlan(m map[string]any, ref func(*Component) plan.Value) *plan.Dict {
-	keys := make([]string, 0, len(m))
+	var buf [8]string
+	keys := buf[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	out := &plan.Dict{Keys: make([]plan.Value, len(keys)), Values: make([]plan.Value, len(keys))}
 	for i, k := range keys {
 		out.Keys[i], out.Values[i] = k, goToPlan(m[k], ref)

@@ -14,20 +14,29 @@ import (
 // (ctx), host, environment, batou_generated_header and the keyword
 // arguments.
 func (c *Component) render(thread *starlark.Thread, name, source string, ctx *Component, kw map[string]starlark.Value) (string, error) {
-	s := c.root.session
-	if s.Templates == nil {
-		return "", fmt.Errorf("no template engine")
-	}
-	vars := map[string]starlark.Value{
-		"component":              ctx,
-		"host":                   orNone(c.root.hostValue()),
-		"environment":            orNone(c.root.envValue()),
-		"batou_generated_header": s.generatedHeader(ctx.Path()),
+	vars, err := c.templateVars(ctx, len(kw))
+	if err != nil {
+		return "", err
 	}
 	for k, v := range kw {
 		vars[k] = v
 	}
-	return s.renderTracked(thread, name, source, vars)
+	return c.root.session.renderTracked(thread, name, source, vars)
+}
+
+// templateVars returns the standard context of a template rendered for
+// c, with room for extra more variables.
+func (c *Component) templateVars(ctx *Component, extra int) (map[string]starlark.Value, error) {
+	s := c.root.session
+	if s.Templates == nil {
+		return nil, fmt.Errorf("no template engine")
+	}
+	vars := make(map[string]starlark.Value, 4+extra)
+	vars["component"] = ctx
+	vars["host"] = orNone(c.root.hostValue())
+	vars["environment"] = orNone(c.root.envValue())
+	vars["batou_generated_header"] = s.generatedHeader(ctx.Path())
+	return vars, nil
 }
 
 // generatedHeader is batou_generated_header for the component at path,

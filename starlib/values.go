@@ -3,7 +3,7 @@ package starlib
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
@@ -46,11 +46,12 @@ func goToStarlark(v any) starlark.Value {
 }
 
 func goMapToDict(m map[string]any) *starlark.Dict {
-	keys := make([]string, 0, len(m))
+	var buf [8]string
+	keys := buf[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	d := starlark.NewDict(len(m))
 	for _, k := range keys {
 		_ = d.SetKey(starlark.String(k), goToStarlark(m[k]))
@@ -116,12 +117,12 @@ func indexableToGo(v starlark.Indexable) (any, error) {
 
 func dictToGo(d *starlark.Dict) (any, error) {
 	m := make(map[string]any, d.Len())
-	for _, kv := range d.Items() {
-		k, ok := kv[0].(starlark.String)
+	for key, v := range d.Entries() {
+		k, ok := key.(starlark.String)
 		if !ok {
-			return nil, fmt.Errorf("dict keys must be strings here, not %s", kv[0].Type())
+			return nil, fmt.Errorf("dict keys must be strings here, not %s", key.Type())
 		}
-		g, err := starlarkToGo(kv[1])
+		g, err := starlarkToGo(v)
 		if err != nil {
 			return nil, err
 		}

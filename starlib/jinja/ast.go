@@ -36,6 +36,7 @@ type (
 		at
 		x    expr
 		name string
+		key  starlark.Value // name as a Starlark string, for item lookups
 	}
 	itemExpr struct {
 		at

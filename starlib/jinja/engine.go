@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.starlark.net/starlark"
 )
@@ -27,6 +28,8 @@ type parsed struct {
 	body   []stmt
 	blocks map[string]*blockStmt
 	err    error
+	// lastLen is the length of the last output, to size the next one.
+	lastLen atomic.Int64
 }
 
 // New returns an Engine.
@@ -67,11 +70,13 @@ func (e *Engine) RenderTaint(thread *starlark.Thread, name, source string, vars 
 	if t.err != nil {
 		return "", false, toError(name, t.err)
 	}
-	r.out.Grow(len(source))
-	r.blocks, r.root = t.blocks, newScope(nil)
+	last := int(t.lastLen.Load())
+	r.out.Grow(max(len(source), last+last/8))
+	r.blocks, r.root = t.blocks, &r.top
 	if err := r.exec(t.body, r.root); err != nil {
 		return "", r.tainted, toError(name, err)
 	}
+	t.lastLen.Store(int64(r.out.Len()))
 	return r.out.String(), r.tainted, nil
 }
 

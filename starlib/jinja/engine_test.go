@@ -273,3 +273,24 @@ func TestTruthiness(t *testing.T) {
 		t.Fatalf("got %q, %v", out, err)
 	}
 }
+
+// Each iteration of a loop has variables of its own, also now that a
+// loop empties one scope for the next iteration; a macro defined in an
+// iteration keeps the variables of that iteration.
+func TestLoopIterationsKeepTheirOwnVariables(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"{% for x in [1, 2, 3] %}{% if loop.first %}{% set y = 5 %}{% endif %}{{ y is defined }}|{% endfor %}", "True|False|False|"},
+		{"{% set ns = namespace(m=none) %}{% for x in [1, 2] %}{% macro m() %}{{ x }}{% endmacro %}" +
+			"{% if loop.first %}{% set ns.m = m %}{% endif %}{% endfor %}{{ ns.m() }}", "1"},
+		{"{% set ns = namespace(m=none) %}{% for x in [1, 2] %}{% for z in [x] %}{% macro m() %}{{ x }}{{ z }}{% endmacro %}" +
+			"{% if x == 1 %}{% set ns.m = m %}{% endif %}{% endfor %}{% endfor %}{{ ns.m() }}", "11"},
+		{"{% for x in (7, 8) if x > 7 %}{{ x }}{{ loop.length }}{% else %}none{% endfor %}", "81"},
+		{"{% for x in [] %}{{ x }}{% else %}none{% endfor %}", "none"},
+		{"{% for a, b in [(1, 2), (3, 4)] %}{{ a + b }},{% endfor %}", "3,7,"},
+	} {
+		out, err := render(t, c.src, nil)
+		if err != nil || out != c.want {
+			t.Errorf("%s: got %q, %v; want %q", c.src, out, err, c.want)
+		}
+	}
+}

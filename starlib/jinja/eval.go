@@ -33,7 +33,7 @@ func (r *renderer) evalExpr(x expr, s *scope) (starlark.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return getattr(obj, x.name, true)
+		return getattrKey(obj, x.name, x.key)
 	case *itemExpr:
 		return r.evalItem(x, s)
 	case *callExpr:

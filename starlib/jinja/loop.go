@@ -9,15 +9,28 @@ import (
 )
 
 func (r *renderer) execFor(st *forStmt, s *scope) error {
-	v, err := r.eval(st.iter, s)
-	if err != nil {
-		return err
-	}
-	items, err := iterate(v)
+	items, err := r.loopItems(st.iter, s)
 	if err != nil {
 		return err
 	}
 	return r.runLoop(st, s, items, 1)
+}
+
+// loopItems evaluates the iterable of a for loop and returns its items.
+// A list or tuple written in the loop is not made: nothing but the loop
+// sees it, and its items are what iterating it gives.
+func (r *renderer) loopItems(x expr, s *scope) ([]starlark.Value, error) {
+	switch x := x.(type) {
+	case *listExpr:
+		return r.evalAll(x.items, s)
+	case *tupleExpr:
+		return r.evalAll(x.items, s)
+	}
+	v, err := r.eval(x, s)
+	if err != nil {
+		return nil, err
+	}
+	return iterate(v)
 }
 
 // runLoop runs the body of st once per item, each iteration in a scope of
@@ -30,9 +43,13 @@ func (r *renderer) runLoop(st *forStmt, s *scope, items []starlark.Value, depth 
 	if len(items) == 0 {
 		return r.exec(st.orelse, newScope(s))
 	}
+	if st.recursive {
+		s.capture() // loop(items) runs the body again in s
+	}
 	lv := &loopValue{r: r, st: st, scope: s, items: items, depth: depth}
+	var inner *scope
 	for i, item := range items {
-		inner := newScope(s)
+		inner = inner.reuse(s)
 		if err := r.assign(st.target, item, inner); err != nil {
 			return err
 		}
@@ -51,8 +68,9 @@ func (r *renderer) loopFilter(st *forStmt, s *scope, items []starlark.Value) ([]
 		return items, nil
 	}
 	var kept []starlark.Value
+	var inner *scope
 	for _, item := range items {
-		inner := newScope(s)
+		inner = inner.reuse(s)
 		if err := r.assign(st.target, item, inner); err != nil {
 			return nil, err
 		}

@@ -16,6 +16,16 @@ import (
 // here, when the template uses the attribute. A starlark.NoSuchAttrError
 // counts as missing; its text becomes the message of the undefined.
 func getattr(obj starlark.Value, name string, fallback bool) (starlark.Value, error) {
+	var key starlark.Value
+	if fallback {
+		key = starlark.String(name)
+	}
+	return getattrKey(obj, name, key)
+}
+
+// getattrKey is getattr with the item key for the fallback made already
+// (nil: no fallback).
+func getattrKey(obj starlark.Value, name string, key starlark.Value) (starlark.Value, error) {
 	if err := strict(obj); err != nil {
 		return nil, err
 	}
@@ -25,9 +35,8 @@ func getattr(obj starlark.Value, name string, fallback bool) (starlark.Value, er
 	hint := ""
 	if h, ok := obj.(starlark.HasAttrs); ok {
 		v, err := h.Attr(name)
-		var missing starlark.NoSuchAttrError
 		switch {
-		case errors.As(err, &missing):
+		case err != nil && isNoSuchAttr(err):
 			hint = err.Error()
 		case err != nil:
 			return nil, err
@@ -35,12 +44,18 @@ func getattr(obj starlark.Value, name string, fallback bool) (starlark.Value, er
 			return v, nil
 		}
 	}
-	if fallback {
-		if v, ok := lookupItem(obj, starlark.String(name)); ok {
+	if key != nil {
+		if v, ok := lookupItem(obj, key); ok {
 			return v, nil
 		}
 	}
 	return &undefined{name: name, obj: obj, hint: hint}, nil
+}
+
+// isNoSuchAttr reports whether err is or wraps a NoSuchAttrError.
+func isNoSuchAttr(err error) bool {
+	var missing starlark.NoSuchAttrError
+	return errors.As(err, &missing)
 }
 
 // getitem is Jinja2's subscript: the item, else for a string key the

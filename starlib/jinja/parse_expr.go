@@ -407,7 +407,7 @@ func (p *parser) parseSubscript(x expr) (expr, error) {
 		attr := p.next()
 		switch attr.kind {
 		case tName:
-			return &attrExpr{at{t.line}, x, attr.val}, nil
+			return &attrExpr{at{t.line}, x, attr.val, starlark.String(attr.val)}, nil
 		case tInt:
 			key, err := parseNumber(attr)
 			return &itemExpr{at{t.line}, x, key}, err

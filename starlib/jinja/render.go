@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -15,6 +16,7 @@ type renderer struct {
 	vars   map[string]starlark.Value
 	blocks map[string]*blockStmt
 	root   *scope
+	top    scope // the template's own scope, root points to it
 	out    *strings.Builder
 	line   int // line of the statement being executed, for panics
 	// sensitive tells secret values; tainted is set once the template
@@ -34,12 +36,36 @@ type scope struct {
 	n      int
 	vars   map[string]starlark.Value
 	parent *scope
+	// captured is set when a value that outlives the statement holds
+	// the scope or one below it (a macro defined in it, a recursive
+	// loop); a loop then gives its next iteration a new scope instead of
+	// emptying this one.
+	captured bool
 }
 
 // scopeInline is how many variables a scope keeps without a map.
 const scopeInline = 3
 
 func newScope(parent *scope) *scope { return &scope{parent: parent} }
+
+// capture marks s and the scopes around it as held by a value.
+func (s *scope) capture() {
+	for ; s != nil && !s.captured; s = s.parent {
+		s.captured = true
+	}
+}
+
+// reuse returns s emptied for the next iteration of a loop, or a new
+// scope below parent when s is nil or captured.
+func (s *scope) reuse(parent *scope) *scope {
+	if s == nil || s.captured {
+		return newScope(parent)
+	}
+	clear(s.names[:s.n])
+	clear(s.vals[:s.n])
+	s.n, s.vars = 0, nil
+	return s
+}
 
 func (s *scope) set(name string, v starlark.Value) {
 	for i := range s.n {
@@ -145,6 +171,7 @@ func (r *renderer) blockStmt(st stmt, s *scope) error {
 	case *setBlockStmt:
 		return r.execSetBlock(st, s)
 	case *macroStmt:
+		s.capture()
 		s.set(st.def.name, &macro{r: r, def: st.def, scope: s})
 		return nil
 	case *callBlockStmt:
@@ -176,12 +203,29 @@ func (r *renderer) output(x expr, s *scope) error {
 	if err != nil {
 		return err
 	}
+	switch v := v.(type) {
+	case starlark.String:
+		r.out.WriteString(string(v))
+		return nil
+	case starlark.Int:
+		if i, ok := v.Int64(); ok {
+			r.writeInt(i)
+			return nil
+		}
+	}
 	str, err := toStr(v)
 	if err != nil {
 		return err
 	}
 	r.out.WriteString(str)
 	return nil
+}
+
+// writeInt writes the decimal form of i (what str() gives) without
+// making a string of it.
+func (r *renderer) writeInt(i int64) {
+	var buf [20]byte
+	r.out.Write(strconv.AppendInt(buf[:0], i, 10))
 }
 
 // toStr is Python's str() of a template value; a strict undefined fails.
@@ -299,6 +343,7 @@ func (r *renderer) execCallBlock(st *callBlockStmt, s *scope) error {
 	if err != nil {
 		return err
 	}
+	s.capture()
 	kwargs = append(kwargs, starlark.Tuple{starlark.String("caller"), &macro{r: r, def: st.caller, scope: s}})
 	v, err := r.callValue(fn, args, kwargs)
 	if err != nil {
