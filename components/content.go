@@ -42,6 +42,9 @@ func contentAttrs() []Attr {
 
 func expandContent(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 	out, display, err := normPath(ctx, a, "path")
+	if err == nil && ctx.Final() {
+		return out, nil, nil // a File's: checked, and its content final
+	}
 	if err == nil {
 		err = checkContentAttrs(out)
 	}

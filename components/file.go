@@ -61,8 +61,10 @@ func expandFile(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 			return nil, nil, err
 		}
 		out["content"] = data
-		subs = append(subs, sub("Content", out, Attrs{"content": data, "source": "", "is_template": false,
-			"encoding": out["encoding"], "sensitive_data": out["sensitive_data"]}))
+		content := sub("Content", out, Attrs{"content": data, "source": "", "is_template": false,
+			"encoding": out["encoding"], "sensitive_data": out["sensitive_data"]})
+		content.Final = true
+		subs = append(subs, content)
 	}
 	return out, append(subs, fileOwnership(out)...), nil
 }

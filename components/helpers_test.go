@@ -38,6 +38,9 @@ func newProject(t *testing.T) *testProject {
 	return p
 }
 
+// Final implements ExpandContext: nothing the tests expand is final.
+func (p *testProject) Final() bool { return false }
+
 func (p *testProject) Map(path string) string {
 	if path == "" || filepath.IsAbs(path) || strings.HasPrefix(path, "~") {
 		return path

@@ -41,6 +41,9 @@ type Attr struct {
 type Sub struct {
 	Kind  string
 	Attrs Attrs
+	// Final says that Attrs are final already: the sub-component's Expand
+	// need not work them out again (ExpandContext.Final).
+	Final bool
 }
 
 // DisplayAttr is the attribute in which a kind whose namevar is a path keeps
@@ -78,6 +81,10 @@ type ExpandContext interface {
 	// template file). args become `args` in the template context and the
 	// `component` is the parent of the component being expanded.
 	Render(name, text string, args any) (string, error)
+	// Final reports whether the component being expanded was added by
+	// its parent's Expand as a Sub with Final set: its attributes are
+	// final already (a File's Content holds the rendered content).
+	Final() bool
 }
 
 // TreeEntry is one entry of a project directory returned by ReadTree.

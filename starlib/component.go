@@ -33,6 +33,9 @@ type Component struct {
 	// attributes; args has a bit for each declared attribute given as an
 	// argument (see Origin). They share a word with the flags around.
 	kindSub bool
+	// final is set when the kind that added it said its attributes are
+	// final already (components.Sub.Final).
+	final bool
 	// Changed is set on the host when the component or a sub-component
 	// was updated.
 	Changed bool

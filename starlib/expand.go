@@ -19,6 +19,9 @@ type expandContext struct {
 
 var _ components.ExpandContext = (*expandContext)(nil)
 
+// Final implements components.ExpandContext.
+func (e *expandContext) Final() bool { return e.c.final }
+
 func (e *expandContext) Map(p string) string { return e.c.mapPath(p) }
 
 func (e *expandContext) ReadAsset(p string) ([]byte, error) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/batou-go/batou/components"
+
 	"go.starlark.net/starlark"
 )
 
@@ -70,21 +72,21 @@ func (c *Component) expandKind(thread *starlark.Thread) error {
 	}
 	c.children = slices.Grow(c.children, len(subs))
 	for _, sub := range subs {
-		if err := c.addSub(thread, sub.Kind, sub.Attrs); err != nil {
+		if err := c.addSub(thread, sub); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Component) addSub(thread *starlark.Thread, kind string, attrs map[string]any) error {
-	def := c.root.session.kindDef(kind)
+func (c *Component) addSub(thread *starlark.Thread, sub components.Sub) error {
+	def := c.root.session.kindDef(sub.Kind)
 	if def == nil {
-		return fmt.Errorf("%s: unknown sub-component kind %s", c.Label(), kind)
+		return fmt.Errorf("%s: unknown sub-component kind %s", c.Label(), sub.Kind)
 	}
 	x := newComponent(def, c.pos)
-	x.native = attrs
-	x.kindSub = true
+	x.native = sub.Attrs
+	x.kindSub, x.final = true, sub.Final
 	return c.add(thread, x)
 }
 
