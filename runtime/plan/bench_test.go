@@ -51,31 +51,7 @@ func BenchmarkDecodePlan(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(par)/float64(seq), "parallel/sequential")
-}
-
-// BenchmarkEncodePlan encodes the plan of 1,000 Files for the wire in
-// halves at once and, in the same loop, in one go: the ratio is
-// parallel/sequential.
-func BenchmarkEncodePlan(b *testing.B) {
-	node := filesPlan(1000).Roots[0].Node
-	var par, seq time.Duration
-	var buf []byte
-	for b.Loop() {
-		for _, parallel := range []bool{true, false} {
-			start := time.Now()
-			var err error
-			if buf, err = node.appendJSON(buf[:0], nil, &nodeEncoding{compact: true, parallel: parallel}); err != nil {
-				b.Fatal(err)
-			}
-			if parallel {
-				par += time.Since(start)
-			} else {
-				seq += time.Since(start)
-			}
-		}
-	}
-	b.ReportMetric(float64(par)/float64(seq), "parallel/sequential")
-	b.ReportMetric(float64(len(buf))/1024, "plan-kB")
+	b.ReportMetric(float64(len(line))/1024, "plan-kB")
 }
 
 func cutTab(line []byte) ([]byte, []byte, bool) {

@@ -79,6 +79,8 @@ type parser struct {
 	next   int
 	// scratch holds a string with escapes while it is decoded.
 	scratch []byte
+	// parallel lets large children arrays be parsed in parts at once.
+	parallel bool
 }
 
 // commonStrings are object keys and values that come in every plan; the

@@ -290,6 +290,9 @@ func (p *parser) nodeString(n *Node, key string) error {
 // unless it has its own. Origins and attributes come before children in
 // the encoding.
 func (p *parser) children(n *Node) error {
+	if ok, err := p.parallelChildren(n); ok {
+		return err
+	}
 	if err := p.expect('['); err != nil {
 		return err
 	}

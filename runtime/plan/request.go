@@ -63,7 +63,7 @@ type flusher struct {
 // flush writes buf (when it holds flushSize bytes, or force) and returns
 // the buffer to go on with. A nil flusher keeps everything in buf.
 func (f *flusher) flush(buf []byte, force bool) []byte {
-	if f == nil || (!force && len(buf) < flushSize) {
+	if f == nil || (!force && len(buf) < flushSize) || len(buf) == 0 {
 		return buf
 	}
 	if f.err == nil {
@@ -141,7 +141,7 @@ func DecodeRequest(line []byte) (Request, error) {
 	if req.Plan == nil {
 		return req, fmt.Errorf("roots without a plan")
 	}
-	p := &parser{data: tail}
+	p := &parser{data: tail, parallel: true}
 	roots, err := p.roots()
 	if err != nil {
 		return req, fmt.Errorf("decoding the plan's roots: %w", err)

@@ -173,3 +173,44 @@ func (w *countingWriter) Write(b []byte) (int, error) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// A large children array is parsed in parts at once; the tree is the
+// same as the one encoded, and damage anywhere in it is still an error.
+func TestDecodeLargeChildren(t *testing.T) {
+	p := testPlan()
+	parent := p.Roots[0].Node
+	parent.Attrs["path"] = "/srv/app/shared/path"
+	var kids []*Node
+	for i := 0; i < 3000; i++ {
+		kids = append(kids, &Node{ID: 10 + 2*i, Kind: "File", Label: `File('x\\"})')`, Origin: "c.star:9",
+			Attrs: Attrs{"content": strings.Repeat("{[\"", 20) + string(rune('a'+i%26)), "path": "/srv/app/shared/path", "n": int64(i)},
+			Children: []*Node{{ID: 11 + 2*i, Kind: "Content", Label: `Content('x\\"})')`, Origin: "c.star:9",
+				Attrs: Attrs{"content": strings.Repeat("{[\"", 20) + string(rune('a'+i%26)), "path": "/srv/app/shared/path"}}}})
+	}
+	parent.Children = kids
+	line, err := AppendRequest(nil, Request{Type: "plan", Plan: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(line) < 2*parallelMin {
+		t.Fatalf("the test plan is too small (%d bytes) to be parsed in parts", len(line))
+	}
+	got, err := DecodeRequest(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Plan.Roots, p.Roots) {
+		t.Fatal("the tree changed")
+	}
+	mid := len(line) / 2
+	for _, bad := range [][]byte{
+		line[:mid],
+		append(append(append([]byte{}, line[:mid]...), '}'), line[mid:]...),
+		bytes.Replace(line, []byte(`"n":2999`), []byte(`"n":x`), 1),
+		bytes.Replace(line, []byte(`"n":1500`), []byte(`"n":1500,"kind"`), 1),
+	} {
+		if _, err := DecodeRequest(bad); err == nil {
+			t.Errorf("no error for a damaged plan")
+		}
+	}
+}
