@@ -10,9 +10,12 @@
 # batou's result with the floor. Peak memory (max RSS) comes from GNU time
 # when present. Set TMPDIR to measure on another file system (the first
 # deploy depends much on it: on ext4 without a journal every new inode
-# costs a scan of the recently freed ones).
+# costs a scan of the recently freed ones). BASE=/path/to/another/batou
+# runs that binary too, in the same rounds, and prints its figures and the
+# ratio of this batou to it.
 #
 #   bench/local.sh [N_FILES] [RUNS]
+#   BASE=/tmp/batou-old bench/local.sh
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-1000}
@@ -35,9 +38,15 @@ run_ms() { # run_ms CMD...: prints elapsed milliseconds
     s=$(now_ns); "$@" >/dev/null; e=$(now_ns); echo $(( (e - s) / 1000000 ))
 }
 
-first=""; fw=""; fws=""; noop=""; fc=""; fcs=""
+first=""; fw=""; fws=""; noop=""; fc=""; fcs=""; bfirst=""; bnoop=""
 for r in $(seq "$RUNS"); do
     P="$OUT/p$r"; mkdir -p "$P"; "$OUT/floor" gen "$P" "$N"
+    if [ -n "${BASE:-}" ]; then
+        B="$OUT/b$r"; mkdir -p "$B"; "$OUT/floor" gen "$B" "$N"
+        bfirst="$bfirst $(cd "$B" && run_ms "$BASE" deploy bench)"
+        bnoop="$bnoop $(cd "$B" && run_ms "$BASE" deploy bench)"
+        rm -rf "$B"
+    fi
     first="$first $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
     fw="$fw $(run_ms "$OUT/floor" write "$OUT/f$r" "$N")"
     fws="$fws $(run_ms "$OUT/floor" write-std "$OUT/s$r" "$N")"
@@ -52,6 +61,10 @@ w=$(m "$fw"); ws=$(m "$fws"); c=$(m "$fc"); cs=$(m "$fcs")
 echo "workload: $N templated files + 10 directories + 10 symlinks, local, median of $RUNS runs, in $(df -PT "$OUT" | awk 'NR==2{print $2}'), CGO_ENABLED=${CGO_ENABLED:-0}"
 echo "first deploy: ${fd} ms   floor write: ${w} ms   ratio $(ratio "$fd" "$w")x   (standard-library floor: ${ws} ms, $(ratio "$fd" "$ws")x)"
 echo "no-op deploy: ${nd} ms   floor check: ${c} ms   ratio $(ratio "$nd" "$c")x   (standard-library floor: ${cs} ms, $(ratio "$nd" "$cs")x)"
+if [ -n "${BASE:-}" ]; then
+    bf=$(m "$bfirst"); bn=$(m "$bnoop")
+    echo "base $BASE: first deploy ${bf} ms (this batou $(ratio "$fd" "$bf")x of it, floor ratio $(ratio "$bf" "$w")x), no-op ${bn} ms (this batou $(ratio "$nd" "$bn")x of it, floor ratio $(ratio "$bn" "$c")x)"
+fi
 if [ -x /usr/bin/time ]; then
     P="$OUT/p1"
     rss=$(cd "$P" && /usr/bin/time -f %M "$OUT/batou" deploy bench 2>&1 >/dev/null | tail -1)
