@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
@@ -132,7 +133,11 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 	}
 	w.report(cp.Path(), v)
 	cp.Changed = true
-	w.touched = append(w.touched, expandHome(attrs["path"].(string), w.d.home))
+	// The new file is on the file system of its directory (it was renamed
+	// into it): flush looks at each directory once, not at every file.
+	if dir := filepath.Dir(expandHome(attrs["path"].(string), w.d.home)); len(w.touched) == 0 || w.touched[len(w.touched)-1] != dir {
+		w.touched = append(w.touched, dir)
+	}
 	if res.NeedsUpdate {
 		w.report(cq.Path(), w.verdictOf(res, q))
 		cq.Changed = true
