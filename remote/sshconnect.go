@@ -94,7 +94,10 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn,
 		}
 	}
 	path := p.dir + "/" + agentName(f)
-	c, err := startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
+	c, stdout, err := h.session(t.Host, su.wrap("exec "+shellQuote(path)+" agent"))
+	if err == nil {
+		go c.read(stdout)
+	}
 	return withPlan(c, err, req)
 }
 
@@ -140,8 +143,7 @@ func cachedScript(f *agentFile, want string) string {
 // away. It returns the running agent, or, when the host lacks the agent,
 // the probe answer the session gave instead.
 func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, req plan.Request) (*conn, *probe, error) {
-	cmd := h.command(su.wrap(cachedScript(f, want)))
-	c, stdout, err := newConn(host, cmd)
+	c, stdout, err := h.session(host, su.wrap(cachedScript(f, want)))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -177,7 +179,7 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 	_ = c.stdin.Close()
 	<-sent
 	_, _ = io.Copy(io.Discard, br)
-	werr := cmd.Wait()
+	werr := c.wait()
 	if strings.TrimSpace(first) != markProbe {
 		serr := h.sessionError(werr, c.stderr.String())
 		if serr == nil {
