@@ -117,7 +117,7 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 	}
 	var pre *remote.Prestarted
 	if d.mode != modeConsistency {
-		pre = remote.Prestart(targets(model, nil), d.agentCommand())
+		pre = remote.Prestart(targets(model, nil), d.agentCommand(), projectSSHConfig())
 		defer pre.Close()
 	}
 	cerrs := model.ConfigureWith(configureOptions(ctx, d.r))

@@ -56,7 +56,7 @@ type Options struct {
 type Deployment struct {
 	opts    Options
 	conns   map[string]*conn
-	agents  agentCache
+	agents  *agentCache
 	masters masterPool
 }
 
@@ -65,7 +65,12 @@ const connectLimit = 32
 
 // NewDeployment returns a deployment that connects no host yet.
 func NewDeployment(opts Options) *Deployment {
-	return &Deployment{opts: opts, conns: map[string]*conn{}}
+	d := &Deployment{opts: opts, conns: map[string]*conn{}, agents: &agentCache{}}
+	if opts.Prestarted != nil && opts.Prestarted.agents != nil {
+		d.agents = opts.Prestarted.agents // hashing since configure began
+	}
+	d.masters.early = opts.Prestarted
+	return d
 }
 
 // Connect starts an agent on every target that is not ignored and hands it

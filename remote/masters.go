@@ -40,6 +40,8 @@ type masterPool struct {
 	// share is set when more than one host connects over ssh: only then
 	// is a host's configuration resolved to find the hosts that share.
 	share bool
+	// early holds the keys resolved while the model was configured.
+	early *Prestarted
 }
 
 // directory returns the socket directory, creating it on first use.
@@ -85,7 +87,7 @@ func connectionKey(args []string, dest string) string {
 func (p *masterPool) acquire(ctx context.Context, h *sshHost) (*master, error) {
 	key := ""
 	if p.sharing() {
-		key = connectionKey(h.baseArgs(), h.dest)
+		key = p.early.connectionKey(h.baseArgs(), h.dest)
 	}
 	m, fresh, err := p.take(key, h)
 	if err != nil {

@@ -2,31 +2,95 @@ package remote
 
 import (
 	"os"
+	"strings"
 	"sync"
 )
 
-// Prestarted holds agents started before their plans exist: starting a
-// process and its runtime takes a few milliseconds, which can overlap with
-// configuring the model. Only local agents are started early; remote hosts
-// are not contacted before the model is known to be consistent.
+// Prestarted holds what is started before the plans exist, to overlap
+// with configuring the model: agents of local hosts (starting a process
+// and its runtime takes a few milliseconds) and, for ssh hosts, the hash
+// of the agent binary and each host's resolved ssh settings (ssh -G,
+// about 7 ms of CPU a host), which decide who shares a master. Remote
+// hosts are not contacted before the model is known to be consistent.
 type Prestarted struct {
 	mu    sync.Mutex // hosts connect in parallel
 	conns map[string]*conn
+	// agents hashes the agent binary (nil: no ssh host).
+	agents *agentCache
+	// keys are the connection keys being resolved, by ssh arguments and
+	// destination (keyOf).
+	keys map[string]*resolving
 }
 
-// Prestart starts an agent for every local target that is not ignored.
-// Failures are left for Connect to report.
-func Prestart(targets []*Target, agent []string) *Prestarted {
+// resolving is a connection key being resolved (or done).
+type resolving struct {
+	done chan struct{}
+	key  string
+}
+
+// Prestart starts an agent for every local target that is not ignored
+// and, for ssh targets, the work that does not contact them (sshConfig is
+// the -F file, "" for the user's own). Failures are left for Connect to
+// report.
+func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 	p := &Prestarted{conns: map[string]*conn{}}
+	share := remoteHosts(targets) > 1 // as Connect decides
 	for _, t := range targets {
-		if t.Ignore || !isLocal(t) {
+		if t.Ignore {
 			continue
 		}
-		if c, err := startLocal(t.Host, agent, os.Environ()); err == nil {
-			p.conns[t.Host] = c
+		if isLocal(t) {
+			if c, err := startLocal(t.Host, agent, os.Environ()); err == nil {
+				p.conns[t.Host] = c
+			}
+			continue
+		}
+		if _, ok := t.Transport.(SSH); !ok {
+			continue
+		}
+		if p.agents == nil {
+			p.agents = &agentCache{}
+			if exe, err := os.Executable(); err == nil {
+				p.agents.prefetch(exe)
+			}
+		}
+		if share {
+			args := sshBaseArgs(sshConfig, hostTimeout(t))
+			id := keyOf(args, t.Address)
+			if p.keys == nil {
+				p.keys = map[string]*resolving{}
+			}
+			if p.keys[id] == nil {
+				r := &resolving{done: make(chan struct{})}
+				p.keys[id] = r
+				go func() {
+					r.key = connectionKey(args, t.Address)
+					close(r.done)
+				}()
+			}
 		}
 	}
 	return p
+}
+
+// keyOf identifies the resolution of dest with the ssh arguments args.
+func keyOf(args []string, dest string) string {
+	return strings.Join(append(args[:len(args):len(args)], dest), "\x00")
+}
+
+// connectionKey returns the connection key of dest with args: the one
+// resolved early when there is one, else resolved now.
+func (p *Prestarted) connectionKey(args []string, dest string) string {
+	if p != nil {
+		p.mu.Lock()
+		r := p.keys[keyOf(args, dest)]
+		p.mu.Unlock()
+		if r != nil {
+			<-r.done
+			return r.key
+		}
+	}
+	return connectionKey(args, dest)
 }
 
 // take returns the prestarted agent of host (once), or nil.

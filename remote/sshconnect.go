@@ -24,10 +24,7 @@ func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string
 	if exe, err := os.Executable(); err == nil {
 		d.agents.prefetch(exe)
 	}
-	h := &sshHost{t: t, config: config, dest: dest, timeout: t.Timeout}
-	if h.timeout <= 0 {
-		h.timeout = 30 * time.Second
-	}
+	h := &sshHost{t: t, config: config, dest: dest, timeout: hostTimeout(t)}
 	m, err := d.masters.acquire(ctx, h)
 	if err != nil {
 		return nil, err
@@ -40,6 +37,14 @@ func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string
 	}
 	c.cleanup = func() { d.masters.release(m) }
 	return c, nil
+}
+
+// hostTimeout bounds connecting to t: its timeout, or 30 seconds.
+func hostTimeout(t *Target) time.Duration {
+	if t.Timeout <= 0 {
+		return 30 * time.Second
+	}
+	return t.Timeout
 }
 
 // sudo wraps a shell command to run as the service user when needed.
