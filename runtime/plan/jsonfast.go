@@ -124,16 +124,7 @@ func (p *parser) fail() error {
 	return fmt.Errorf("%w at offset %d", errSyntax, p.pos)
 }
 
-func (p *parser) skipSpace() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
+func (p *parser) skipSpace() { p.pos = skipSpace(p.data, p.pos) }
 
 // peek returns the next non-space byte, or 0 at the end.
 func (p *parser) peek() byte {
@@ -202,28 +193,39 @@ func (p *parser) number() (Value, error) {
 }
 
 func (p *parser) list() ([]Value, error) {
-	if err := p.expect('['); err != nil {
+	out := []Value{}
+	err := p.array(func() error {
+		v, err := p.value()
+		out = append(out, v)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	out := []Value{}
+	return out, nil
+}
+
+// array parses [element, ...], calling fn to parse every element.
+func (p *parser) array(fn func() error) error {
+	if err := p.expect('['); err != nil {
+		return err
+	}
 	if p.peek() == ']' {
 		p.pos++
-		return out, nil
+		return nil
 	}
 	for {
-		v, err := p.value()
-		if err != nil {
-			return nil, err
+		if err := fn(); err != nil {
+			return err
 		}
-		out = append(out, v)
 		switch p.peek() {
 		case ',':
 			p.pos++
 		case ']':
 			p.pos++
-			return out, nil
+			return nil
 		default:
-			return nil, p.fail()
+			return p.fail()
 		}
 	}
 }

@@ -236,32 +236,15 @@ func (n *Node) attr(k string) (Value, bool) {
 // names parses an array of strings.
 func (p *parser) names() ([]string, error) {
 	var out []string
-	if err := p.expect('['); err != nil {
-		return nil, err
-	}
-	if p.peek() == ']' {
-		p.pos++
-		return out, nil
-	}
-	for {
+	err := p.array(func() error {
 		if p.peek() != '"' {
-			return nil, p.fail()
+			return p.fail()
 		}
 		s, err := p.str()
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, s)
-		switch p.peek() {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return out, nil
-		default:
-			return nil, p.fail()
-		}
-	}
+		return err
+	})
+	return out, err
 }
 
 func (p *parser) nodeString(n *Node, key string) error {
@@ -293,29 +276,14 @@ func (p *parser) children(n *Node) error {
 	if ok, err := p.parallelChildren(n); ok {
 		return err
 	}
-	if err := p.expect('['); err != nil {
-		return err
-	}
-	if p.peek() == ']' {
-		p.pos++
-		return nil
-	}
-	for {
+	return p.array(func() error {
 		c := &Node{}
 		if err := p.node(c, n); err != nil {
 			return err
 		}
 		n.Children = append(n.Children, c)
-		switch p.peek() {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return nil
-		default:
-			return p.fail()
-		}
-	}
+		return nil
+	})
 }
 
 func (p *parser) defRef(d *DefRef) error {

@@ -154,30 +154,16 @@ func DecodeRequest(line []byte) (Request, error) {
 }
 
 func (p *parser) roots() ([]*Root, error) {
-	if err := p.expect('['); err != nil {
+	var roots []*Root
+	err := p.array(func() error {
+		r := &Root{}
+		roots = append(roots, r)
+		return p.root(r)
+	})
+	if err != nil {
 		return nil, err
 	}
-	var roots []*Root
-	if p.peek() == ']' {
-		p.pos++
-		return roots, nil
-	}
-	for {
-		r := &Root{}
-		if err := p.root(r); err != nil {
-			return nil, err
-		}
-		roots = append(roots, r)
-		switch p.peek() {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return roots, nil
-		default:
-			return nil, p.fail()
-		}
-	}
+	return roots, nil
 }
 
 func (p *parser) root(r *Root) error {
