@@ -17,10 +17,8 @@ import (
 
 // conn is the controller's side of one agent.
 type conn struct {
-	host string
-	// wait waits for the agent's end (its process, or its session over a
-	// master) and says how it ended.
-	wait   func() error
+	host   string
+	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	events chan plan.Event
 	stderr *bytes.Buffer
@@ -69,33 +67,13 @@ func newConn(host string, cmd *exec.Cmd) (*conn, io.Reader, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &conn{host: host, wait: cmd.Wait, stdin: stdin,
+	c := &conn{host: host, cmd: cmd, stdin: stdin,
 		events: make(chan plan.Event, 64), stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = &lockedWriter{buf: c.stderr}
 	if err := cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("starting agent: %w", err)
 	}
 	return c, stdout, nil
-}
-
-// newMuxConn is the conn of an agent that runs in the session s over a
-// master connection; the caller starts reading its output with c.read.
-func newMuxConn(host string, s *muxSession) (*conn, io.Reader) {
-	c := &conn{host: host, stdin: s.stdin, events: make(chan plan.Event, 64), stderr: &bytes.Buffer{}, done: make(chan struct{})}
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		_, _ = io.Copy(&lockedWriter{buf: c.stderr}, s.stderr)
-	}()
-	c.wait = func() error {
-		err := <-s.exit
-		s.stdin.Close()
-		s.stdout.Close()
-		<-copied // the master closes the session's stderr when it ends
-		s.stderr.Close()
-		return err
-	}
-	return c, s.stdout
 }
 
 // read decodes events until the agent's output ends.
@@ -147,7 +125,7 @@ func (c *conn) close() error {
 			c.agentRSS = e.MaxRSS
 		}
 	}
-	err := c.wait()
+	err := c.cmd.Wait()
 	if c.cleanup != nil {
 		c.cleanup()
 	}

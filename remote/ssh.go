@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,21 +221,6 @@ func (h *sshHost) command(remote string) *exec.Cmd {
 	return cmd
 }
 
-// session starts remote on the host over its master and returns its
-// conn and output, which the caller reads. When the master's options are
-// known (ssh -G, for hosts that may share masters), batou asks the master
-// itself (muxclient.go); otherwise, or when that fails before the session
-// opens, an ssh process does.
-func (h *sshHost) session(host, remote string) (*conn, io.Reader, error) {
-	if opts, ok := muxOptionsOf(h.m.key); ok {
-		if s, err := openMuxSession(h.m.socket, remote, opts); err == nil {
-			c, stdout := newMuxConn(host, s)
-			return c, stdout, nil
-		}
-	}
-	return newConn(host, h.command(remote))
-}
-
 // run runs remote with stdin and returns its stdout.
 func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 	cmd := h.command(remote)
@@ -269,25 +253,18 @@ func (h *sshHost) sessionError(err error, stderr string) error {
 		said = lastLines(h.m.stderr.String(), 2)
 	}
 	var ee *exec.ExitError
-	exited255 := errors.As(err, &ee) && ee.ExitCode() == 255
-	if !exited255 && !errors.Is(err, errNoExitStatus) {
+	if !errors.As(err, &ee) || ee.ExitCode() != 255 {
 		if said != "" {
 			return fmt.Errorf("%w (ssh: %s)", err, said)
 		}
 		return err
 	}
-	master := "its master connection said nothing"
+	master := ", and its master connection said nothing"
 	if said != "" {
-		master = "its master connection said: " + said
-	}
-	if exited255 {
-		master = "ssh exited 255, and " + master
-		if said != "" {
-			master = "ssh exited 255; " + "its master connection said: " + said
-		}
+		master = "; its master connection said: " + said
 	}
 	return &hintedError{
-		msg:  "the ssh session ended without an exit status (" + master + ")",
+		msg:  "the ssh session ended without an exit status (ssh exited 255" + master + ")",
 		hint: "the command on the host was killed (by the OOM killer or a resource limit, say) or the connection broke: look at the host's kernel log and sshd log, then try again",
 	}
 }

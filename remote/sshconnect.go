@@ -99,10 +99,7 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn,
 		}
 	}
 	path := p.dir + "/" + agentName(f)
-	c, stdout, err := h.session(t.Host, su.wrap("exec "+shellQuote(path)+" agent"))
-	if err == nil {
-		go c.read(stdout)
-	}
+	c, err := startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
 	return withPlan(c, err, req)
 }
 
@@ -148,7 +145,8 @@ func cachedScript(f *agentFile, want string) string {
 // away. It returns the running agent, or, when the host lacks the agent,
 // the probe answer the session gave instead.
 func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, req plan.Request) (*conn, *probe, error) {
-	c, stdout, err := h.session(host, su.wrap(cachedScript(f, want)))
+	cmd := h.command(su.wrap(cachedScript(f, want)))
+	c, stdout, err := newConn(host, cmd)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,7 +182,7 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 	_ = c.stdin.Close()
 	<-sent
 	_, _ = io.Copy(io.Discard, br)
-	werr := c.wait()
+	werr := cmd.Wait()
 	if strings.TrimSpace(first) != markProbe {
 		serr := h.sessionError(werr, c.stderr.String())
 		if serr == nil {
