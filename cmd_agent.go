@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -17,12 +19,32 @@ func agentCommand() *cli.Command {
 		Name:   "agent",
 		Usage:  "apply a plan (started by batou on each host)",
 		Hidden: true,
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "relay",
+			Usage: "serve the agents of several hosts of this machine over one connection (framed stdio)"}},
 		Action: func(ctx context.Context, c *cli.Command) error {
 			// The controller decides when to stop: it lets the current
 			// component finish and then asks the agent to stop. A lost
 			// connection (hangup, broken pipe) ends the input instead,
 			// which stops the deploy after the current component too.
 			signal.Ignore(os.Interrupt, syscall.SIGHUP, syscall.SIGPIPE)
+			if c.Bool("relay") {
+				exe, err := os.Executable()
+				if err != nil {
+					return err
+				}
+				// The agents run this binary under the name it was
+				// started with (a multi-call binary may look at it).
+				start := func() *exec.Cmd {
+					cmd := exec.Command(exe)
+					cmd.Args = []string{os.Args[0], "agent"}
+					return cmd
+				}
+				if err := agent.Relay(os.Stdin, os.Stdout, start); err != nil {
+					fmt.Fprintln(os.Stderr, "batou agent --relay:", err)
+					return exitError{1}
+				}
+				return nil
+			}
 			if err := agent.Run(os.Stdin, os.Stdout, agent.Options{Version: version, Renderer: templates()}); err != nil {
 				return exitError{1}
 			}

@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 	// Both run with the binary's GC settings.
 	if len(os.Args) > 1 && os.Args[1] == "agent" {
 		tuneGC()
-		os.Exit(run([]string{"batou", "agent"}, os.Stdout, os.Stderr))
+		os.Exit(run(append([]string{"batou"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
 	testscript.Main(m, map[string]func(){
 		"batou": func() { tuneGC(); os.Exit(runLogged(os.Args)) },

@@ -17,8 +17,10 @@ import (
 
 // conn is the controller's side of one agent.
 type conn struct {
-	host   string
-	cmd    *exec.Cmd
+	host string
+	// wait waits for the agent to exit (its process, or its stream of a
+	// relay) and returns how it ended.
+	wait   func() error
 	stdin  io.WriteCloser
 	events chan plan.Event
 	stderr *bytes.Buffer
@@ -67,7 +69,7 @@ func newConn(host string, cmd *exec.Cmd) (*conn, io.Reader, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &conn{host: host, cmd: cmd, stdin: stdin,
+	c := &conn{host: host, wait: cmd.Wait, stdin: stdin,
 		events: make(chan plan.Event, 64), stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = &lockedWriter{buf: c.stderr}
 	if err := cmd.Start(); err != nil {
@@ -125,7 +127,7 @@ func (c *conn) close() error {
 			c.agentRSS = e.MaxRSS
 		}
 	}
-	err := c.cmd.Wait()
+	err := c.wait()
 	if c.cleanup != nil {
 		c.cleanup()
 	}

@@ -12,9 +12,11 @@ import (
 	"time"
 )
 
-// sessionsPerMaster is how many hosts share one master connection: a
-// host's agent is one long session, and sshd refuses sessions beyond its
-// MaxSessions (10 unless configured otherwise).
+// sessionsPerMaster is how many sessions one master connection carries at
+// once: a host's agent is one long session (unless relayed), and sshd
+// refuses sessions beyond its MaxSessions (10 unless configured
+// otherwise). Hosts whose agents share a relay session (relay.go) need
+// none of their own, so any number of them share one master.
 const sessionsPerMaster = 10
 
 // loginsPerServer bounds the logins that one deploy has under way at once
@@ -83,13 +85,34 @@ func connectionKey(args []string, dest string) string {
 }
 
 // acquire returns a started master for h (sharing one when it can) and
-// counts h as its user; release ends that use.
-func (p *masterPool) acquire(ctx context.Context, h *sshHost) (*master, error) {
+// counts h as its user; release ends that use. When mayRelay is set and
+// other hosts of this deploy connect the same way (aliases of one
+// machine), relayed is set: the caller runs its agent through the
+// master's relay session rather than a session of its own.
+func (p *masterPool) acquire(ctx context.Context, h *sshHost, mayRelay bool) (m *master, relayed bool, err error) {
 	key := ""
 	if p.sharing() {
 		key = p.early.connectionKey(h.baseArgs(), h.dest)
 	}
-	m, fresh, err := p.take(key, h)
+	// Whether others share the key is known once every host's key is
+	// resolved, which may take longer than this host's own: the master
+	// starts first, as a relayed host's (which needs no session of its
+	// own), and the host turns out to be alone only after its login.
+	relayed = mayRelay && key != "" && p.early.resolved(h.baseArgs(), h.dest)
+	if m, err = p.acquireKey(ctx, h, key, relayed); err != nil || !relayed {
+		return m, relayed, err
+	}
+	if p.early.sharedBy(key) < 2 {
+		p.mu.Lock()
+		m.sessions++
+		p.mu.Unlock()
+		relayed = false
+	}
+	return m, relayed, nil
+}
+
+func (p *masterPool) acquireKey(ctx context.Context, h *sshHost, key string, relayed bool) (*master, error) {
+	m, fresh, err := p.take(key, h, relayed)
 	if err != nil {
 		return nil, err
 	}
@@ -100,11 +123,11 @@ func (p *masterPool) acquire(ctx context.Context, h *sshHost) (*master, error) {
 	select {
 	case <-m.ready:
 	case <-ctx.Done():
-		p.release(m)
+		p.release(m, relayed)
 		return nil, interrupted(h.dest)
 	}
 	if m.err != nil {
-		p.release(m)
+		p.release(m, relayed)
 		return nil, renamed(m.err, m.dest, h.dest)
 	}
 	return m, nil
@@ -178,8 +201,8 @@ func (p *masterPool) sharing() bool {
 }
 
 // take finds a master with room for key, or makes a new one (fresh) that
-// the caller starts.
-func (p *masterPool) take(key string, h *sshHost) (m *master, fresh bool, err error) {
+// the caller starts. A relayed host needs no session of its own.
+func (p *masterPool) take(key string, h *sshHost, relayed bool) (m *master, fresh bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.aborted {
@@ -187,8 +210,11 @@ func (p *masterPool) take(key string, h *sshHost) (m *master, fresh bool, err er
 	}
 	if key != "" {
 		for _, m := range p.byKey[key] {
-			if !m.ended && m.users < sessionsPerMaster {
+			if !m.ended && (relayed || m.sessions < sessionsPerMaster) {
 				m.users++
+				if !relayed {
+					m.sessions++
+				}
 				return m, false, nil
 			}
 		}
@@ -200,6 +226,9 @@ func (p *masterPool) take(key string, h *sshHost) (m *master, fresh bool, err er
 	p.sockets++
 	m = &master{pool: p, key: key, socket: socketPath(dir, p.sockets), config: h.config, dest: h.dest,
 		timeout: h.timeout, ready: make(chan struct{}), users: 1}
+	if !relayed {
+		m.sessions = 1
+	}
 	if key != "" {
 		if p.byKey == nil {
 			p.byKey = map[string][]*master{}
@@ -223,10 +252,14 @@ func (p *masterPool) started(m *master) bool {
 	return true
 }
 
-// release ends one use of m; the last user's release ends the master.
-func (p *masterPool) release(m *master) {
+// release ends one use of m (relayed as acquired); the last user's
+// release ends the master.
+func (p *masterPool) release(m *master, relayed bool) {
 	p.mu.Lock()
 	m.users--
+	if !relayed {
+		m.sessions--
+	}
 	last := m.users == 0 && !m.ended
 	if last {
 		m.ended = true
@@ -298,8 +331,13 @@ type master struct {
 	stderr  *lockedWriter // what the master says
 	ready   chan struct{} // closed when started or failed (then err)
 	err     error
-	users   int  // under pool.mu
+	users   int  // under pool.mu: hosts using it
 	ended   bool // under pool.mu: closing or closed
+	// sessions counts the long sessions over it (pool.mu): hosts with a
+	// session of their own, and relay sessions.
+	sessions int
+	// relays are its relay sessions by relayKey (pool.mu).
+	relays map[string]*relaySession
 }
 
 // newStderr gives the master a fresh buffer for what ssh says.

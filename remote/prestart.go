@@ -24,8 +24,9 @@ type Prestarted struct {
 
 // resolving is a connection key being resolved (or done).
 type resolving struct {
-	done chan struct{}
-	key  string
+	done  chan struct{}
+	key   string
+	hosts int // the targets it was asked for
 }
 
 // Prestart starts an agent for every local target that is not ignored
@@ -68,6 +69,7 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 					close(r.done)
 				}()
 			}
+			p.keys[id].hosts++
 		}
 	}
 	return p
@@ -91,6 +93,39 @@ func (p *Prestarted) connectionKey(args []string, dest string) string {
 		}
 	}
 	return connectionKey(args, dest)
+}
+
+// resolved reports whether the connection key of dest with args is
+// resolved early (then sharedBy counts its hosts).
+func (p *Prestarted) resolved(args []string, dest string) bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.keys[keyOf(args, dest)] != nil
+}
+
+// sharedBy counts the ssh targets whose connection key is key (0 when
+// the keys were not resolved early).
+func (p *Prestarted) sharedBy(key string) int {
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	all := make([]*resolving, 0, len(p.keys))
+	for _, r := range p.keys {
+		all = append(all, r)
+	}
+	p.mu.Unlock()
+	n := 0
+	for _, r := range all {
+		<-r.done
+		if r.key == key {
+			n += r.hosts
+		}
+	}
+	return n
 }
 
 // take returns the prestarted agent of host (once), or nil.

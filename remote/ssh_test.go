@@ -78,28 +78,28 @@ func TestMasterPoolShares(t *testing.T) {
 	var p masterPool
 	defer p.remove()
 	h := &sshHost{dest: "a"}
-	first, fresh, err := p.take("k", h)
+	first, fresh, err := p.take("k", h, false)
 	if err != nil || !fresh {
 		t.Fatalf("first take: fresh %v, %v", fresh, err)
 	}
 	for i := 1; i < sessionsPerMaster; i++ {
-		if m, fresh, _ := p.take("k", h); m != first || fresh {
+		if m, fresh, _ := p.take("k", h, false); m != first || fresh {
 			t.Fatalf("host %d got another master", i+1)
 		}
 	}
-	second, fresh, _ := p.take("k", h)
+	second, fresh, _ := p.take("k", h, false)
 	if second == first || !fresh || second.socket == first.socket {
 		t.Fatal("host 11 shares the full master")
 	}
-	if m, _, _ := p.take("other", h); m == first || m == second {
+	if m, _, _ := p.take("other", h, false); m == first || m == second {
 		t.Fatal("another key shares a master")
 	}
-	if m, _, _ := p.take("", h); m == first || m == second {
+	if m, _, _ := p.take("", h, false); m == first || m == second {
 		t.Fatal("no key shares a master")
 	}
 	close(second.ready)
-	p.release(second)
-	if m, _, _ := p.take("k", h); m == second {
+	p.release(second, false)
+	if m, _, _ := p.take("k", h, false); m == second {
 		t.Fatal("an ended master is shared")
 	}
 }

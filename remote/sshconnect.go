@@ -3,6 +3,7 @@ package remote
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,17 +26,32 @@ func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string
 		d.agents.prefetch(exe)
 	}
 	h := &sshHost{t: t, config: config, dest: dest, timeout: hostTimeout(t)}
-	m, err := d.masters.acquire(ctx, h)
+	m, relayed, err := d.masters.acquire(ctx, h, d.likelyAgent() != nil)
 	if err != nil {
 		return nil, err
 	}
 	h.m = m
+	if relayed {
+		c, err := d.startRelayed(h, t, req)
+		var no noRelay
+		if !errors.As(err, &no) {
+			return c, err
+		}
+		// The relay did not start (or has ended): this host goes the
+		// usual way, with a session of its own, which reports what is
+		// wrong if anything is.
+		d.masters.release(m, true)
+		if m, err = d.masters.acquireKey(ctx, h, m.key, false); err != nil {
+			return nil, err
+		}
+		h.m = m
+	}
 	c, err := d.startAgent(h, t, req)
 	if err != nil {
-		d.masters.release(m)
+		d.masters.release(m, false)
 		return nil, err
 	}
-	c.cleanup = func() { d.masters.release(m) }
+	c.cleanup = func() { d.masters.release(m, false) }
 	return c, nil
 }
 
@@ -58,19 +74,12 @@ func (s sudo) wrap(cmd string) string {
 }
 
 func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn, error) {
-	var su sudo
-	if t.ServiceUser != "" && t.RequireSudo {
-		su.user = t.ServiceUser
-	}
+	su, want := sudoOf(t)
 	var p *probe
 	if f := d.likelyAgent(); f != nil {
 		// The usual case: the host already has the agent this controller
 		// would send. One session checks for it and runs it; only when it
 		// is missing does the same session answer the probe instead.
-		want := ""
-		if t.ServiceUser != "" && su.user == "" {
-			want = t.ServiceUser
-		}
 		c, probed, err := h.startCached(t.Host, su, f, want, req)
 		if err != nil || c != nil {
 			return c, err
@@ -103,6 +112,19 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn,
 	return withPlan(c, err, req)
 }
 
+// sudoOf says how the agent of t runs: through sudo as su.user (when
+// the service user is required to be reached by sudo), or as the login
+// user, who must then be want (the service user, when one is set).
+func sudoOf(t *Target) (su sudo, want string) {
+	if t.ServiceUser != "" && t.RequireSudo {
+		su.user = t.ServiceUser
+	}
+	if t.ServiceUser != "" && su.user == "" {
+		want = t.ServiceUser
+	}
+	return su, want
+}
+
 // likelyAgent is the agent most hosts get: this binary when it runs on
 // Linux, else the Linux agent for this architecture when one is provided.
 // nil when there is no good guess (then the host is probed first).
@@ -129,15 +151,16 @@ const (
 	markEnd   = "batou-end" // after the probe answer
 )
 
-// cachedScript runs the cached agent f when the host has it (and the login
-// user is want, when set); otherwise it prints the probe answer.
-func cachedScript(f *agentFile, want string) string {
+// cachedScript runs the cached agent f with the arguments run when the
+// host has it (and the login user is want, when set); otherwise it prints
+// the probe answer.
+func cachedScript(f *agentFile, want, run string) string {
 	cond := `[ -x "$a" ]`
 	if want != "" {
 		cond += ` && [ "${LOGNAME:-}" = ` + shellQuote(want) + ` ]`
 	}
 	return `d="${XDG_CACHE_HOME:-$HOME/.cache}/batou"; a="$d/` + agentName(f) + `"; if ` + cond +
-		`; then echo ` + markAgent + `; exec "$a" agent; fi; echo ` + markProbe + `; ` + probeScript +
+		`; then echo ` + markAgent + `; exec "$a" ` + run + `; fi; echo ` + markProbe + `; ` + probeScript +
 		`; echo ` + markEnd + `; exec cat > /dev/null`
 }
 
@@ -145,7 +168,7 @@ func cachedScript(f *agentFile, want string) string {
 // away. It returns the running agent, or, when the host lacks the agent,
 // the probe answer the session gave instead.
 func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, req plan.Request) (*conn, *probe, error) {
-	cmd := h.command(su.wrap(cachedScript(f, want)))
+	cmd := h.command(su.wrap(cachedScript(f, want, "agent")))
 	c, stdout, err := newConn(host, cmd)
 	if err != nil {
 		return nil, nil, err
@@ -165,6 +188,17 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 		go c.read(br)
 		return c, nil, nil
 	}
+	p, err := h.probeAnswer(cmd, br, first, err, c.stderr, su, func() {
+		_ = c.stdin.Close()
+		<-sent
+	})
+	return nil, p, err
+}
+
+// probeAnswer reads the probe answer of a session that did not start the
+// agent: br is its output after the first line (first, read with err);
+// endInput closes the session's input once the answer is read.
+func (h *sshHost) probeAnswer(cmd *exec.Cmd, br *bufio.Reader, first string, err error, stderr fmt.Stringer, su sudo, endInput func()) (*probe, error) {
 	// The probe answer ends with markEnd; then the script reads its input
 	// to the end, so the plan sent ahead is taken instead of arriving at a
 	// closed channel (some ssh servers drop the connection for that).
@@ -179,12 +213,11 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 			break
 		}
 	}
-	_ = c.stdin.Close()
-	<-sent
+	endInput()
 	_, _ = io.Copy(io.Discard, br)
 	werr := cmd.Wait()
 	if strings.TrimSpace(first) != markProbe {
-		serr := h.sessionError(werr, c.stderr.String())
+		serr := h.sessionError(werr, stderr.String())
 		if serr == nil {
 			serr = err
 		}
@@ -192,12 +225,11 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 			serr = fmt.Errorf("unexpected answer from the host: %q", first)
 		}
 		if su.user != "" {
-			return nil, nil, sudoError(su.user, serr.Error())
+			return nil, sudoError(su.user, serr.Error())
 		}
-		return nil, nil, fmt.Errorf("starting the agent: %w", serr)
+		return nil, fmt.Errorf("starting the agent: %w", serr)
 	}
-	p, err := parseProbe(rest.String())
-	return nil, p, err
+	return parseProbe(rest.String())
 }
 
 func (h *sshHost) probe(su sudo) (*probe, error) {
