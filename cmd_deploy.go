@@ -109,7 +109,7 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 	d.warn(model)
 	if len(errs) > 0 {
 		if model != nil && s.Interrupted() == "" { // show configure errors of what loaded, too
-			errs = append(errs, model.Configure()...)
+			errs = append(errs, model.ConfigureWith(configureOptions(ctx, d.r))...)
 			errs.Sort()
 		}
 		d.showErrors(errs)
@@ -119,6 +119,7 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 	if d.mode != modeConsistency {
 		pre = remote.Prestart(targets(model, nil), d.agentCommand(), projectSSHConfig())
 		defer pre.Close()
+		abortHooksFrom(ctx).add(pre.Abort)
 	}
 	cerrs := model.ConfigureWith(configureOptions(ctx, d.r))
 	d.warn(model)

@@ -167,6 +167,11 @@ func cmdDrive(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}()
 	failed := runActions(ts, cmd, actions, lines, &seen)
+	if failed != "" {
+		// The command may never end by itself (it waits for what did
+		// not happen): it has failed the script already.
+		_ = cmd.Process.Kill()
+	}
 	for l := range lines { // the rest, until the command closes its output
 		seen = append(seen, l)
 	}

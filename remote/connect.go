@@ -57,7 +57,7 @@ type Deployment struct {
 	opts    Options
 	conns   map[string]*conn
 	agents  *agentCache
-	masters masterPool
+	masters *masterPool
 }
 
 // connectLimit bounds how many hosts connect at once.
@@ -69,7 +69,12 @@ func NewDeployment(opts Options) *Deployment {
 	if opts.Prestarted != nil && opts.Prestarted.agents != nil {
 		d.agents = opts.Prestarted.agents // hashing since configure began
 	}
-	d.masters.early = opts.Prestarted
+	if opts.Prestarted != nil && opts.Prestarted.pool != nil {
+		d.masters = opts.Prestarted.pool // logging in since configure began
+		opts.Prestarted.adopted = true
+	} else {
+		d.masters = &masterPool{early: opts.Prestarted}
+	}
 	return d
 }
 
@@ -80,7 +85,9 @@ func (d *Deployment) Connect(ctx context.Context, targets []*Target) error {
 	errs := make([]error, len(targets))
 	conns := make([]*conn, len(targets))
 	sharedLocalDirs(targets, errs)
+	d.masters.mu.Lock()
 	d.masters.share = remoteHosts(targets) > 1
+	d.masters.mu.Unlock()
 	var g errgroup.Group
 	g.SetLimit(connectLimit)
 	for i, t := range targets {

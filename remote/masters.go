@@ -84,13 +84,43 @@ func connectionKey(args []string, dest string) string {
 	return key.String()
 }
 
+// aloneKey is the key of the master of h when it is the only host that
+// connects over ssh: its ssh arguments and destination (no ssh -G is
+// asked), so that a master started early is found again.
+func aloneKey(h *sshHost) string {
+	return "alone\x00" + keyOf(h.baseArgs(), h.dest)
+}
+
+// warm starts the master of key for h ahead of the host's connect, held
+// by the caller until unwarm: a login that overlaps with configuring the
+// model. ctx ends a login still under way.
+func (p *masterPool) warm(ctx context.Context, key string, h *sshHost) *master {
+	m, fresh, err := p.take(key, h, true)
+	if err != nil {
+		return nil
+	}
+	if fresh {
+		go func() {
+			m.err = p.login(ctx, m)
+			close(m.ready)
+		}()
+	}
+	return m
+}
+
+// unwarm ends the hold of warm once the login is over.
+func (p *masterPool) unwarm(m *master) {
+	<-m.ready
+	p.release(m, true)
+}
+
 // acquire returns a started master for h (sharing one when it can) and
 // counts h as its user; release ends that use. When mayRelay is set and
 // other hosts of this deploy connect the same way (aliases of one
 // machine), relayed is set: the caller runs its agent through the
 // master's relay session rather than a session of its own.
 func (p *masterPool) acquire(ctx context.Context, h *sshHost, mayRelay bool) (m *master, relayed bool, err error) {
-	key := ""
+	key := aloneKey(h)
 	if p.sharing() {
 		key = p.early.connectionKey(h.baseArgs(), h.dest)
 	}
@@ -98,7 +128,7 @@ func (p *masterPool) acquire(ctx context.Context, h *sshHost, mayRelay bool) (m 
 	// resolved, which may take longer than this host's own: the master
 	// starts first, as a relayed host's (which needs no session of its
 	// own), and the host turns out to be alone only after its login.
-	relayed = mayRelay && key != "" && p.early.resolved(h.baseArgs(), h.dest)
+	relayed = mayRelay && p.sharing() && key != "" && p.early.resolved(h.baseArgs(), h.dest)
 	if m, err = p.acquireKey(ctx, h, key, relayed); err != nil || !relayed {
 		return m, relayed, err
 	}

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"context"
 	"os"
 	"strings"
 	"sync"
@@ -9,12 +10,21 @@ import (
 // Prestarted holds what is started before the plans exist, to overlap
 // with configuring the model: agents of local hosts (starting a process
 // and its runtime takes a few milliseconds) and, for ssh hosts, the hash
-// of the agent binary and each host's resolved ssh settings (ssh -G,
-// about 7 ms of CPU a host), which decide who shares a master. Remote
-// hosts are not contacted before the model is known to be consistent.
+// of the agent binary, each host's resolved ssh settings (ssh -G, about
+// 7 ms of CPU a host), which decide who shares a master, and the master
+// connections themselves: a login takes 100-300 ms, as long as
+// configuring a large model. Nothing runs on a host before the model is
+// known to be consistent; when it is not, the logins are ended unused.
 type Prestarted struct {
 	mu    sync.Mutex // hosts connect in parallel
 	conns map[string]*conn
+	// pool holds the masters started early, for the deployment to adopt
+	// (nil: no ssh host); warmed are the ones this holds until Close.
+	pool    *masterPool
+	warmed  []*master
+	cancel  context.CancelFunc // ends logins still under way at Close
+	adopted bool               // a Deployment uses pool (and removes it)
+	closed  bool
 	// agents hashes the agent binary (nil: no ssh host).
 	agents *agentCache
 	// keys are the connection keys being resolved, by ssh arguments and
@@ -36,6 +46,10 @@ type resolving struct {
 func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 	p := &Prestarted{conns: map[string]*conn{}}
 	share := remoteHosts(targets) > 1 // as Connect decides
+	var ctx context.Context
+	ctx, p.cancel = context.WithCancel(context.Background())
+	var first func()
+	var rest []func()
 	for _, t := range targets {
 		if t.Ignore {
 			continue
@@ -54,23 +68,47 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 			if exe, err := os.Executable(); err == nil {
 				p.agents.prefetch(exe)
 			}
+			p.pool = &masterPool{early: p, share: share}
 		}
-		if share {
-			args := sshBaseArgs(sshConfig, hostTimeout(t))
-			id := keyOf(args, t.Address)
-			if p.keys == nil {
-				p.keys = map[string]*resolving{}
-			}
-			if p.keys[id] == nil {
-				r := &resolving{done: make(chan struct{})}
-				p.keys[id] = r
-				go func() {
-					r.key = connectionKey(args, t.Address)
-					close(r.done)
-				}()
-			}
-			p.keys[id].hosts++
+		h := &sshHost{t: t, config: sshConfig, dest: t.Address, timeout: hostTimeout(t)}
+		if !share {
+			p.warm(ctx, aloneKey(h), h)
+			continue
 		}
+		args := h.baseArgs()
+		id := keyOf(args, t.Address)
+		if p.keys == nil {
+			p.keys = map[string]*resolving{}
+		}
+		if p.keys[id] == nil {
+			r := &resolving{done: make(chan struct{})}
+			p.keys[id] = r
+			resolve := func() {
+				r.key = connectionKey(args, t.Address)
+				close(r.done)
+				if r.key != "" {
+					p.warm(ctx, r.key, h)
+				}
+			}
+			if first == nil {
+				first = resolve
+			} else {
+				rest = append(rest, resolve)
+			}
+		}
+		p.keys[id].hosts++
+	}
+	// The first host's key is resolved alone, so that its login starts
+	// after one ssh -G rather than after all of them, which share the
+	// cores with configuring the model: with aliases of one machine, that
+	// login is the only one.
+	if first != nil {
+		go func() {
+			first()
+			for _, f := range rest {
+				go f()
+			}
+		}()
 	}
 	return p
 }
@@ -140,7 +178,27 @@ func (p *Prestarted) take(host string) *conn {
 	return c
 }
 
-// Close stops the agents that were not used.
+// warm starts the master of key early (once per key), unless Close came
+// first.
+func (p *Prestarted) warm(ctx context.Context, key string, h *sshHost) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	for _, m := range p.warmed {
+		if m.key == key {
+			return
+		}
+	}
+	if m := p.pool.warm(ctx, key, h); m != nil {
+		p.warmed = append(p.warmed, m)
+	}
+}
+
+// Close stops the agents that were not used and lets go of the masters
+// started early: hosts that connected hold them by now; the others end
+// (a login still under way is stopped).
 func (p *Prestarted) Close() {
 	if p == nil {
 		return
@@ -150,5 +208,24 @@ func (p *Prestarted) Close() {
 	for h, c := range p.conns {
 		_ = c.close()
 		delete(p.conns, h)
+	}
+	if p.closed {
+		return
+	}
+	p.closed = true
+	p.cancel()
+	for _, m := range p.warmed {
+		p.pool.unwarm(m)
+	}
+	p.warmed = nil
+	if p.pool != nil && !p.adopted {
+		p.pool.remove()
+	}
+}
+
+// Abort kills the masters started early at once (a second Ctrl-C).
+func (p *Prestarted) Abort() {
+	if p != nil && p.pool != nil {
+		p.pool.abort()
 	}
 }
