@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -28,18 +28,10 @@ func agentCommand() *cli.Command {
 			// which stops the deploy after the current component too.
 			signal.Ignore(os.Interrupt, syscall.SIGHUP, syscall.SIGPIPE)
 			if c.Bool("relay") {
-				exe, err := os.Executable()
-				if err != nil {
-					return err
+				serve := func(in io.Reader, out io.Writer, exit func(int)) error {
+					return agent.Run(in, out, agent.Options{Version: version, Renderer: templates(), Exit: exit})
 				}
-				// The agents run this binary under the name it was
-				// started with (a multi-call binary may look at it).
-				start := func() *exec.Cmd {
-					cmd := exec.Command(exe)
-					cmd.Args = []string{os.Args[0], "agent"}
-					return cmd
-				}
-				if err := agent.Relay(os.Stdin, os.Stdout, start); err != nil {
+				if err := agent.Relay(os.Stdin, os.Stdout, serve); err != nil {
 					fmt.Fprintln(os.Stderr, "batou agent --relay:", err)
 					return exitError{1}
 				}

@@ -57,9 +57,20 @@ func hostResolve(thread *starlark.Thread, p string) string {
 	if s := SessionOf(thread); s != nil && s.Host != nil {
 		home = s.Host.Home()
 	}
-	wd, _ := os.Getwd()
+	wd, _ := thread.Local(workdirKey).(string)
+	if wd == "" {
+		wd, _ = os.Getwd()
+	}
 	return resolveHostPath(wd, home, p)
 }
+
+const workdirKey = "batou.workdir"
+
+// SetWorkdir makes dir the directory that the relative paths of thread
+// t's fs and path functions are relative to: the workdir of the root the
+// agent deploys (the process's own directory is not changed, so agents
+// can share a process).
+func SetWorkdir(t *starlark.Thread, dir string) { t.SetLocal(workdirKey, dir) }
 
 func statFn(test func(os.FileInfo) bool) func(*starlark.Thread, string, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 	return func(thread *starlark.Thread, name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

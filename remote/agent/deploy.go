@@ -27,7 +27,6 @@ type deployer struct {
 	predict bool
 	root    *plan.Root
 	written []string // paths written while deploying the current root
-	cwd     string   // the directory the agent last changed to
 	// interrupted stops the deploy before the next component.
 	interrupted *atomic.Bool
 	busy        busyState
@@ -206,6 +205,10 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 		return false, d.failure(r.Node, r.Node.Label, err)
 	}
 	thread := d.session.NewThread(r.Name, starlib.PhaseHost)
+	// Components run in their root's workdir: commands are started there
+	// and fs paths are relative to it (the agent process never changes
+	// directory, so that several agents can share a process).
+	starlib.SetWorkdir(thread, workdir)
 	d.thread.Store(thread)
 	if reason := d.cancelled.Load(); reason != nil {
 		thread.Cancel(*reason)

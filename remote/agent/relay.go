@@ -2,25 +2,33 @@ package agent
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"os/exec"
+	"runtime/debug"
 	"strconv"
 	"sync"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
 
+// Serve runs one agent on stdin and stdout, as Run does; exit is what
+// its Options.Exit must be.
+type Serve func(stdin io.Reader, stdout io.Writer, exit func(code int)) error
+
 // Relay serves the agents of several hosts that are one machine over one
 // connection (see plan.FrameOpen): every stream the controller opens gets
-// an agent of its own, a child process that start returns unstarted, and
-// the stdio of all of them is carried in frames on in and out. Each agent
-// works exactly as if the controller had started it over a session of
-// its own, so a lost connection ends every agent's input and each stops
-// as an orphaned agent does. Relay returns when in has ended and every
-// agent has exited.
-func Relay(in io.Reader, out io.Writer, start func() *exec.Cmd) error {
+// an agent of its own, run by serve in this process, and the input and
+// output of all of them is carried in frames on in and out. Each agent
+// has its own plan, lock, workdir and events, exactly as if the controller
+// had started it over a session of its own (agents do not change the
+// process's directory or other process-wide state), and a lost
+// connection ends every agent's input, so each stops as an orphaned agent
+// does. One process instead of one per host saves each host the start of
+// a process and its runtime (about 6 ms of CPU). Relay returns when in has
+// ended and every agent has finished or given up (Options.Exit: an agent
+// that cannot stop is abandoned; the process ends with the relay, which
+// releases its lock).
+func Relay(in io.Reader, out io.Writer, serve Serve) error {
 	r := &relay{out: out, kids: map[uint32]*relayed{}}
 	fr := plan.NewFrameReader(bufio.NewReaderSize(in, 256<<10))
 	var err error
@@ -36,7 +44,7 @@ func Relay(in io.Reader, out io.Writer, start func() *exec.Cmd) error {
 				err = fmt.Errorf("relay: stream %d opened twice", f.Stream)
 				break
 			}
-			r.open(f.Stream, start())
+			r.open(f.Stream, serve)
 		case plan.FrameInput, plan.FrameClose:
 			k := r.kids[f.Stream]
 			if k == nil {
@@ -79,7 +87,8 @@ type relay struct {
 
 // relayed is one agent of a relay.
 type relayed struct {
-	in *queue
+	in   *queue
+	once sync.Once // its end is reported once
 }
 
 // send writes a frame, split into pieces that fit MaxFrame.
@@ -99,75 +108,55 @@ func (r *relay) send(kind byte, stream uint32, data []byte) {
 	}
 }
 
-// open starts cmd as the agent of stream. Its input is queued, so one
-// agent that reads slowly does not hold up the others; its output is
-// sent as it comes, and its exit status after all of its output.
-func (r *relay) open(stream uint32, cmd *exec.Cmd) {
+// open runs an agent for stream. Its input is queued, so one agent that
+// reads slowly does not hold up the others; its output is sent as it
+// comes, and its exit status ("0", "1", or what went wrong) after all of
+// its output.
+func (r *relay) open(stream uint32, serve Serve) {
 	k := &relayed{in: newQueue()}
 	r.kids[stream] = k
 	r.wg.Add(1)
+	end := func(status string) {
+		k.once.Do(func() {
+			r.send(plan.FrameExit, stream, []byte(status))
+			r.wg.Done()
+		})
+	}
 	go func() {
-		defer r.wg.Done()
-		status := r.run(stream, cmd, k)
-		r.send(plan.FrameExit, stream, []byte(status))
+		status := "1"
+		defer func() {
+			if p := recover(); p != nil {
+				r.send(plan.FrameStderr, stream, fmt.Appendf(nil, "panic: %v\n\n%s", p, debug.Stack()))
+				status = "the agent panicked"
+			}
+			k.in.discard()
+			end(status)
+		}()
+		err := serve(k.in, streamOut{r, stream}, func(code int) {
+			// The agent gives up (its controller is gone and it cannot
+			// stop): it is reported ended; what still runs ends with
+			// the process.
+			end(strconv.Itoa(code))
+		})
+		if err == nil {
+			status = "0"
+		}
 	}()
 }
 
-// run runs the agent of stream and returns its exit status: "0", another
-// number, or a message when it did not start or was killed by a signal.
-func (r *relay) run(stream uint32, cmd *exec.Cmd, k *relayed) string {
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		k.in.discard()
-		return "relay: " + err.Error()
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		k.in.discard()
-		return "relay: " + err.Error()
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		k.in.discard()
-		return "relay: " + err.Error()
-	}
-	if err := cmd.Start(); err != nil {
-		k.in.discard()
-		return "relay: starting the agent: " + err.Error()
-	}
-	go k.in.feed(stdin)
-	var copies sync.WaitGroup
-	copies.Add(2)
-	pump := func(kind byte, src io.Reader) {
-		defer copies.Done()
-		buf := make([]byte, 64<<10)
-		for {
-			n, err := src.Read(buf)
-			if n > 0 {
-				r.send(kind, stream, buf[:n])
-			}
-			if err != nil {
-				return
-			}
-		}
-	}
-	go pump(plan.FrameOutput, stdout)
-	go pump(plan.FrameStderr, stderr)
-	copies.Wait() // before Wait, which closes the pipes
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return "0"
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return strconv.Itoa(ee.ExitCode())
-	default:
-		return err.Error()
-	}
+// streamOut is an agent's stdout in a relay.
+type streamOut struct {
+	r      *relay
+	stream uint32
+}
+
+func (w streamOut) Write(p []byte) (int, error) {
+	w.r.send(plan.FrameOutput, w.stream, p)
+	return len(p), nil
 }
 
 // queue is an agent's input: written by the frame reader without ever
-// blocking, fed to the agent's stdin as it reads.
+// blocking, read by the agent.
 type queue struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
@@ -196,37 +185,34 @@ func (q *queue) close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.closed = true
-	q.cond.Signal()
+	q.cond.Broadcast()
 }
 
-// discard drops what is queued and whatever comes (the agent is gone).
+// discard drops what is queued and whatever comes (the agent is done).
 func (q *queue) discard() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.drop, q.chunks = true, nil
+	q.cond.Broadcast()
 }
 
-// feed writes the queue to w until it is closed, then closes w. When the
-// agent stops reading (it has ended), the rest is dropped.
-func (q *queue) feed(w io.WriteCloser) {
-	defer w.Close()
-	for {
-		q.mu.Lock()
-		for len(q.chunks) == 0 && !q.closed {
-			q.cond.Wait()
-		}
-		if len(q.chunks) == 0 {
-			q.mu.Unlock()
-			return
-		}
-		chunks := q.chunks
-		q.chunks = nil
-		q.mu.Unlock()
-		for _, c := range chunks {
-			if _, err := w.Write(c); err != nil {
-				q.discard()
-				return
-			}
-		}
+// Read returns what is queued, waiting for it; io.EOF once the input is
+// closed and read.
+func (q *queue) Read(p []byte) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.chunks) == 0 && !q.closed && !q.drop {
+		q.cond.Wait()
 	}
+	if len(q.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, q.chunks[0])
+	if n == len(q.chunks[0]) {
+		q.chunks[0] = nil
+		q.chunks = q.chunks[1:]
+	} else {
+		q.chunks[0] = q.chunks[0][n:]
+	}
+	return n, nil
 }

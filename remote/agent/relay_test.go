@@ -3,29 +3,34 @@ package agent
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
-	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
 
-// relayRun runs Relay over pipes with children started by script(n), the
-// n-th stream's shell command, and returns the controller's ends and the
-// relay's result. After a minute, both ends are closed: a relay that is
-// stuck fails the test instead of hanging it.
-func relayRun(t *testing.T, script func(n int) string) (io.WriteCloser, *plan.FrameReader, chan error) {
+// relayRun runs Relay over pipes with agents run by serve(n, ...), n the
+// stream's number in order of opening, and returns the controller's ends
+// and the relay's result. After a minute, both ends are closed: a relay
+// that is stuck fails the test instead of hanging it.
+func relayRun(t *testing.T, serve func(n int, in io.Reader, out io.Writer, exit func(int)) error) (io.WriteCloser, *plan.FrameReader, chan error) {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
+	var mu sync.Mutex
 	n := 0
 	done := make(chan error, 1)
 	go func() {
-		err := Relay(inR, outW, func() *exec.Cmd {
+		err := Relay(inR, outW, func(in io.Reader, out io.Writer, exit func(int)) error {
+			mu.Lock()
 			n++
-			return exec.Command("sh", "-c", script(n))
+			i := n
+			mu.Unlock()
+			return serve(i, in, out, exit)
 		})
 		outW.Close()
 		done <- err
@@ -36,6 +41,16 @@ func relayRun(t *testing.T, script func(n int) string) (io.WriteCloser, *plan.Fr
 	})
 	t.Cleanup(func() { stuck.Stop(); inW.Close() })
 	return inW, plan.NewFrameReader(outR), done
+}
+
+// upper copies its input to its output in upper case, then says eol.
+func upper(in io.Reader, out io.Writer, eol string) error {
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(out, strings.ToUpper(string(data))+eol)
+	return err
 }
 
 func send(t *testing.T, w io.Writer, kind byte, stream uint32, data string) {
@@ -70,11 +85,14 @@ func collect(t *testing.T, fr *plan.FrameReader, streams int) (out, errs, status
 }
 
 func TestRelayCarriesEachAgentsStdio(t *testing.T) {
-	in, fr, done := relayRun(t, func(n int) string {
+	in, fr, done := relayRun(t, func(n int, in io.Reader, out io.Writer, _ func(int)) error {
 		if n == 1 {
-			return "tr a-z A-Z; echo one-err >&2"
+			return upper(in, out, "")
 		}
-		return "cat; echo two-err >&2; exit 3"
+		if err := upper(in, out, "!"); err != nil {
+			return err
+		}
+		return errors.New("the second agent fails")
 	})
 	send(t, in, plan.FrameOpen, 7, "")
 	send(t, in, plan.FrameOpen, 9, "")
@@ -84,15 +102,12 @@ func TestRelayCarriesEachAgentsStdio(t *testing.T) {
 	send(t, in, plan.FrameInput, 7, "stream\n")
 	send(t, in, plan.FrameClose, 7, "")
 	send(t, in, plan.FrameClose, 9, "")
-	out, errs, status := collect(t, fr, 2)
-	if out[7] != "FIRST STREAM\n" || out[9] != "second stream\n" {
+	out, _, status := collect(t, fr, 2)
+	if out[7] != "FIRST STREAM\n" || out[9] != "SECOND STREAM\n!" {
 		t.Errorf("stdout by stream = %v", out)
 	}
-	if errs[7] != "one-err\n" || errs[9] != "two-err\n" {
-		t.Errorf("stderr by stream = %v", errs)
-	}
-	if status[7] != "0" || status[9] != "3" {
-		t.Errorf("exit status by stream = %v, want 0 and 3", status)
+	if status[7] != "0" || status[9] != "1" {
+		t.Errorf("exit status by stream = %v, want 0 and 1", status)
 	}
 	in.Close()
 	if err := <-done; err != nil {
@@ -104,12 +119,16 @@ func TestRelayCarriesEachAgentsStdio(t *testing.T) {
 // queued per agent.
 func TestRelayAgentThatDoesNotReadHoldsUpNoOther(t *testing.T) {
 	// The first agent reads only once the second has ended.
-	gone := t.TempDir() + "/second-ended"
-	in, fr, done := relayRun(t, func(n int) string {
+	second := make(chan struct{})
+	in, fr, done := relayRun(t, func(n int, in io.Reader, out io.Writer, _ func(int)) error {
 		if n == 1 {
-			return "while [ ! -e " + gone + " ]; do sleep 0.01; done; wc -c"
+			<-second
+			data, err := io.ReadAll(in)
+			fmt.Fprint(out, len(data))
+			return err
 		}
-		return "cat; touch " + gone
+		defer close(second)
+		return upper(in, out, "")
 	})
 	send(t, in, plan.FrameOpen, 1, "")
 	send(t, in, plan.FrameOpen, 2, "")
@@ -117,18 +136,18 @@ func TestRelayAgentThatDoesNotReadHoldsUpNoOther(t *testing.T) {
 	for range 16 { // 4 MiB: far more than a pipe holds
 		send(t, in, plan.FrameInput, 1, big)
 	}
-	// Were stream 1's input not queued, the relay would still be writing
+	// Were stream 1's input not queued, the relay would still be handing
 	// it to an agent that waits for stream 2, which would never get its
 	// input (relayRun gives up after a minute).
 	send(t, in, plan.FrameClose, 1, "")
 	send(t, in, plan.FrameInput, 2, "quick\n")
 	send(t, in, plan.FrameClose, 2, "")
 	out, _, status := collect(t, fr, 2)
-	if out[2] != "quick\n" || status[2] != "0" {
+	if out[2] != "QUICK\n" || status[2] != "0" {
 		t.Errorf("stream 2: %q, status %q", out[2], status[2])
 	}
-	if got := strings.TrimSpace(out[1]); got != "4194304" {
-		t.Errorf("stream 1 read %s bytes, want all 4194304", got)
+	if out[1] != "4194304" {
+		t.Errorf("stream 1 read %s bytes, want all 4194304", out[1])
 	}
 	in.Close()
 	if err := <-done; err != nil {
@@ -137,15 +156,17 @@ func TestRelayAgentThatDoesNotReadHoldsUpNoOther(t *testing.T) {
 }
 
 // When the controller goes away, every agent's input ends; the relay
-// returns once they have all exited.
+// returns once they have all finished.
 func TestRelayInputEndEndsEveryAgentsInput(t *testing.T) {
-	in, fr, done := relayRun(t, func(n int) string { return "cat; echo gone-" + string(rune('0'+n)) })
+	in, fr, done := relayRun(t, func(n int, in io.Reader, out io.Writer, _ func(int)) error {
+		return upper(in, out, fmt.Sprintf(" gone-%d\n", n))
+	})
 	send(t, in, plan.FrameOpen, 1, "")
 	send(t, in, plan.FrameOpen, 2, "")
 	send(t, in, plan.FrameInput, 1, "partial")
 	in.Close()
 	out, _, status := collect(t, fr, 2)
-	if out[1] != "partialgone-1\n" || out[2] != "gone-2\n" {
+	if out[1] != "PARTIAL gone-1\n" || out[2] != " gone-2\n" {
 		t.Errorf("stdout by stream = %v", out)
 	}
 	if status[1] != "0" || status[2] != "0" {
@@ -153,6 +174,50 @@ func TestRelayInputEndEndsEveryAgentsInput(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("relay ended with %v", err)
+	}
+}
+
+// An agent that gives up (Options.Exit: its controller is gone and what it
+// runs does not stop) is reported ended and does not keep the relay, and
+// so the process, from ending; an agent that panics is reported with its
+// stack, and the others go on.
+func TestRelayAbandonedAndPanickingAgents(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	in, fr, done := relayRun(t, func(n int, in io.Reader, out io.Writer, exit func(int)) error {
+		switch n {
+		case 1:
+			io.ReadAll(in)
+			exit(1)
+			<-block // cannot be stopped
+			return nil
+		case 2:
+			panic("broken agent")
+		}
+		return upper(in, out, "")
+	})
+	send(t, in, plan.FrameOpen, 1, "")
+	send(t, in, plan.FrameOpen, 2, "")
+	send(t, in, plan.FrameOpen, 3, "")
+	send(t, in, plan.FrameInput, 3, "fine\n")
+	in.Close()
+	out, errs, status := collect(t, fr, 3)
+	if status[1] != "1" {
+		t.Errorf("abandoned agent: status %q, want 1", status[1])
+	}
+	if status[2] != "the agent panicked" || !strings.Contains(errs[2], "panic: broken agent") || !strings.Contains(errs[2], "goroutine") {
+		t.Errorf("panicking agent: status %q, stderr %q", status[2], errs[2])
+	}
+	if status[3] != "0" || out[3] != "FINE\n" {
+		t.Errorf("other agent: status %q, stdout %q", status[3], out[3])
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("relay ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay waits for an abandoned agent")
 	}
 }
 
@@ -166,7 +231,10 @@ func TestRelayRefusesMalformedInput(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := Relay(bytes.NewReader(frames), &out, func() *exec.Cmd { return exec.Command("true") })
+			err := Relay(bytes.NewReader(frames), &out, func(in io.Reader, _ io.Writer, _ func(int)) error {
+				_, err := io.ReadAll(in)
+				return err
+			})
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/batou-go/batou/components"
@@ -67,14 +66,6 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 
 // check runs the verify of n (component c), after its children.
 func (w *walker) check(n *plan.Node, c *starlib.Component) (verdict, *plan.Event) {
-	// Components run in their root's workdir. Nothing else in the agent
-	// changes directory, so it is changed only when the root differs.
-	if w.d.cwd != w.workdir {
-		if err := os.Chdir(w.workdir); err != nil {
-			return verdict{}, w.d.failure(n, c.Path(), err)
-		}
-		w.d.cwd = w.workdir
-	}
 	w.d.busy.mark(c, false)
 	v, err := w.verify(n, c)
 	if err != nil {
