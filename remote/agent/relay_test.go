@@ -1,36 +1,36 @@
 package agent
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
 
-// relayRun runs Relay over pipes with agents run by serve(n, ...), n the
-// stream's number in order of opening, and returns the controller's ends
-// and the relay's result. After a minute, both ends are closed: a relay
-// that is stuck fails the test instead of hanging it.
-func relayRun(t *testing.T, serve func(n int, in io.Reader, out io.Writer, exit func(int)) error) (io.WriteCloser, *plan.FrameReader, chan error) {
+// relayRun runs Relay over pipes with agents run by serve(role, ...):
+// the first line of an agent's input names its role (agents start in no
+// particular order). It returns the controller's ends and the relay's
+// result. After a minute, both ends are closed: a relay that is stuck
+// fails the test instead of hanging it.
+func relayRun(t *testing.T, serve func(role string, in io.Reader, out io.Writer, exit func(int)) error) (io.WriteCloser, *plan.FrameReader, chan error) {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	var mu sync.Mutex
-	n := 0
 	done := make(chan error, 1)
 	go func() {
 		err := Relay(inR, outW, func(in io.Reader, out io.Writer, exit func(int)) error {
-			mu.Lock()
-			n++
-			i := n
-			mu.Unlock()
-			return serve(i, in, out, exit)
+			br := bufio.NewReader(in)
+			role, err := br.ReadString('\n')
+			if err != nil {
+				return err
+			}
+			return serve(strings.TrimSpace(role), br, out, exit)
 		})
 		outW.Close()
 		done <- err
@@ -41,6 +41,13 @@ func relayRun(t *testing.T, serve func(n int, in io.Reader, out io.Writer, exit 
 	})
 	t.Cleanup(func() { stuck.Stop(); inW.Close() })
 	return inW, plan.NewFrameReader(outR), done
+}
+
+// open opens stream with an agent of role.
+func open(t *testing.T, w io.Writer, stream uint32, role string) {
+	t.Helper()
+	send(t, w, plan.FrameOpen, stream, "")
+	send(t, w, plan.FrameInput, stream, role+"\n")
 }
 
 // upper copies its input to its output in upper case, then says eol.
@@ -85,8 +92,8 @@ func collect(t *testing.T, fr *plan.FrameReader, streams int) (out, errs, status
 }
 
 func TestRelayCarriesEachAgentsStdio(t *testing.T) {
-	in, fr, done := relayRun(t, func(n int, in io.Reader, out io.Writer, _ func(int)) error {
-		if n == 1 {
+	in, fr, done := relayRun(t, func(role string, in io.Reader, out io.Writer, _ func(int)) error {
+		if role == "good" {
 			return upper(in, out, "")
 		}
 		if err := upper(in, out, "!"); err != nil {
@@ -94,8 +101,8 @@ func TestRelayCarriesEachAgentsStdio(t *testing.T) {
 		}
 		return errors.New("the second agent fails")
 	})
-	send(t, in, plan.FrameOpen, 7, "")
-	send(t, in, plan.FrameOpen, 9, "")
+	open(t, in, 7, "good")
+	open(t, in, 9, "failing")
 	send(t, in, plan.FrameInput, 9, "second ")
 	send(t, in, plan.FrameInput, 7, "first ")
 	send(t, in, plan.FrameInput, 9, "stream\n")
@@ -120,8 +127,8 @@ func TestRelayCarriesEachAgentsStdio(t *testing.T) {
 func TestRelayAgentThatDoesNotReadHoldsUpNoOther(t *testing.T) {
 	// The first agent reads only once the second has ended.
 	second := make(chan struct{})
-	in, fr, done := relayRun(t, func(n int, in io.Reader, out io.Writer, _ func(int)) error {
-		if n == 1 {
+	in, fr, done := relayRun(t, func(role string, in io.Reader, out io.Writer, _ func(int)) error {
+		if role == "slow" {
 			<-second
 			data, err := io.ReadAll(in)
 			fmt.Fprint(out, len(data))
@@ -130,8 +137,8 @@ func TestRelayAgentThatDoesNotReadHoldsUpNoOther(t *testing.T) {
 		defer close(second)
 		return upper(in, out, "")
 	})
-	send(t, in, plan.FrameOpen, 1, "")
-	send(t, in, plan.FrameOpen, 2, "")
+	open(t, in, 1, "slow")
+	open(t, in, 2, "quick")
 	big := strings.Repeat("x", plan.MaxFrame)
 	for range 16 { // 4 MiB: far more than a pipe holds
 		send(t, in, plan.FrameInput, 1, big)
@@ -158,11 +165,11 @@ func TestRelayAgentThatDoesNotReadHoldsUpNoOther(t *testing.T) {
 // When the controller goes away, every agent's input ends; the relay
 // returns once they have all finished.
 func TestRelayInputEndEndsEveryAgentsInput(t *testing.T) {
-	in, fr, done := relayRun(t, func(n int, in io.Reader, out io.Writer, _ func(int)) error {
-		return upper(in, out, fmt.Sprintf(" gone-%d\n", n))
+	in, fr, done := relayRun(t, func(role string, in io.Reader, out io.Writer, _ func(int)) error {
+		return upper(in, out, " gone-"+role+"\n")
 	})
-	send(t, in, plan.FrameOpen, 1, "")
-	send(t, in, plan.FrameOpen, 2, "")
+	open(t, in, 1, "1")
+	open(t, in, 2, "2")
 	send(t, in, plan.FrameInput, 1, "partial")
 	in.Close()
 	out, _, status := collect(t, fr, 2)
@@ -184,21 +191,21 @@ func TestRelayInputEndEndsEveryAgentsInput(t *testing.T) {
 func TestRelayAbandonedAndPanickingAgents(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
-	in, fr, done := relayRun(t, func(n int, in io.Reader, out io.Writer, exit func(int)) error {
-		switch n {
-		case 1:
+	in, fr, done := relayRun(t, func(role string, in io.Reader, out io.Writer, exit func(int)) error {
+		switch role {
+		case "stuck":
 			io.ReadAll(in)
 			exit(1)
 			<-block // cannot be stopped
 			return nil
-		case 2:
+		case "panicking":
 			panic("broken agent")
 		}
 		return upper(in, out, "")
 	})
-	send(t, in, plan.FrameOpen, 1, "")
-	send(t, in, plan.FrameOpen, 2, "")
-	send(t, in, plan.FrameOpen, 3, "")
+	open(t, in, 1, "stuck")
+	open(t, in, 2, "panicking")
+	open(t, in, 3, "fine")
 	send(t, in, plan.FrameInput, 3, "fine\n")
 	in.Close()
 	out, errs, status := collect(t, fr, 3)
