@@ -15,17 +15,21 @@ import (
 // GOARCH), or an error that says which file to provide.
 type AgentBinary func(goos, goarch string) (string, error)
 
-// agentFile is an agent binary and its sha256.
+// agentFile is an agent binary and what names it.
 type agentFile struct {
 	path string
-	sum  string
+	// id names the agent in a host's cache: the hash of its Go build ID,
+	// whose last part is a hash of the binary's content (reading it takes
+	// microseconds; hashing a 22 MB binary takes ~35 ms of CPU), or the
+	// sha256 of a binary without one.
+	id   string
 	size int64
 	// dynamic is set for an ELF binary that needs a dynamic loader (batou
 	// built with cgo): it runs only where a compatible C library is.
 	dynamic bool
 }
 
-// agentCache hashes each agent binary once per deploy.
+// agentCache identifies each agent binary once per deploy.
 type agentCache struct {
 	mu    sync.Mutex
 	files map[string]*hashing
@@ -67,27 +71,62 @@ func (c *agentCache) get(path string) (*agentFile, error) {
 }
 
 func hashFile(path string) (*agentFile, error) {
-	f, err := os.Open(path)
+	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("agent binary: %w", err)
 	}
-	defer f.Close()
+	f := &agentFile{path: path, size: info.Size()}
+	ef, err := elf.Open(path)
+	if err == nil {
+		defer ef.Close()
+		f.dynamic = needsLoader(ef)
+		if id := goBuildID(ef); id != "" {
+			sum := sha256.Sum256([]byte("go build ID " + id))
+			f.id = hex.EncodeToString(sum[:])
+			return f, nil
+		}
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("agent binary: %w", err)
+	}
+	defer file.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
+	if _, err := io.Copy(h, file); err != nil {
 		return nil, fmt.Errorf("agent binary: %w", err)
 	}
-	return &agentFile{path: path, sum: hex.EncodeToString(h.Sum(nil)), size: n, dynamic: needsLoader(path)}, nil
+	f.id = hex.EncodeToString(h.Sum(nil))
+	return f, nil
 }
 
-// needsLoader reports whether path is an ELF executable with a program
-// interpreter, i.e. dynamically linked.
-func needsLoader(path string) bool {
-	f, err := elf.Open(path)
-	if err != nil {
-		return false
+// goBuildID returns the Go build ID of an ELF binary ("" without one): a
+// note named "Go" of type 4 in the section .note.go.buildid.
+func goBuildID(f *elf.File) string {
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
 	}
-	defer f.Close()
+	data, err := sec.Data()
+	if err != nil || len(data) < 16 {
+		return ""
+	}
+	order := f.ByteOrder
+	nameSize, descSize, kind := order.Uint32(data), order.Uint32(data[4:]), order.Uint32(data[8:])
+	if nameSize != 4 || kind != 4 || string(data[12:16]) != "Go\x00\x00" || uint64(len(data)) < 16+uint64(descSize) {
+		return ""
+	}
+	id := string(data[16 : 16+descSize])
+	// An executable's ID ends with the hash of its content; without
+	// one, it names nothing.
+	if strings.Count(id, "/") < 1 || strings.HasSuffix(id, "/") {
+		return ""
+	}
+	return id
+}
+
+// needsLoader reports whether f is an ELF executable with a program
+// interpreter, i.e. dynamically linked.
+func needsLoader(f *elf.File) bool {
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
 			return true
@@ -140,15 +179,15 @@ func machineArch(m string) string {
 }
 
 // agentName is the file name of an agent in the host's cache.
-func agentName(f *agentFile) string { return "batou-agent-" + f.sum[:32] }
+func agentName(f *agentFile) string { return "batou-agent-" + f.id[:32] }
 
 // uploadScript stores the agent from stdin in the cache, checking its size
-// and, where the host has sha256sum, its sha256 before it is renamed into
-// place (its name is what later deploys trust).
-func uploadScript(dir string, f *agentFile) string {
+// and, where the host has sha256sum, its sha256 (sum) before it is renamed
+// into place (its name is what later deploys trust).
+func uploadScript(dir string, f *agentFile, sum string) string {
 	d, target := shellQuote(dir), shellQuote(dir+"/"+agentName(f))
 	return fmt.Sprintf(`umask 022; mkdir -p %s && t=%s.$$ && cat > "$t" && [ "$(wc -c < "$t")" -eq %d ] && `+
 		`{ ! command -v sha256sum >/dev/null 2>&1 || [ "$(sha256sum < "$t" | cut -c1-64)" = %s ]; } && `+
 		`chmod 755 "$t" && mv -f "$t" %s || { rm -f "$t"; echo "storing the agent in %s failed (size or sha256 differ, or no space)" >&2; exit 1; }`,
-		d, target, f.size, f.sum, target, dir)
+		d, target, f.size, sum, target, dir)
 }

@@ -1,6 +1,8 @@
 package remote
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -114,5 +116,45 @@ func TestServers(t *testing.T) {
 		if got := strings.Join(servers(key), "|"); got != want {
 			t.Errorf("servers(%q) = %q, want %q", key, got, want)
 		}
+	}
+}
+
+// An agent binary is named by its Go build ID (read, not hashed: the ID
+// ends with a hash of the content); anything else by its sha256.
+func TestAgentFileNames(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Skipf("go tool buildid: %v", err)
+	}
+	f, err := hashFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256([]byte("go build ID " + strings.TrimSpace(string(out))))
+	if f.id != hex.EncodeToString(want[:]) {
+		t.Errorf("test binary: id %s, want the hash of its build ID %s", f.id, strings.TrimSpace(string(out)))
+	}
+	if info, _ := os.Stat(exe); f.size != info.Size() {
+		t.Errorf("size %d, want %d", f.size, info.Size())
+	}
+
+	script := filepath.Join(t.TempDir(), "agent.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err = hashFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("#!/bin/sh\necho hi\n"))
+	if f.id != hex.EncodeToString(sum[:]) || f.dynamic {
+		t.Errorf("script: id %s dynamic %v, want its sha256 and static", f.id, f.dynamic)
+	}
+	if _, err := hashFile(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("no error for a missing agent binary")
 	}
 }

@@ -3,6 +3,8 @@ package remote
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -292,7 +294,8 @@ func (d *Deployment) upload(h *sshHost, t *Target, su sudo, p *probe, f *agentFi
 	}
 	d.opts.Emit(plan.Event{Type: plan.EventUpload, Host: t.Host, Bytes: int64(len(data)),
 		Message: fmt.Sprintf("uploading the agent (%.1f MB) to %s", float64(len(data))/1e6, p.dir)})
-	if _, err := h.run(su.wrap(uploadScript(p.dir, f)), data); err != nil {
+	sum := sha256.Sum256(data)
+	if _, err := h.run(su.wrap(uploadScript(p.dir, f, hex.EncodeToString(sum[:]))), data); err != nil {
 		return fmt.Errorf("uploading the agent: %w", err)
 	}
 	return nil
