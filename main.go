@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"syscall"
 
 	"github.com/urfave/cli/v3"
 )
@@ -78,7 +79,8 @@ func startProfile() func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
-// watchInterrupts handles Ctrl-C until done is closed: the first cancels
+// watchInterrupts handles Ctrl-C (and SIGTERM) until done is closed: the
+// first cancels
 // the command's context (a deploy ends in order), a second ends batou at
 // once, with its ssh masters (the agents on the hosts then see their
 // controller gone).
@@ -107,7 +109,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// One channel for every Ctrl-C from the start, so that a second one
 	// that comes quickly is not missed.
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt)
+	// SIGTERM (what CI runners and service managers send first) asks for
+	// the same orderly stop as Ctrl-C.
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)
