@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 )
 
 // abortHooks are what a second Ctrl-C runs before batou exits at once
@@ -11,6 +14,8 @@ import (
 type abortHooks struct {
 	mu  sync.Mutex
 	fns []func()
+	// sigs receives the signals that interrupt the command (run's).
+	sigs chan<- os.Signal
 }
 
 type abortKey struct{}
@@ -20,6 +25,15 @@ type abortKey struct{}
 func abortHooksFrom(ctx context.Context) *abortHooks {
 	h, _ := ctx.Value(abortKey{}).(*abortHooks)
 	return h
+}
+
+// stopOnTerm makes SIGTERM (what CI runners and service managers send
+// first) interrupt the command as Ctrl-C does; for a deploy, that is an
+// orderly stop. Other commands keep its default: it ends them.
+func (h *abortHooks) stopOnTerm() {
+	if h != nil && h.sigs != nil {
+		signal.Notify(h.sigs, syscall.SIGTERM)
+	}
 }
 
 // add registers fn; it must be safe to call from another goroutine.

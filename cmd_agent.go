@@ -27,7 +27,6 @@ func agentCommand() *cli.Command {
 			// connection (hangup, broken pipe) ends the input instead,
 			// which stops the deploy after the current component too.
 			signal.Ignore(os.Interrupt, syscall.SIGHUP, syscall.SIGPIPE)
-			signal.Reset(syscall.SIGTERM) // SIGTERM ends an agent at once
 			if c.Bool("relay") {
 				serve := func(in io.Reader, out io.Writer, exit func(int)) error {
 					return agent.Run(in, out, agent.Options{Version: version, Renderer: templates(), Exit: exit})

@@ -53,6 +53,7 @@ type deployRun struct {
 }
 
 func runDeploy(ctx context.Context, c *cli.Command) error {
+	abortHooksFrom(ctx).stopOnTerm()
 	env, err := envArg(c)
 	if err != nil {
 		return err

@@ -79,15 +79,16 @@ func startProfile() func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
-// watchInterrupts handles Ctrl-C (and SIGTERM) until done is closed: the
-// first cancels
+// watchInterrupts handles Ctrl-C (and, for a deploy, SIGTERM) until done
+// is closed: the first cancels
 // the command's context (a deploy ends in order), a second ends batou at
 // once, with its ssh masters (the agents on the hosts then see their
 // controller gone).
 func watchInterrupts(sigs <-chan os.Signal, done <-chan struct{}, cancel func(), hooks *abortHooks) {
 	for n := 0; ; n++ {
+		var sig os.Signal
 		select {
-		case <-sigs:
+		case sig = <-sigs:
 		case <-done:
 			return
 		}
@@ -96,6 +97,9 @@ func watchInterrupts(sigs <-chan os.Signal, done <-chan struct{}, cancel func(),
 			continue
 		}
 		hooks.run()
+		if sig == syscall.SIGTERM {
+			os.Exit(128 + int(syscall.SIGTERM))
+		}
 		os.Exit(130)
 	}
 }
@@ -103,15 +107,13 @@ func watchInterrupts(sigs <-chan os.Signal, done <-chan struct{}, cancel func(),
 // run executes the command line and returns the exit status: 0 success, 1
 // a failed deploy or check, 2 wrong usage.
 func run(args []string, stdout, stderr io.Writer) int {
-	hooks := &abortHooks{}
+	// One channel for every Ctrl-C from the start, so that a second one
+	// that comes quickly is not missed (a deploy adds SIGTERM).
+	sigs := make(chan os.Signal, 2)
+	hooks := &abortHooks{sigs: sigs}
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), abortKey{}, hooks))
 	defer cancel()
-	// One channel for every Ctrl-C from the start, so that a second one
-	// that comes quickly is not missed.
-	sigs := make(chan os.Signal, 2)
-	// SIGTERM (what CI runners and service managers send first) asks for
-	// the same orderly stop as Ctrl-C.
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt)
 	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -37,8 +38,10 @@ type masterPool struct {
 	byKey   map[string][]*master // by connection key
 	live    map[*master]bool     // started and not yet ended
 	aborted bool
-	// gates bound the logins under way per server (loginsPerServer).
+	// gates bound the logins under way per server (loginsPerServer),
+	// all those in all (connectLimit).
 	gates map[string]chan struct{}
+	all   chan struct{}
 	// share is set when more than one host connects over ssh: only then
 	// is a host's configuration resolved to find the hosts that share.
 	share bool
@@ -172,8 +175,14 @@ func (p *masterPool) login(ctx context.Context, m *master) error {
 			<-g
 		}
 	}()
+	gates := []chan struct{}{}
 	for _, name := range servers(m.key) {
-		g := p.gate(name)
+		gates = append(gates, p.gate(name))
+	}
+	// Last, and in this order for every login, so that no two logins wait
+	// for each other's gates.
+	gates = append(gates, p.allGate())
+	for _, g := range gates {
 		select {
 		case g <- struct{}{}:
 			held = append(held, g)
@@ -182,6 +191,18 @@ func (p *masterPool) login(ctx context.Context, m *master) error {
 		}
 	}
 	return m.connect(ctx)
+}
+
+// allGate bounds the logins under way at once in all (connectLimit):
+// masters log in while the model is configured, for every host at once
+// but for this.
+func (p *masterPool) allGate() chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.all == nil {
+		p.all = make(chan struct{}, connectLimit)
+	}
+	return p.all
 }
 
 // servers names the sshd and the jump host (if any) that a connection
@@ -240,7 +261,7 @@ func (p *masterPool) take(key string, h *sshHost, relayed bool) (m *master, fres
 	}
 	if key != "" {
 		for _, m := range p.byKey[key] {
-			if !m.ended && (relayed || m.sessions < sessionsPerMaster) {
+			if !m.ended && !m.lost() && (relayed || m.sessions < sessionsPerMaster) {
 				m.users++
 				if !relayed {
 					m.sessions++
@@ -361,13 +382,27 @@ type master struct {
 	stderr  *lockedWriter // what the master says
 	ready   chan struct{} // closed when started or failed (then err)
 	err     error
-	users   int  // under pool.mu: hosts using it
-	ended   bool // under pool.mu: closing or closed
+	dead    atomic.Bool // its ssh has exited
+	users   int         // under pool.mu: hosts using it
+	ended   bool        // under pool.mu: closing or closed
 	// sessions counts the long sessions over it (pool.mu): hosts with a
 	// session of their own, and relay sessions.
 	sessions int
 	// relays are its relay sessions by relayKey (pool.mu).
 	relays map[string]*relaySession
+}
+
+// lost reports whether m logged in and has ended since (the connection
+// dropped while the model was configured, say): hosts that come later
+// get a master of their own. A failed login is not lost: its error is
+// every sharing host's.
+func (m *master) lost() bool {
+	select {
+	case <-m.ready:
+		return m.err == nil && m.dead.Load()
+	default:
+		return false
+	}
 }
 
 // newStderr gives the master a fresh buffer for what ssh says.

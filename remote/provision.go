@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
@@ -80,9 +81,8 @@ func hashFile(path string) (*agentFile, error) {
 	if err == nil {
 		defer ef.Close()
 		f.dynamic = needsLoader(ef)
-		if id := goBuildID(ef); id != "" {
-			sum := sha256.Sum256([]byte("go build ID " + id))
-			f.id = hex.EncodeToString(sum[:])
+		if id := buildIDName(ef); id != "" {
+			f.id = id
 			return f, nil
 		}
 	}
@@ -97,6 +97,29 @@ func hashFile(path string) (*agentFile, error) {
 	}
 	f.id = hex.EncodeToString(h.Sum(nil))
 	return f, nil
+}
+
+// buildIDName is the name an ELF binary gets from its Go build ID ("":
+// it has none).
+func buildIDName(ef *elf.File) string {
+	id := goBuildID(ef)
+	if id == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("go build ID " + id))
+	return hex.EncodeToString(sum[:])
+}
+
+// nameOf is the name the agent binary data gets (what hashFile gives
+// the file).
+func nameOf(data []byte) string {
+	if ef, err := elf.NewFile(bytes.NewReader(data)); err == nil {
+		if id := buildIDName(ef); id != "" {
+			return id
+		}
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // goBuildID returns the Go build ID of an ELF binary ("" without one): a

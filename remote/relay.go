@@ -17,13 +17,16 @@ import (
 // Several hosts of an environment may be one machine (aliases, or
 // services given host names of their own). They share a master
 // connection, and their agents share one relay session on it: "batou
-// agent --relay" starts an agent per host and carries the stdio of all of
-// them in frames (plan.FrameOpen). That is one ssh client process, one
-// sshd session and one shell for the machine instead of one per host, and
-// no second login when there are more hosts than sshd's MaxSessions.
-// Each host's agent is still a process of its own with its own plan, lock
-// and events; a lost connection ends the input of every agent, and each
-// stops as an orphaned agent does.
+// agent --relay" runs an agent per host in its process and carries the
+// input and output of all of them in frames (plan.FrameOpen). That is one
+// ssh client process, one sshd session, one shell and one agent process
+// for the machine instead of one each per host, and no second login when
+// there are more hosts than sshd's MaxSessions. Each host's agent still
+// has its own plan, lock, workdir and events; a lost connection ends the
+// input of every agent, and each stops as an orphaned agent does. They
+// share the process's fate, though: a crash of the relay (a panic outside
+// an agent's main goroutine) ends every agent of the machine, and the
+// peak memory each reports is the relay's.
 
 // relaySession is the controller's side of one relay session.
 type relaySession struct {
@@ -118,9 +121,6 @@ func (d *Deployment) startRelayed(h *sshHost, t *Target, req plan.Request) (*con
 	}
 	<-r.ready
 	c, err := r.open(t.Host)
-	if err == nil && r.err != nil {
-		err = r.err
-	}
 	if err != nil {
 		if d.masters.unrelay(m, key, r) {
 			r.close()
@@ -148,8 +148,7 @@ func (d *Deployment) startRelay(r *relaySession, h *sshHost, t *Target, su sudo,
 	br := bufio.NewReaderSize(stdout, 256<<10)
 	first, err := br.ReadString('\n')
 	if strings.TrimSpace(first) == markAgent {
-		r.serve(cmd, stdin, br, stderr)
-		return nil
+		return r.begin(cmd, stdin, br, stderr)
 	}
 	p, err := h.probeAnswer(cmd, br, first, err, stderr, su, func() { _ = stdin.Close() })
 	if err != nil {
@@ -170,8 +169,26 @@ func (d *Deployment) startRelay(r *relaySession, h *sshHost, t *Target, su sudo,
 	if stdin, stdout, stderr, err = pipes(cmd); err != nil {
 		return err
 	}
-	r.serve(cmd, stdin, bufio.NewReaderSize(stdout, 256<<10), stderr)
-	return nil
+	return r.begin(cmd, stdin, bufio.NewReaderSize(stdout, 256<<10), stderr)
+}
+
+// begin waits for the relay's hello and then serves the session. A relay
+// that does not say hello (an agent that cannot relay, or one that
+// failed) is ended, and its error makes the hosts go the usual way.
+func (r *relaySession) begin(cmd *exec.Cmd, in io.WriteCloser, out io.Reader, stderr *lockedWriter) error {
+	fr := plan.NewFrameReader(out)
+	f, err := fr.Read()
+	if err == nil && f.Kind == plan.FrameHello && string(f.Data) == plan.RelayHello {
+		r.serve(cmd, in, fr, stderr)
+		return nil
+	}
+	_ = in.Close()
+	_, _ = io.Copy(io.Discard, out)
+	werr := r.h.sessionError(cmd.Wait(), stderr.String())
+	if werr == nil {
+		werr = fmt.Errorf("the relay did not start (it said %q first)", f.Data)
+	}
+	return fmt.Errorf("starting the relay: %w", werr)
 }
 
 // pipes starts cmd with pipes for its input and output and a buffer for
@@ -195,22 +212,21 @@ func pipes(cmd *exec.Cmd) (io.WriteCloser, io.Reader, *lockedWriter, error) {
 
 // serve takes over the started relay session: frames from out are handed
 // to their streams until the session ends.
-func (r *relaySession) serve(cmd *exec.Cmd, in io.WriteCloser, out io.Reader, stderr *lockedWriter) {
+func (r *relaySession) serve(cmd *exec.Cmd, in io.WriteCloser, fr *plan.FrameReader, stderr *lockedWriter) {
 	r.cmd, r.in, r.stderr = cmd, in, stderr
 	r.done = make(chan struct{})
-	go r.read(out)
+	go r.read(fr)
 }
 
-func (r *relaySession) read(out io.Reader) {
+func (r *relaySession) read(fr *plan.FrameReader) {
 	defer close(r.done)
-	fr := plan.NewFrameReader(out)
 	var ferr error
 	for {
 		f, err := fr.Read()
 		if err != nil {
 			if err != io.EOF {
 				ferr = err
-				_, _ = io.Copy(io.Discard, out) // so that ssh can end
+				fr.Discard() // so that ssh can end
 			}
 			break
 		}

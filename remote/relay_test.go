@@ -15,6 +15,10 @@ import (
 // stderr and exit status; a stream whose agent has not ended when the
 // session ends gets an error, and a later host cannot open a stream.
 func TestRelaySessionDemultiplexes(t *testing.T) {
+	hello := filepath.Join(t.TempDir(), "hello")
+	if err := os.WriteFile(hello, plan.AppendFrame(nil, plan.FrameHello, 0, []byte(plan.RelayHello)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var frames []byte
 	frames = plan.AppendFrame(frames, plan.FrameOutput, 1, []byte(`{"type":"log","message":"one"}`+"\n"))
 	frames = plan.AppendFrame(frames, plan.FrameOutput, 2, []byte(`{"type":"log","message":"two"}`+"\n"))
@@ -34,12 +38,14 @@ func TestRelaySessionDemultiplexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	opened := filepath.Join(t.TempDir(), "opened")
-	cmd := exec.Command("sh", "-c", `while [ ! -e "$1" ]; do sleep 0.01; done; cat "$2"`, "sh", opened, file)
+	cmd := exec.Command("sh", "-c", `cat "$3"; while [ ! -e "$1" ]; do sleep 0.01; done; cat "$2"`, "sh", opened, file, hello)
 	_, stdout, stderr, err := pipes(cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.serve(cmd, sent, stdout, stderr)
+	if err := r.begin(cmd, sent, stdout, stderr); err != nil {
+		t.Fatal(err)
+	}
 	one, err := r.open("one")
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +97,21 @@ func TestRelaySessionDemultiplexes(t *testing.T) {
 	}
 	if want := "o:1: o:2: i:1:plan for one"; strings.Join(kinds, " ") != want {
 		t.Errorf("frames sent: %q, want %q", strings.Join(kinds, " "), want)
+	}
+}
+
+// A relay that does not say hello first (an agent too old to relay, one
+// that failed) is not used: the hosts go the usual way, told why.
+func TestRelayWithoutHelloIsNotUsed(t *testing.T) {
+	r := &relaySession{h: &sshHost{}, ready: make(chan struct{}), streams: map[uint32]*relayStream{}}
+	cmd := exec.Command("sh", "-c", "echo 'flag provided but not defined: -relay' >&2; exit 2")
+	stdin, stdout, stderr, err := pipes(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.begin(cmd, stdin, stdout, stderr)
+	if err == nil || !strings.Contains(err.Error(), "starting the relay: flag provided but not defined: -relay") {
+		t.Errorf("error %v", err)
 	}
 }
 

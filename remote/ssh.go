@@ -97,7 +97,11 @@ func (m *master) start(ctx context.Context) error {
 		return finalError{fmt.Errorf("starting ssh: %w", err)}
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		m.dead.Store(true)
+		exited <- err
+	}()
 	m.cmd, m.exited = cmd, exited
 	if !m.pool.started(m) {
 		m.kill()

@@ -104,6 +104,28 @@ func TestMasterPoolShares(t *testing.T) {
 	if m, _, _ := p.take("k", h, false); m == second {
 		t.Fatal("an ended master is shared")
 	}
+
+	// Relayed hosts need no session of their own: any number share.
+	relay, _, _ := p.take("r", h, true)
+	for i := 0; i < 2*sessionsPerMaster; i++ {
+		if m, _, _ := p.take("r", h, true); m != relay {
+			t.Fatalf("relayed host %d got another master", i+2)
+		}
+	}
+	// A master that logged in and then lost its connection (ssh exited)
+	// is not shared any more; one whose login failed is, with its error.
+	close(relay.ready)
+	relay.dead.Store(true)
+	if m, _, _ := p.take("r", h, true); m == relay {
+		t.Fatal("a master whose ssh has exited is shared")
+	}
+	failed, _, _ := p.take("f", h, true)
+	failed.err = fmt.Errorf("Permission denied")
+	close(failed.ready)
+	failed.dead.Store(true)
+	if m, _, _ := p.take("f", h, true); m != failed {
+		t.Fatal("a failed login is tried again by every host that shares it")
+	}
 }
 
 // Logins are bounded per sshd (host name and port) and per jump host.
@@ -141,6 +163,13 @@ func TestAgentFileNames(t *testing.T) {
 	if info, _ := os.Stat(exe); f.size != info.Size() {
 		t.Errorf("size %d, want %d", f.size, info.Size())
 	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nameOf(data) != f.id {
+		t.Error("the name of the binary's content differs from the name of its file")
+	}
 
 	script := filepath.Join(t.TempDir(), "agent.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
@@ -151,7 +180,7 @@ func TestAgentFileNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256([]byte("#!/bin/sh\necho hi\n"))
-	if f.id != hex.EncodeToString(sum[:]) || f.dynamic {
+	if f.id != hex.EncodeToString(sum[:]) || f.dynamic || nameOf([]byte("#!/bin/sh\necho hi\n")) != f.id {
 		t.Errorf("script: id %s dynamic %v, want its sha256 and static", f.id, f.dynamic)
 	}
 	if _, err := hashFile(filepath.Join(t.TempDir(), "missing")); err == nil {

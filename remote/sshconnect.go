@@ -46,7 +46,8 @@ func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string
 		if m, err = d.masters.acquireKey(ctx, h, m.key, false); err != nil {
 			return nil, err
 		}
-		h.m = m
+		// A host of its own: the relay session may still refer to h.
+		h = &sshHost{t: t, config: config, dest: dest, timeout: h.timeout, m: m}
 	}
 	c, err := d.startAgent(h, t, req)
 	if err != nil {
@@ -294,6 +295,11 @@ func (d *Deployment) upload(h *sshHost, t *Target, su sudo, p *probe, f *agentFi
 	}
 	d.opts.Emit(plan.Event{Type: plan.EventUpload, Host: t.Host, Bytes: int64(len(data)),
 		Message: fmt.Sprintf("uploading the agent (%.1f MB) to %s", float64(len(data))/1e6, p.dir)})
+	if nameOf(data) != f.id {
+		// Rebuilt since it was named: the host would keep new content
+		// under the old name.
+		return fmt.Errorf("the agent binary %s changed while batou ran: deploy again", f.path)
+	}
 	sum := sha256.Sum256(data)
 	if _, err := h.run(su.wrap(uploadScript(p.dir, f, hex.EncodeToString(sum[:]))), data); err != nil {
 		return fmt.Errorf("uploading the agent: %w", err)

@@ -2,6 +2,7 @@ package starlib
 
 import (
 	"fmt"
+	"path"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -52,7 +53,11 @@ func (r *Root) thread() *starlark.Thread {
 	if r.active != nil {
 		return r.active
 	}
-	return r.session.NewThread("template", PhaseHost)
+	t := r.session.NewThread("template", PhaseHost)
+	if path.IsAbs(r.Workdir) { // expanded: on the host
+		SetWorkdir(t, r.Workdir)
+	}
+	return t
 }
 
 // LogLine is a message logged with self.log during configure.

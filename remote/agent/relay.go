@@ -30,6 +30,7 @@ type Serve func(stdin io.Reader, stdout io.Writer, exit func(code int)) error
 // releases its lock).
 func Relay(in io.Reader, out io.Writer, serve Serve) error {
 	r := &relay{out: out, kids: map[uint32]*relayed{}}
+	r.send(plan.FrameHello, 0, []byte(plan.RelayHello))
 	fr := plan.NewFrameReader(bufio.NewReaderSize(in, 256<<10))
 	var err error
 	for {
@@ -155,15 +156,23 @@ func (w streamOut) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// queue is an agent's input: written by the frame reader without ever
-// blocking, read by the agent.
+// queue is an agent's input: written by the frame reader, read by the
+// agent. Up to queueMax bytes wait in it, so that an agent busy with a
+// component holds up no other; beyond that the frame reader waits (a blob
+// of gigabytes that the agent writes to a slow disk must not pile up in
+// memory), which holds up the agents behind it only until this one has
+// read its input.
 type queue struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	chunks [][]byte
+	size   int
 	closed bool
 	drop   bool
 }
+
+// queueMax is how much of an agent's input may wait unread.
+const queueMax = 8 << 20
 
 func newQueue() *queue {
 	q := &queue{}
@@ -174,11 +183,15 @@ func newQueue() *queue {
 func (q *queue) write(p []byte) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	for q.size >= queueMax && !q.closed && !q.drop {
+		q.cond.Wait()
+	}
 	if q.closed || q.drop {
 		return
 	}
 	q.chunks = append(q.chunks, append([]byte(nil), p...))
-	q.cond.Signal()
+	q.size += len(p)
+	q.cond.Broadcast()
 }
 
 func (q *queue) close() {
@@ -192,7 +205,7 @@ func (q *queue) close() {
 func (q *queue) discard() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.drop, q.chunks = true, nil
+	q.drop, q.chunks, q.size = true, nil, 0
 	q.cond.Broadcast()
 }
 
@@ -214,5 +227,7 @@ func (q *queue) Read(p []byte) (int, error) {
 	} else {
 		q.chunks[0] = q.chunks[0][n:]
 	}
+	q.size -= n
+	q.cond.Broadcast()
 	return n, nil
 }

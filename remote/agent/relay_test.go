@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,12 @@ import (
 func relayRun(t *testing.T, serve func(role string, in io.Reader, out io.Writer, exit func(int)) error) (io.WriteCloser, *plan.FrameReader, chan error) {
 	t.Helper()
 	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
+	// The relay's output is a pipe with a buffer, as ssh's is (the relay
+	// says hello before it reads).
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() {
 		err := Relay(inR, outW, func(in io.Reader, out io.Writer, exit func(int)) error {
@@ -37,9 +43,9 @@ func relayRun(t *testing.T, serve func(role string, in io.Reader, out io.Writer,
 	}()
 	stuck := time.AfterFunc(time.Minute, func() {
 		inW.CloseWithError(errors.New("relay stuck"))
-		outR.CloseWithError(errors.New("relay stuck"))
+		outR.Close()
 	})
-	t.Cleanup(func() { stuck.Stop(); inW.Close() })
+	t.Cleanup(func() { stuck.Stop(); inW.Close(); outR.Close() })
 	return inW, plan.NewFrameReader(outR), done
 }
 
@@ -78,6 +84,10 @@ func collect(t *testing.T, fr *plan.FrameReader, streams int) (out, errs, status
 			t.Fatalf("reading frames: %v (exited so far: %v)", err, status)
 		}
 		switch f.Kind {
+		case plan.FrameHello:
+			if f.Stream != 0 || string(f.Data) != plan.RelayHello || len(out)+len(errs)+len(status) > 0 {
+				t.Errorf("hello frame: stream %d %q, after %v %v %v", f.Stream, f.Data, out, errs, status)
+			}
 		case plan.FrameOutput:
 			out[f.Stream] += string(f.Data)
 		case plan.FrameStderr:
@@ -246,5 +256,32 @@ func TestRelayRefusesMalformedInput(t *testing.T) {
 				t.Fatal("no error")
 			}
 		})
+	}
+}
+
+// An agent's queue holds at most queueMax bytes: the frame reader waits
+// beyond that until the agent reads (a large blob for a slow disk does
+// not pile up in memory).
+func TestRelayQueueIsBounded(t *testing.T) {
+	q := newQueue()
+	q.write(make([]byte, queueMax))
+	wrote := make(chan struct{})
+	go func() {
+		q.write([]byte("more"))
+		close(wrote)
+	}()
+	select {
+	case <-wrote:
+		t.Fatal("a full queue took more input")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if n, err := q.Read(make([]byte, 1<<20)); n != 1<<20 || err != nil {
+		t.Fatalf("read %d, %v", n, err)
+	}
+	<-wrote // room again: the write goes through
+	q.close()
+	data, err := io.ReadAll(q)
+	if err != nil || len(data) != queueMax-1<<20+4 || string(data[len(data)-4:]) != "more" {
+		t.Errorf("read %d bytes (%v), want the rest and then the later input", len(data), err)
 	}
 }

@@ -18,10 +18,15 @@ const (
 	FrameInput byte = 'i' // the agent's stdin
 	FrameClose byte = 'c' // the end of the agent's stdin
 	// From the relay to the controller.
+	FrameHello  byte = 'H' // first: the relay runs (stream 0, data RelayHello)
 	FrameOutput byte = 'O' // the agent's stdout
 	FrameStderr byte = 'E' // the agent's stderr
 	FrameExit   byte = 'X' // the agent has ended; data: its exit status
 )
+
+// RelayHello is the data of the relay's first frame: a relay that does
+// not say it (an agent too old to relay, say) is not used.
+const RelayHello = "batou relay 1"
 
 // FrameHeader is the size of a frame header.
 const FrameHeader = 9
@@ -78,3 +83,6 @@ func (fr *FrameReader) Read() (Frame, error) {
 	}
 	return Frame{Kind: fr.hdr[0], Stream: binary.BigEndian.Uint32(fr.hdr[1:5]), Data: data}, nil
 }
+
+// Discard reads the rest of the input away.
+func (fr *FrameReader) Discard() { _, _ = io.Copy(io.Discard, fr.r) }
