@@ -155,7 +155,13 @@ func (d *Deployment) startRelay(r *relaySession, h *sshHost, t *Target, su sudo,
 		return err
 	}
 	if want != "" && p.user != want {
-		return fmt.Errorf("logged in as %s, not %s", p.user, want)
+		// Logged in as someone else: the relay (and so every agent of
+		// the machine) runs as the service user through sudo, as an
+		// agent of its own would.
+		su.user = want
+		if p, err = h.probe(su); err != nil {
+			return err
+		}
 	}
 	if f, err = d.agentFor(p); err != nil {
 		return err
