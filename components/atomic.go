@@ -136,19 +136,30 @@ func (w Atomic) fillCreated(path string, data []byte) (done bool, err error) {
 	}
 	fd, err := openMode(tmp, syscall.O_WRONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
 	if err == nil {
-		err = writeAll(fd, data)
-		if cerr := syscall.Close(fd); err == nil {
-			err = cerr
-		}
+		err = writeRenamed(fd, tmp, data, path)
+	} else {
+		_ = os.Remove(tmp)
+	}
+	if err != nil {
+		return true, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// writeRenamed writes data to fd, the open file tmp, closes it and
+// renames tmp to path; on failure tmp is removed.
+func writeRenamed(fd int, tmp string, data []byte, path string) error {
+	err := writeAll(fd, data)
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
 	}
 	if err == nil {
 		err = rename(tmp, path)
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return true, fmt.Errorf("writing %s: %w", path, err)
 	}
-	return true, nil
+	return err
 }
 
 // modeMask selects the permission bits together with setuid, setgid and

@@ -1,9 +1,6 @@
 package components
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
 // CreateWithContent does at once what Presence followed by Content does to
 // a missing file: it writes the content of the Content attributes a into
@@ -29,18 +26,7 @@ func CreateWithContent(ctx *Context, a Attrs) (res Result, done bool) {
 		return Result{}, false
 	}
 	fd, err := openMode(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
-	if err != nil {
-		return Result{}, false
-	}
-	err = writeAll(fd, data)
-	if cerr := syscall.Close(fd); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = rename(tmp, p)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
+	if err != nil || writeRenamed(fd, tmp, data, p) != nil {
 		return Result{}, false
 	}
 	if len(data) == 0 {

@@ -61,21 +61,32 @@ func startCmd(host string, cmd *exec.Cmd) (*conn, error) {
 
 // newConn starts cmd; the caller starts reading its output with c.read.
 func newConn(host string, cmd *exec.Cmd) (*conn, io.Reader, error) {
+	stdin, stdout, stderr, err := pipes(cmd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting agent: %w", err)
+	}
+	c := &conn{host: host, wait: cmd.Wait, stdin: stdin,
+		events: make(chan plan.Event, 64), stderr: stderr.buf, done: make(chan struct{})}
+	return c, stdout, nil
+}
+
+// pipes starts cmd with pipes for its input and output and a buffer for
+// what it says on stderr.
+func pipes(cmd *exec.Cmd) (io.WriteCloser, io.Reader, *lockedWriter, error) {
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	c := &conn{host: host, wait: cmd.Wait, stdin: stdin,
-		events: make(chan plan.Event, 64), stderr: &bytes.Buffer{}, done: make(chan struct{})}
-	cmd.Stderr = &lockedWriter{buf: c.stderr}
+	stderr := &lockedWriter{buf: &bytes.Buffer{}}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
-		return nil, nil, fmt.Errorf("starting agent: %w", err)
+		return nil, nil, nil, err
 	}
-	return c, stdout, nil
+	return stdin, stdout, stderr, nil
 }
 
 // read decodes events until the agent's output ends.

@@ -48,8 +48,7 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 	share := remoteHosts(targets) > 1 // as Connect decides
 	var ctx context.Context
 	ctx, p.cancel = context.WithCancel(context.Background())
-	var first func()
-	var rest []func()
+	var resolves []func()
 	for _, t := range targets {
 		if t.Ignore {
 			continue
@@ -90,11 +89,7 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 					p.warm(ctx, r.key, h)
 				}
 			}
-			if first == nil {
-				first = resolve
-			} else {
-				rest = append(rest, resolve)
-			}
+			resolves = append(resolves, resolve)
 		}
 		p.keys[id].hosts++
 	}
@@ -102,10 +97,10 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 	// after one ssh -G rather than after all of them, which share the
 	// cores with configuring the model: with aliases of one machine, that
 	// login is the only one.
-	if first != nil {
+	if len(resolves) > 0 {
 		go func() {
-			first()
-			for _, f := range rest {
+			resolves[0]()
+			for _, f := range resolves[1:] {
 				go f()
 			}
 		}()

@@ -103,14 +103,11 @@ type noRelay struct{ err error }
 func (e noRelay) Error() string { return "no relay: " + e.err.Error() }
 
 // startRelayed starts the agent of t in the relay session of its master,
-// starting that session when it is the first host there. A noRelay error
+// starting that session when it is the first host there; f is the agent
+// the host most probably has. A noRelay error
 // means the relay could not serve the host; the caller still holds its
 // master then. Once the agent is started, closing it releases the master.
-func (d *Deployment) startRelayed(h *sshHost, t *Target, req plan.Request) (*conn, error) {
-	f := d.likelyAgent()
-	if f == nil {
-		return nil, noRelay{errors.New("no agent to relay with")}
-	}
+func (d *Deployment) startRelayed(h *sshHost, t *Target, f *agentFile, req plan.Request) (*conn, error) {
 	su, want := sudoOf(t)
 	key := relayKey(su, want, f)
 	m := h.m
@@ -143,7 +140,7 @@ func (d *Deployment) startRelay(r *relaySession, h *sshHost, t *Target, su sudo,
 	cmd := h.command(su.wrap(cachedScript(f, want, "agent --relay")))
 	stdin, stdout, stderr, err := pipes(cmd)
 	if err != nil {
-		return err
+		return fmt.Errorf("starting ssh: %w", err)
 	}
 	br := bufio.NewReaderSize(stdout, 256<<10)
 	first, err := br.ReadString('\n')
@@ -154,26 +151,16 @@ func (d *Deployment) startRelay(r *relaySession, h *sshHost, t *Target, su sudo,
 	if err != nil {
 		return err
 	}
-	if want != "" && p.user != want {
-		// Logged in as someone else: the relay (and so every agent of
-		// the machine) runs as the service user through sudo, as an
-		// agent of its own would.
-		su.user = want
-		if p, err = h.probe(su); err != nil {
-			return err
-		}
-	}
-	if f, err = d.agentFor(p); err != nil {
+	// The relay (and so every agent of the machine) runs as the service
+	// user through sudo when the login user is someone else, as an agent
+	// of its own would.
+	su, path, err := d.provision(h, t, su, want, p)
+	if err != nil {
 		return err
 	}
-	if !p.cached[agentName(f)] {
-		if err := d.upload(h, t, su, p, f); err != nil {
-			return err
-		}
-	}
-	cmd = h.command(su.wrap("exec " + shellQuote(p.dir+"/"+agentName(f)) + " agent --relay"))
+	cmd = h.command(su.wrap("exec " + shellQuote(path) + " agent --relay"))
 	if stdin, stdout, stderr, err = pipes(cmd); err != nil {
-		return err
+		return fmt.Errorf("starting ssh: %w", err)
 	}
 	return r.begin(cmd, stdin, bufio.NewReaderSize(stdout, 256<<10), stderr)
 }
@@ -195,25 +182,6 @@ func (r *relaySession) begin(cmd *exec.Cmd, in io.WriteCloser, out io.Reader, st
 		werr = fmt.Errorf("the relay did not start (it said %q first)", f.Data)
 	}
 	return fmt.Errorf("starting the relay: %w", werr)
-}
-
-// pipes starts cmd with pipes for its input and output and a buffer for
-// what it says on stderr.
-func pipes(cmd *exec.Cmd) (io.WriteCloser, io.Reader, *lockedWriter, error) {
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	stderr := &lockedWriter{buf: &bytes.Buffer{}}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		return nil, nil, nil, fmt.Errorf("starting ssh: %w", err)
-	}
-	return stdin, stdout, stderr, nil
 }
 
 // serve takes over the started relay session: frames from out are handed
@@ -317,19 +285,13 @@ func (r *relaySession) open(host string) (*conn, error) {
 	return c, nil
 }
 
-// write sends one frame to the relay.
+// write sends data to the relay as frames of kind.
 func (r *relaySession) write(kind byte, id uint32, data []byte) error {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
-	for first := true; first || len(data) > 0; first = false {
-		n := min(len(data), plan.MaxFrame)
-		r.wbuf = plan.AppendFrame(r.wbuf[:0], kind, id, data[:n])
-		data = data[n:]
-		if _, err := r.in.Write(r.wbuf); err != nil {
-			return err
-		}
-	}
-	return nil
+	r.wbuf = plan.AppendFrames(r.wbuf[:0], kind, id, data)
+	_, err := r.in.Write(r.wbuf)
+	return err
 }
 
 // close ends the relay session after its last agent: the relay sees its

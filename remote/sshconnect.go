@@ -28,13 +28,14 @@ func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string
 		d.agents.prefetch(exe)
 	}
 	h := &sshHost{t: t, config: config, dest: dest, timeout: hostTimeout(t)}
-	m, relayed, err := d.masters.acquire(ctx, h, d.likelyAgent() != nil)
+	likely := d.likelyAgent()
+	m, relayed, err := d.masters.acquire(ctx, h, likely != nil)
 	if err != nil {
 		return nil, err
 	}
 	h.m = m
 	if relayed {
-		c, err := d.startRelayed(h, t, req)
+		c, err := d.startRelayed(h, t, likely, req)
 		var no noRelay
 		if !errors.As(err, &no) {
 			return c, err
@@ -49,7 +50,7 @@ func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string
 		// A host of its own: the relay session may still refer to h.
 		h = &sshHost{t: t, config: config, dest: dest, timeout: h.timeout, m: m}
 	}
-	c, err := d.startAgent(h, t, req)
+	c, err := d.startAgent(h, t, likely, req)
 	if err != nil {
 		d.masters.release(m, false)
 		return nil, err
@@ -76,14 +77,16 @@ func (s sudo) wrap(cmd string) string {
 	return "sudo -n -u " + shellQuote(s.user) + " -- sh -c " + shellQuote(cmd)
 }
 
-func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn, error) {
+// startAgent starts the agent of t in a session of its own: likely is the
+// agent the host most probably has (nil: probe first).
+func (d *Deployment) startAgent(h *sshHost, t *Target, likely *agentFile, req plan.Request) (*conn, error) {
 	su, want := sudoOf(t)
 	var p *probe
-	if f := d.likelyAgent(); f != nil {
+	if likely != nil {
 		// The usual case: the host already has the agent this controller
 		// would send. One session checks for it and runs it; only when it
 		// is missing does the same session answer the probe instead.
-		c, probed, err := h.startCached(t.Host, su, f, want, req)
+		c, probed, err := h.startCached(t.Host, su, likely, want, req)
 		if err != nil || c != nil {
 			return c, err
 		}
@@ -94,25 +97,36 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, req plan.Request) (*conn,
 			return nil, err
 		}
 	}
-	if t.ServiceUser != "" && su.user == "" && p.user != t.ServiceUser {
-		su.user = t.ServiceUser // logged in as someone else: go through sudo
+	su, path, err := d.provision(h, t, su, want, p)
+	if err != nil {
+		return nil, err
+	}
+	c, err := startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
+	return withPlan(c, err, req)
+}
+
+// provision makes sure the host has its agent, given the probe answer p of
+// a session run as su. A login user that is not want (the service user)
+// goes through sudo from here on. It returns how to run the agent and its
+// path on the host.
+func (d *Deployment) provision(h *sshHost, t *Target, su sudo, want string, p *probe) (sudo, string, error) {
+	if want != "" && p.user != want {
+		su.user = want // logged in as someone else: go through sudo
 		var err error
 		if p, err = h.probe(su); err != nil {
-			return nil, err
+			return su, "", err
 		}
 	}
 	f, err := d.agentFor(p)
 	if err != nil {
-		return nil, err
+		return su, "", err
 	}
 	if !p.cached[agentName(f)] {
 		if err := d.upload(h, t, su, p, f); err != nil {
-			return nil, err
+			return su, "", err
 		}
 	}
-	path := p.dir + "/" + agentName(f)
-	c, err := startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
-	return withPlan(c, err, req)
+	return su, p.dir + "/" + agentName(f), nil
 }
 
 // sudoOf says how the agent of t runs: through sudo as su.user (when

@@ -92,20 +92,17 @@ type relayed struct {
 	once sync.Once // its end is reported once
 }
 
-// send writes a frame, split into pieces that fit MaxFrame.
+// send writes data as frames of kind; once out has failed, output is
+// dropped.
 func (r *relay) send(kind byte, stream uint32, data []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for first := true; first || len(data) > 0; first = false {
-		n := min(len(data), plan.MaxFrame)
-		r.buf = plan.AppendFrame(r.buf[:0], kind, stream, data[:n])
-		data = data[n:]
-		if r.broken {
-			continue
-		}
-		if _, err := r.out.Write(r.buf); err != nil {
-			r.broken = true
-		}
+	if r.broken {
+		return
+	}
+	r.buf = plan.AppendFrames(r.buf[:0], kind, stream, data)
+	if _, err := r.out.Write(r.buf); err != nil {
+		r.broken = true
 	}
 }
 

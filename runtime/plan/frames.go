@@ -50,6 +50,17 @@ func AppendFrame(b []byte, kind byte, stream uint32, data []byte) []byte {
 	return append(b, data...)
 }
 
+// AppendFrames appends data to b as frames of kind: one frame, split in
+// pieces that fit MaxFrame.
+func AppendFrames(b []byte, kind byte, stream uint32, data []byte) []byte {
+	for first := true; first || len(data) > 0; first = false {
+		n := min(len(data), MaxFrame)
+		b = AppendFrame(b, kind, stream, data[:n])
+		data = data[n:]
+	}
+	return b
+}
+
 // FrameReader reads frames from a stream.
 type FrameReader struct {
 	r   io.Reader
