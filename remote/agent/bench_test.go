@@ -90,3 +90,61 @@ func floorRead(p string) ([]byte, error) {
 	n, err := syscall.Read(fd, buf)
 	return buf[:max(n, 0)], err
 }
+
+// BenchmarkFirstRoot deploys a root of 1,000 missing Files in this
+// process (as a first deploy does: create each with its content) and,
+// untimed, the floor's work for the same files: create a temporary file,
+// write, close and rename it. x-floor is the root's time over the
+// floor's.
+func BenchmarkFirstRoot(b *testing.B) {
+	p, want := filesPlan(b, 1000)
+	emit := func(e plan.Event) {
+		if e.Type == plan.EventError {
+			b.Errorf("unexpected error event: %s %s", e.Path, e.Message)
+		}
+	}
+	remove := func() {
+		for path := range want {
+			if err := os.Remove(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	var floor time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		remove()
+		b.StartTimer()
+		d := newDeployer(p, os.Getenv("HOME"), emit, nil)
+		d.runRoot("files", false, &atomic.Bool{})
+		b.StopTimer()
+		remove()
+		start := time.Now()
+		for path, data := range want {
+			if err := floorWrite(path, data); err != nil {
+				b.Fatal(err)
+			}
+		}
+		floor += time.Since(start)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed())/float64(floor), "x-floor")
+}
+
+// floorWrite is the floor's write of a new file: create a temporary
+// file, write, close, rename.
+func floorWrite(p string, data []byte) error {
+	tmp := p + ".tmp"
+	fd, err := syscall.Open(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = syscall.Write(fd, data)
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syscall.Rename(tmp, p)
+	}
+	return err
+}
