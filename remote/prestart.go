@@ -30,6 +30,10 @@ type Prestarted struct {
 	// keys are the connection keys being resolved, by ssh arguments and
 	// destination (keyOf).
 	keys map[string]*resolving
+	// keyCache keeps ssh -G's answers across deploys (made once, by
+	// keyCacheOnce).
+	keyCacheOnce sync.Once
+	keyCacheV    *sshKeyCache
 }
 
 // resolving is a connection key being resolved (or done).
@@ -83,7 +87,7 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 			r := &resolving{done: make(chan struct{})}
 			p.keys[id] = r
 			resolve := func() {
-				r.key = connectionKey(args, t.Address)
+				r.key = p.keyCache().key(args, t.Address)
 				close(r.done)
 				if r.key != "" {
 					p.warm(ctx, r.key, h)
@@ -124,8 +128,15 @@ func (p *Prestarted) connectionKey(args []string, dest string) string {
 			<-r.done
 			return r.key
 		}
+		return p.keyCache().key(args, dest)
 	}
 	return connectionKey(args, dest)
+}
+
+// keyCache returns the cache of ssh -G's answers, made on first use.
+func (p *Prestarted) keyCache() *sshKeyCache {
+	p.keyCacheOnce.Do(func() { p.keyCacheV = newSSHKeyCache("") })
+	return p.keyCacheV
 }
 
 // resolved reports whether the connection key of dest with args is

@@ -1,0 +1,265 @@
+package remote
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// Which hosts share a connection is decided by what ssh -G resolves for
+// each (connectionKey). One ssh -G costs about 7 ms of CPU, nearly all of
+// it starting ssh (loading its libraries, initialising OpenSSL), so 16
+// aliases of one machine cost more in ssh -G than in deploying. Its answer
+// depends only on the ssh binary, the configuration files it reads, the
+// local user and host, and the arguments, unless the configuration asks
+// for more (Match, environment variables, canonical host names): so the
+// answers are kept in the user's cache directory, under a hash of all
+// that, and ssh -G runs again when any of it changes. A configuration
+// that uses what cannot be hashed is never cached.
+
+// sshKeyCache keeps connection keys across deploys. A nil one caches
+// nothing.
+type sshKeyCache struct {
+	dir    string // where entries are kept ("" caches nothing)
+	mu     sync.Mutex
+	inputs map[string]string // sshInputs by -F file ("" for none)
+}
+
+// newSSHKeyCache returns the cache in dir (the user's cache directory
+// when "").
+func newSSHKeyCache(dir string) *sshKeyCache {
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil
+		}
+		dir = filepath.Join(base, "batou", "ssh-config")
+	}
+	return &sshKeyCache{dir: dir, inputs: map[string]string{}}
+}
+
+// key returns the connection key of dest with args, from the cache or
+// from ssh -G (and then keeps it).
+func (c *sshKeyCache) key(args []string, dest string) string {
+	if c == nil {
+		return connectionKey(args, dest)
+	}
+	config := configFile(args)
+	c.mu.Lock()
+	inputs, ok := c.inputs[config]
+	if !ok {
+		inputs = sshInputs(config)
+		c.inputs[config] = inputs
+	}
+	c.mu.Unlock()
+	if inputs == "" {
+		return connectionKey(args, dest)
+	}
+	file := filepath.Join(c.dir, entryName(inputs, args, dest))
+	if data, err := os.ReadFile(file); err == nil && len(data) > 0 {
+		return string(data)
+	}
+	key := connectionKey(args, dest)
+	// Keep it only when nothing changed while ssh read it.
+	if key != "" && sshInputs(config) == inputs {
+		_ = writeCacheFile(c.dir, file, []byte(key))
+	}
+	return key
+}
+
+// configFile is the -F file of ssh arguments, "" when there is none.
+func configFile(args []string) string {
+	for i, a := range args {
+		if a == "-F" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// entryName is the file name of the key of dest with args.
+func entryName(inputs string, args []string, dest string) string {
+	h := sha256.New()
+	h.Write([]byte(inputs))
+	h.Write([]byte{0})
+	h.Write([]byte(keyOf(args, dest)))
+	return hex.EncodeToString(h.Sum(nil))[:40]
+}
+
+// writeCacheFile writes data to file in dir (created private) through a
+// temporary file renamed over it.
+func writeCacheFile(dir, file string, data []byte) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), file)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
+}
+
+// sshInputs hashes what ssh -G -F config (or without -F when config is
+// "") reads besides its arguments: the ssh binary on PATH (its path,
+// size, time and inode), the local user, home and host name, and every
+// configuration file with the files it includes. It returns "" when the
+// answer may depend on more: a Match block, an environment variable, a
+// canonical host name (DNS), an Include it cannot follow, or a file it
+// cannot read.
+func sshInputs(config string) string {
+	h := sha256.New()
+	bin, err := exec.LookPath("ssh")
+	if err != nil {
+		return ""
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		return ""
+	}
+	var ino uint64
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		ino = uint64(sys.Ino)
+	}
+	fmt.Fprintf(h, "ssh %s %d %d %d\n", bin, st.Size(), st.ModTime().UnixNano(), ino)
+	u, err := user.Current()
+	if err != nil {
+		return ""
+	}
+	host, _ := os.Hostname()
+	fmt.Fprintf(h, "user %s %s %s %s %s\n", u.Uid, u.Username, u.HomeDir, os.Getenv("HOME"), host)
+	homes := []string{u.HomeDir}
+	if env := os.Getenv("HOME"); env != "" && env != u.HomeDir {
+		homes = append(homes, env)
+	}
+	r := &sshConfigReader{h: h, homes: homes}
+	if config != "" {
+		r.file(config, true, 0)
+	} else {
+		for _, home := range homes {
+			r.file(filepath.Join(home, ".ssh", "config"), true, 0)
+		}
+		r.file("/etc/ssh/ssh_config", false, 0)
+	}
+	if r.uncacheable {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sshConfigReader hashes configuration files and what they include.
+type sshConfigReader struct {
+	h           interface{ Write([]byte) (int, error) }
+	homes       []string
+	uncacheable bool
+}
+
+// file hashes one configuration file (user: read as the user's, which
+// resolves relative includes in ~/.ssh, else in /etc/ssh).
+func (r *sshConfigReader) file(path string, user bool, depth int) {
+	if r.uncacheable {
+		return
+	}
+	if depth > 16 { // as ssh's own limit on nested includes
+		r.uncacheable = true
+		return
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case os.IsNotExist(err):
+		fmt.Fprintf(r.h, "missing %s\n", path)
+		return
+	case err != nil:
+		r.uncacheable = true
+		return
+	}
+	fmt.Fprintf(r.h, "file %s %d\n", path, len(data))
+	_, _ = r.h.Write(data)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if strings.Contains(line, "${") {
+			r.uncacheable = true
+			return
+		}
+		word, rest, _ := strings.Cut(line, " ")
+		if i := strings.IndexAny(word, "=\t"); i >= 0 {
+			word, rest = word[:i], line[i+1:]
+		}
+		rest = strings.TrimLeft(strings.TrimSpace(rest), "= \t")
+		switch strings.ToLower(word) {
+		case "match":
+			r.uncacheable = true
+			return
+		case "canonicalizehostname":
+			if !strings.EqualFold(rest, "no") {
+				r.uncacheable = true
+				return
+			}
+		case "include":
+			r.include(rest, user, depth)
+		}
+	}
+}
+
+// include hashes the files an Include line names.
+func (r *sshConfigReader) include(args string, user bool, depth int) {
+	if strings.ContainsAny(args, "%\"'") {
+		r.uncacheable = true
+		return
+	}
+	for _, pattern := range strings.Fields(args) {
+		var candidates []string
+		switch {
+		case strings.HasPrefix(pattern, "~/"):
+			for _, home := range r.homes {
+				candidates = append(candidates, filepath.Join(home, pattern[2:]))
+			}
+		case strings.HasPrefix(pattern, "~"):
+			r.uncacheable = true // another user's home
+			return
+		case filepath.IsAbs(pattern):
+			candidates = []string{pattern}
+		case user:
+			for _, home := range r.homes {
+				candidates = append(candidates, filepath.Join(home, ".ssh", pattern))
+			}
+		default:
+			candidates = []string{filepath.Join("/etc/ssh", pattern)}
+		}
+		for _, c := range candidates {
+			matches, err := filepath.Glob(c)
+			if err != nil {
+				r.uncacheable = true
+				return
+			}
+			sort.Strings(matches)
+			fmt.Fprintf(r.h, "include %s %q\n", c, matches)
+			for _, m := range matches {
+				r.file(m, user, depth+1)
+			}
+		}
+	}
+}
