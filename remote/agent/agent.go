@@ -2,12 +2,14 @@ package agent
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/batou-go/batou/components"
@@ -104,6 +106,16 @@ func (a *agent) read(in *bufio.Reader) {
 		if r.req, err = plan.DecodeRequest(line); err != nil {
 			r.err = fmt.Errorf("malformed request: %w", err)
 		}
+		if r.err == nil && r.req.Following() > 0 {
+			if cut, err := readChildren(in, &r.req); err != nil {
+				if cut {
+					a.inputEnded()
+					a.requests <- request{err: err}
+					return
+				}
+				r.err = fmt.Errorf("malformed request: %w", err)
+			}
+		}
 		if r.req.Type == "blob" && r.err == nil {
 			if err := a.blobs.receive(r.req.Blob, in); err != nil {
 				a.inputEnded() // cut off inside a chunk: nothing more can be read
@@ -119,6 +131,38 @@ func (a *agent) read(in *bufio.Reader) {
 		}
 		a.requests <- r
 	}
+}
+
+// readChildren reads the lines after the plan request req that carry the
+// children of its largest nodes, parsing each (on a goroutine of its own)
+// while the next is still on its way, and completes the plan. cut is set
+// when the input ended before all of them came.
+func readChildren(in *bufio.Reader, req *plan.Request) (cut bool, err error) {
+	n := req.Following()
+	parts := make([]*plan.Children, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		line, rerr := readLine(in)
+		if rerr != nil && (len(line) == 0 || line[len(line)-1] != '\n') {
+			wg.Wait()
+			if rerr == io.EOF {
+				rerr = io.ErrUnexpectedEOF
+			}
+			return true, fmt.Errorf("reading the plan (line %d of %d after it): %w", i+1, n, rerr)
+		}
+		line = bytes.Clone(line) // readLine's buffer is reused by the next read
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = req.ParseChildren(line)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return false, err
+	}
+	return false, req.AddChildren(parts)
 }
 
 // inputEnded stops the deploy after the controller went away: transfers

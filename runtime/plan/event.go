@@ -94,6 +94,9 @@ type Request struct {
 	Holder *Holder `json:"holder,omitempty"`
 	// Blob is a piece of a blob the agent asked for (Type "blob").
 	Blob *BlobChunk `json:"blob,omitempty"`
+	// follow are the nodes of a plan whose children come in the lines
+	// after the plan's (WriteRequest), in the order they come.
+	follow []following
 }
 
 // BlobChunk is one piece of a blob on its way to the agent. On the wire

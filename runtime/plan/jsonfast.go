@@ -81,6 +81,9 @@ type parser struct {
 	scratch []byte
 	// parallel lets large children arrays be parsed in parts at once.
 	parallel bool
+	// follow, when set, collects the nodes whose children follow in
+	// lines of their own (else such a node is an error).
+	follow *[]following
 }
 
 // commonStrings are object keys and values that come in every plan; the

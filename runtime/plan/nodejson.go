@@ -35,6 +35,9 @@ func (n *Node) MarshalJSON() ([]byte, error) {
 type nodeEncoding struct {
 	compact bool
 	fl      *flusher
+	// apart, when set, collects the nodes whose children (followMin or
+	// more) are left out of the line and sent in lines of their own.
+	apart *[]*Node
 }
 
 // appendJSON appends n below parent (nil for a root's node).
@@ -116,6 +119,12 @@ func sharedAttrs(a, parent Attrs) []string {
 }
 
 func (n *Node) appendChildren(buf []byte, enc *nodeEncoding) ([]byte, error) {
+	if enc.apart != nil && len(n.Children) >= followMin {
+		*enc.apart = append(*enc.apart, n)
+		buf = append(buf, `,"children_follow":`...)
+		buf = strconv.AppendInt(buf, int64(len(n.Children)), 10)
+		return append(buf, '}'), nil
+	}
 	if len(n.Children) > 0 {
 		buf = append(buf, `,"children":[`...)
 		for i, c := range n.Children {
@@ -213,6 +222,17 @@ func (p *parser) node(n *Node, parent *Node) error {
 				return err
 			}
 			return p.children(n)
+		case "children_follow":
+			v, err := p.number()
+			count, ok := v.(int64)
+			if err != nil || !ok || count < 1 || p.follow == nil {
+				return p.fail()
+			}
+			if err := fill(); err != nil {
+				return err
+			}
+			*p.follow = append(*p.follow, following{node: n, count: int(count)})
+			return nil
 		case "label":
 			hasLabel = true
 		}

@@ -30,6 +30,7 @@ func (p *parser) parallelChildren(n *Node) (ok bool, err error) {
 	type part struct {
 		from, to int // spans[from:to]
 		nodes    []*Node
+		follow   []following
 		err      error
 	}
 	var parts []*part
@@ -47,6 +48,9 @@ func (p *parser) parallelChildren(n *Node) (ok bool, err error) {
 		go func() {
 			defer wg.Done()
 			sub := &parser{data: p.data}
+			if p.follow != nil {
+				sub.follow = &pt.follow
+			}
 			pt.nodes = make([]*Node, 0, pt.to-pt.from)
 			for _, s := range spans[pt.from:pt.to] {
 				sub.pos = s.start
@@ -69,6 +73,9 @@ func (p *parser) parallelChildren(n *Node) (ok bool, err error) {
 			return true, pt.err
 		}
 		n.Children = append(n.Children, pt.nodes...)
+		if p.follow != nil {
+			*p.follow = append(*p.follow, pt.follow...)
+		}
 	}
 	p.pos = end
 	return true, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 )
 
 // The wire form of a request is one line. A plan request carries the
@@ -16,6 +17,33 @@ import (
 // JSON text outside strings holds no tab (encoding/json writes none, and
 // both codecs escape the ones inside strings), so the first tab ends the
 // head.
+
+// WriteRequest leaves the children of a node that has many (a component
+// with a thousand Files) out of the plan's line: the node says how many
+// follow ("children_follow":N), and they come in the lines after it, at
+// most followPerLine a line, node by node in the order the nodes came:
+//
+//	{"type":"children","node":K}<TAB>[{child},...]
+//
+// (K counts those nodes from 0). The agent parses each line as it
+// arrives, while the rest is still being encoded, instead of parsing one
+// large line after it was all written: encoding and parsing then take
+// about the time of one of them, not of both.
+
+// followMin is the least number of children WriteRequest sends apart.
+const followMin = 64
+
+// followPerLine is the most children one following line holds.
+const followPerLine = 128
+
+// followHead starts a line of children that follow a plan.
+const followHead = `{"type":"children","node":`
+
+// following is a node whose children follow the plan's line.
+type following struct {
+	node  *Node
+	count int
+}
 
 // rootsPlaceholder is how the head shows the roots it leaves out.
 const rootsPlaceholder = `"roots":null`
@@ -30,10 +58,28 @@ func AppendRequest(buf []byte, req Request) ([]byte, error) {
 // of its size, and the agent reads its start while the rest is encoded.
 // It returns the bytes written.
 func WriteRequest(w io.Writer, req Request) (int64, error) {
-	fl := &flusher{w: w}
+	fl := &flusher{w: w, apart: &[]*Node{}}
 	buf, err := appendRequest(make([]byte, 0, flushSize+flushSize/4), req, fl)
 	if err != nil {
 		return fl.n, err
+	}
+	enc := &nodeEncoding{compact: true, fl: fl}
+	for k, n := range *fl.apart {
+		for i := 0; i < len(n.Children); i += followPerLine {
+			buf = append(buf, followHead...)
+			buf = strconv.AppendInt(buf, int64(k), 10)
+			buf = append(buf, '}', '\t', '[')
+			for j, c := range n.Children[i:min(i+followPerLine, len(n.Children))] {
+				if j > 0 {
+					buf = append(buf, ',')
+				}
+				if buf, err = c.appendJSON(buf, n, enc); err != nil {
+					return fl.n, err
+				}
+				buf = fl.flush(buf, false)
+			}
+			buf = append(buf, ']', '\n')
+		}
 	}
 	fl.flush(buf, true)
 	if fl.err != nil {
@@ -58,6 +104,8 @@ type flusher struct {
 	w   io.Writer
 	n   int64
 	err error
+	// apart collects the nodes whose children are sent after the plan.
+	apart *[]*Node
 }
 
 // flush writes buf (when it holds flushSize bytes, or force) and returns
@@ -119,7 +167,11 @@ func (r *Root) appendJSON(buf []byte, fl *flusher) ([]byte, error) {
 		return append(buf, '}'), nil
 	}
 	buf = append(buf, `,"node":`...)
-	buf, err := r.Node.appendJSON(buf, nil, &nodeEncoding{compact: true, fl: fl})
+	enc := &nodeEncoding{compact: true, fl: fl}
+	if fl != nil {
+		enc.apart = fl.apart
+	}
+	buf, err := r.Node.appendJSON(buf, nil, enc)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +193,7 @@ func DecodeRequest(line []byte) (Request, error) {
 	if req.Plan == nil {
 		return req, fmt.Errorf("roots without a plan")
 	}
-	p := &parser{data: tail, parallel: true}
+	p := &parser{data: tail, parallel: true, follow: &req.follow}
 	roots, err := p.roots()
 	if err != nil {
 		return req, fmt.Errorf("decoding the plan's roots: %w", err)
@@ -151,6 +203,73 @@ func DecodeRequest(line []byte) (Request, error) {
 	}
 	req.Plan.Roots = roots
 	return req, nil
+}
+
+// Following is the number of lines after a plan request's that carry
+// children of its nodes (0: the request is complete).
+func (r *Request) Following() int {
+	n := 0
+	for _, f := range r.follow {
+		n += (f.count + followPerLine - 1) / followPerLine
+	}
+	return n
+}
+
+// Children are the nodes one line after a plan request carries, for the
+// node they belong to.
+type Children struct {
+	k     int
+	nodes []*Node
+}
+
+// ParseChildren parses one of the lines after the plan request r. It
+// keeps no reference into line, and may run for several lines at once.
+func (r *Request) ParseChildren(line []byte) (*Children, error) {
+	line = bytes.TrimRight(line, "\r\n")
+	rest, ok := bytes.CutPrefix(line, []byte(followHead))
+	end := bytes.Index(rest, []byte("}\t"))
+	if !ok || end < 1 {
+		return nil, fmt.Errorf("expected the children of the plan's nodes, got %.40q", line)
+	}
+	k, err := strconv.Atoi(string(rest[:end]))
+	if err != nil || k < 0 || k >= len(r.follow) {
+		return nil, fmt.Errorf("children of an unknown node (%.20q)", rest[:end])
+	}
+	parent := r.follow[k].node
+	c := &Children{k: k}
+	p := &parser{data: rest[end+2:]}
+	err = p.array(func() error {
+		n := &Node{}
+		if err := p.node(n, parent); err != nil {
+			return err
+		}
+		c.nodes = append(c.nodes, n)
+		return nil
+	})
+	if err == nil && p.peek() != 0 {
+		err = p.fail()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decoding the children of node %d: %w", parent.ID, err)
+	}
+	return c, nil
+}
+
+// AddChildren completes the plan of r with the children of the lines
+// after it, given in the order the lines came, and checks that every node
+// got all of its children.
+func (r *Request) AddChildren(parts []*Children) error {
+	for _, c := range parts {
+		f := &r.follow[c.k]
+		f.node.Children = append(f.node.Children, c.nodes...)
+	}
+	for _, f := range r.follow {
+		if len(f.node.Children) != f.count {
+			return fmt.Errorf("node %d has %d children, the plan said %d", f.node.ID, len(f.node.Children), f.count)
+		}
+	}
+	r.follow = nil
+	return nil
 }
 
 func (p *parser) roots() ([]*Root, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -126,28 +127,102 @@ func TestRequestCompactChildren(t *testing.T) {
 	}
 }
 
-// WriteRequest writes what AppendRequest returns, in pieces, and tells a
-// failing writer from a request that cannot be encoded.
+// WriteRequest writes a plan in pieces, as it is encoded: the children
+// of a node with many come in lines of their own after the plan's line,
+// which the reader parses one by one (at once) and adds; the plan read is
+// the one written. It tells a failing writer from a request that cannot
+// be encoded.
 func TestWriteRequest(t *testing.T) {
 	p := testPlan()
 	var kids []*Node
 	for i := 0; i < 2000; i++ {
-		kids = append(kids, &Node{ID: 10 + i, Kind: "File", Label: "File('x')", Attrs: Attrs{"content": strings.Repeat("y", 100)}})
+		kid := &Node{ID: 10 + i, Kind: "File", Label: "File('x')", Attrs: Attrs{"content": strings.Repeat("y", 100)}}
+		if i == 7 { // a large array inside a following line stays in it
+			for j := 0; j < followMin+1; j++ {
+				kid.Children = append(kid.Children, &Node{ID: 5000 + j, Kind: "Presence", Label: "Presence('x')"})
+			}
+		}
+		kids = append(kids, kid)
 	}
 	p.Roots[0].Node.Children = kids
 	req := Request{Type: "plan", Plan: p}
-	want, err := AppendRequest(nil, req)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var w countingWriter
 	n, err := WriteRequest(&w, req)
-	if err != nil || n != int64(len(want)) || !bytes.Equal(w.buf.Bytes(), want) {
-		t.Fatalf("wrote %d bytes (%v), want the %d AppendRequest returns", n, err, len(want))
+	if err != nil || n != int64(w.buf.Len()) {
+		t.Fatalf("wrote %d bytes (%v)", n, err)
 	}
 	if w.writes < 3 || w.max > 2*flushSize {
 		t.Errorf("%d writes of at most %d bytes, want pieces of about %d", w.writes, w.max, flushSize)
 	}
+	lines := bytes.SplitAfter(w.buf.Bytes(), []byte("\n"))
+	lines = lines[:len(lines)-1] // after the last newline
+	got, err := DecodeRequest(lines[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (2000 + followPerLine - 1) / followPerLine; got.Following() != want || len(lines) != 1+want {
+		t.Fatalf("%d lines follow the plan, it says %d; want %d", len(lines)-1, got.Following(), want)
+	}
+	parts := make([]*Children, len(lines)-1)
+	var wg sync.WaitGroup
+	for i, line := range lines[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if parts[i], err = got.ParseChildren(line); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := got.AddChildren(parts); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Plan, p) {
+		t.Fatal("the plan read is not the plan written")
+	}
+
+	// A line missing, damaged, or for a node that has none.
+	again := func() Request {
+		r, err := DecodeRequest(lines[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := again()
+	var some []*Children
+	for _, line := range lines[1 : len(lines)-1] {
+		c, err := r.ParseChildren(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		some = append(some, c)
+	}
+	if err := r.AddChildren(some); err == nil || !strings.Contains(err.Error(), "has 1920 children, the plan said 2000") {
+		t.Errorf("a missing line gives %v", err)
+	}
+	r = again()
+	for _, bad := range [][]byte{
+		bytes.Replace(lines[1], []byte(`"id":10,`), []byte(`"id":x,`), 1),
+		bytes.Replace(lines[1], []byte(`"node":0}`), []byte(`"node":1}`), 1),
+		lines[0],
+		[]byte(`{"type":"run","root":"app"}` + "\n"),
+	} {
+		if _, err := r.ParseChildren(bad); err == nil {
+			t.Errorf("no error for %.60q", bad)
+		}
+	}
+	// Nodes with few children, and AppendRequest, keep them in the line.
+	one, err := AppendRequest(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := DecodeRequest(one); err != nil || r.Following() != 0 || !reflect.DeepEqual(r.Plan, p) {
+		t.Errorf("AppendRequest's line: %v, %d following", err, r.Following())
+	}
+
 	_, err = WriteRequest(failingWriter{}, req)
 	var werr *WriteError
 	if !errors.As(err, &werr) {
@@ -156,6 +231,12 @@ func TestWriteRequest(t *testing.T) {
 	p.Roots[0].Node.Attrs["bad"] = struct{}{}
 	if _, err := WriteRequest(&countingWriter{}, req); err == nil || errors.As(err, &werr) {
 		t.Errorf("an attribute that cannot be encoded gives %v, want an encoding error", err)
+	}
+	p.Roots[0].Node.Attrs["bad"] = nil
+	delete(p.Roots[0].Node.Attrs, "bad")
+	kids[1500].Attrs["bad"] = struct{}{}
+	if _, err := WriteRequest(&countingWriter{}, req); err == nil || errors.As(err, &werr) {
+		t.Errorf("a following child that cannot be encoded gives %v, want an encoding error", err)
 	}
 }
 
