@@ -128,7 +128,9 @@ func (p *Prestarted) connectionKey(args []string, dest string) string {
 			<-r.done
 			return r.key
 		}
-		return p.keyCache().key(args, dest)
+		// Not resolved early: a vagrant host, whose configuration is a
+		// new temporary file every deploy. Its answer is not kept: it
+		// would be a new entry in the cache every deploy, never read.
 	}
 	return connectionKey(args, dest)
 }

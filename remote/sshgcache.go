@@ -1,8 +1,6 @@
 package remote
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -194,27 +192,26 @@ func (r *sshConfigReader) file(path string, user bool, depth int) {
 	}
 	fmt.Fprintf(r.h, "file %s %d\n", path, len(data))
 	_, _ = r.h.Write(data)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
+	// Lines as ssh reads them (getline: no limit on their length; a NUL
+	// ends what it parses of one).
+	for _, line := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(line, 0); i >= 0 {
+			line = line[:i]
+		}
+		word, rest, ok := sshKeyword(line)
+		if !ok {
 			continue
 		}
 		if strings.Contains(line, "${") {
 			r.uncacheable = true
 			return
 		}
-		word, rest, _ := strings.Cut(line, " ")
-		if i := strings.IndexAny(word, "=\t"); i >= 0 {
-			word, rest = word[:i], line[i+1:]
-		}
-		rest = strings.TrimLeft(strings.TrimSpace(rest), "= \t")
-		switch strings.ToLower(word) {
+		switch word {
 		case "match":
 			r.uncacheable = true
 			return
 		case "canonicalizehostname":
-			if !strings.EqualFold(rest, "no") {
+			if !strings.EqualFold(strings.TrimSpace(rest), "no") {
 				r.uncacheable = true
 				return
 			}
@@ -224,13 +221,55 @@ func (r *sshConfigReader) file(path string, user bool, depth int) {
 	}
 }
 
+// sshKeyword splits a configuration line as ssh does (readconf.c): its
+// keyword, lowercased, and the rest. ok is false for a line ssh skips
+// (empty, a comment). ssh takes a keyword that is quoted, partly quoted,
+// or after leading whitespace, "" or "=", and ends it at a space, tab,
+// CR, quote or "=": a Match written so is a Match.
+func sshKeyword(line string) (word, rest string, ok bool) {
+	line = strings.TrimRight(line, " \t\r\n\f")
+	word, rest, ok = strdelim(line)
+	if ok && word == "" {
+		word, rest, ok = strdelim(rest)
+	}
+	if !ok || word == "" || word[0] == '#' {
+		return "", "", false
+	}
+	return strings.ToLower(word), rest, true
+}
+
+// strdelim returns the next word of s and what follows it, as ssh's
+// strdelim (with "=" a separator) does; ok is false for a quote that is
+// not closed.
+func strdelim(s string) (word, rest string, ok bool) {
+	const space = " \t\r\n"
+	i := strings.IndexAny(s, space+"\"=")
+	if i < 0 {
+		return s, "", true
+	}
+	if s[i] == '"' { // the quote is dropped, the word ends at the next
+		s = s[:i] + s[i+1:]
+		j := strings.IndexByte(s[i:], '"')
+		if j < 0 {
+			return "", "", false
+		}
+		return s[:i+j], strings.TrimLeft(s[i+j+1:], space), true
+	}
+	word, rest = s[:i], strings.TrimLeft(s[i+1:], space)
+	if s[i] != '=' && strings.HasPrefix(rest, "=") { // one "=" after spaces
+		rest = strings.TrimLeft(rest[1:], space)
+	}
+	return word, rest, true
+}
+
 // include hashes the files an Include line names.
 func (r *sshConfigReader) include(args string, user bool, depth int) {
-	if strings.ContainsAny(args, "%\"'") {
+	if strings.ContainsAny(args, "%\"'\\") { // tokens, quotes, escapes
 		r.uncacheable = true
 		return
 	}
-	for _, pattern := range strings.Fields(args) {
+	// Split as ssh does (argv_split: at spaces and tabs only).
+	for _, pattern := range strings.FieldsFunc(args, func(r rune) bool { return r == ' ' || r == '\t' }) {
 		var candidates []string
 		switch {
 		case strings.HasPrefix(pattern, "~/"):
@@ -250,7 +289,12 @@ func (r *sshConfigReader) include(args string, user bool, depth int) {
 			candidates = []string{filepath.Join("/etc/ssh", pattern)}
 		}
 		for _, c := range candidates {
-			matches, err := filepath.Glob(c)
+			glob, ok := goGlob(c)
+			if !ok {
+				r.uncacheable = true
+				return
+			}
+			matches, err := filepath.Glob(glob)
 			if err != nil {
 				r.uncacheable = true
 				return
@@ -262,4 +306,36 @@ func (r *sshConfigReader) include(args string, user bool, depth int) {
 			}
 		}
 	}
+}
+
+// goGlob translates a pattern of glob(3), as ssh expands an Include, to
+// filepath.Glob's: "[!...]" is "[^...]". ok is false for what the two
+// would match differently (a character class such as [:alpha:], or "]"
+// first in a set). Go's "*" and "?" also match a leading ".", which
+// glob(3) does not: more files are hashed than ssh reads, never fewer.
+func goGlob(pattern string) (string, bool) {
+	var b strings.Builder
+	in := false // inside [...]
+	for i := 0; i < len(pattern); i++ {
+		c := pattern[i]
+		b.WriteByte(c)
+		switch {
+		case c == '[' && !in:
+			in = true
+			if i+1 < len(pattern) && (pattern[i+1] == '!' || pattern[i+1] == '^') {
+				b.WriteByte('^')
+				i++
+			}
+			if i+1 < len(pattern) && pattern[i+1] == ']' {
+				return "", false
+			}
+		case c == '[' && in:
+			if i+1 < len(pattern) && strings.IndexByte(":=.", pattern[i+1]) >= 0 {
+				return "", false
+			}
+		case c == ']' && in:
+			in = false
+		}
+	}
+	return b.String(), true
 }
