@@ -77,6 +77,11 @@ func connectionKey(args []string, dest string) string {
 	if err != nil {
 		return ""
 	}
+	return keyOfOutput(out)
+}
+
+// keyOfOutput is the connection key in ssh -G's output.
+func keyOfOutput(out []byte) string {
 	var key strings.Builder
 	for line := range strings.SplitSeq(string(out), "\n") {
 		if !strings.HasPrefix(line, "host ") {

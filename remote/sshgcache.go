@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Which hosts share a connection is decided by what ssh -G resolves for
@@ -30,7 +32,14 @@ import (
 type sshKeyCache struct {
 	dir    string // where entries are kept ("" caches nothing)
 	mu     sync.Mutex
-	inputs map[string]string // sshInputs by -F file ("" for none)
+	inputs map[string]sshRead // sshInputs by -F file ("" for none)
+}
+
+// sshRead is the hash of what ssh -G reads ("": not cacheable) and the
+// configuration files that went into it.
+type sshRead struct {
+	hash  string
+	files map[string]bool
 }
 
 // newSSHKeyCache returns the cache in dir (the user's cache directory
@@ -43,7 +52,7 @@ func newSSHKeyCache(dir string) *sshKeyCache {
 		}
 		dir = filepath.Join(base, "batou", "ssh-config")
 	}
-	return &sshKeyCache{dir: dir, inputs: map[string]string{}}
+	return &sshKeyCache{dir: dir, inputs: map[string]sshRead{}}
 }
 
 // key returns the connection key of dest with args, from the cache or
@@ -60,19 +69,96 @@ func (c *sshKeyCache) key(args []string, dest string) string {
 		c.inputs[config] = inputs
 	}
 	c.mu.Unlock()
-	if inputs == "" {
+	if inputs.hash == "" {
 		return connectionKey(args, dest)
 	}
-	file := filepath.Join(c.dir, entryName(inputs, args, dest))
-	if data, err := os.ReadFile(file); err == nil && len(data) > 0 {
-		return string(data)
+	file := filepath.Join(c.dir, entryName(inputs.hash, args, dest))
+	if data, err := os.ReadFile(file); err == nil {
+		if key, ok := checkedEntry(data); ok {
+			return key
+		}
 	}
-	key := connectionKey(args, dest)
-	// Keep it only when nothing changed while ssh read it.
-	if key != "" && sshInputs(config) == inputs {
-		_ = writeCacheFile(c.dir, file, []byte(key))
+	key, read := verboseKey(args, dest)
+	// Keep it only when every file ssh read went into the hash, and
+	// nothing changed while ssh read them.
+	if key != "" && inputs.covers(read) && sshInputs(config).hash == inputs.hash {
+		pruneCache(c.dir)
+		_ = writeCacheFile(c.dir, file, []byte(key+entryTrailer+checksum(key)+"\n"))
 	}
 	return key
+}
+
+// entryTrailer ends a cache entry, before the checksum of the key: an
+// entry cut short (a crash before its data reached the disk) is not
+// taken for a key.
+const entryTrailer = "# batou ssh -G sha256 "
+
+func checksum(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// checkedEntry returns the key an entry holds, if it is whole.
+func checkedEntry(data []byte) (string, bool) {
+	body, sum, ok := strings.Cut(string(data), entryTrailer)
+	if !ok || body == "" || strings.TrimSuffix(sum, "\n") != checksum(body) {
+		return "", false
+	}
+	return body, true
+}
+
+// entryMaxAge is how long a cache entry is kept after it was written (a
+// changed configuration leaves the entries of the old one unused).
+const entryMaxAge = 30 * 24 * time.Hour
+
+// pruneCache removes entries and temporary files older than entryMaxAge.
+func pruneCache(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && time.Since(info.ModTime()) > entryMaxAge {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// verboseKey is connectionKey, with the configuration files ssh says
+// (ssh -v) it read. read is nil when ssh said nothing of them.
+func verboseKey(args []string, dest string) (key string, read []string) {
+	cmd := exec.Command("ssh", append(append(args[:len(args):len(args)], "-v", "-G"), dest)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", nil
+	}
+	const reading = "debug1: Reading configuration data "
+	for line := range strings.SplitSeq(stderr.String(), "\n") {
+		if path, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), reading); ok {
+			read = append(read, path)
+		}
+	}
+	return keyOfOutput(out), read
+}
+
+// covers reports whether the files ssh said it read are all among the
+// hashed ones: a file ssh reads that the hash left out (a system
+// configuration elsewhere than /etc/ssh, a home directory other than the
+// one looked in, a reading of Include that differs from ssh's) makes the
+// answer uncacheable. When ssh named none although a file was hashed, its
+// -v output is not understood, and nothing is cached either.
+func (r sshRead) covers(read []string) bool {
+	if len(read) == 0 && len(r.files) > 0 {
+		return false
+	}
+	for _, p := range read {
+		if !r.files[filepath.Clean(p)] {
+			return false
+		}
+	}
+	return true
 }
 
 // configFile is the -F file of ssh arguments, "" when there is none.
@@ -124,15 +210,15 @@ func writeCacheFile(dir, file string, data []byte) error {
 // answer may depend on more: a Match block, an environment variable, a
 // canonical host name (DNS), an Include it cannot follow, or a file it
 // cannot read.
-func sshInputs(config string) string {
+func sshInputs(config string) sshRead {
 	h := sha256.New()
 	bin, err := exec.LookPath("ssh")
 	if err != nil {
-		return ""
+		return sshRead{}
 	}
 	st, err := os.Stat(bin)
 	if err != nil {
-		return ""
+		return sshRead{}
 	}
 	var ino uint64
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
@@ -141,7 +227,7 @@ func sshInputs(config string) string {
 	fmt.Fprintf(h, "ssh %s %d %d %d\n", bin, st.Size(), st.ModTime().UnixNano(), ino)
 	u, err := user.Current()
 	if err != nil {
-		return ""
+		return sshRead{}
 	}
 	host, _ := os.Hostname()
 	fmt.Fprintf(h, "user %s %s %s %s %s\n", u.Uid, u.Username, u.HomeDir, os.Getenv("HOME"), host)
@@ -149,7 +235,7 @@ func sshInputs(config string) string {
 	if env := os.Getenv("HOME"); env != "" && env != u.HomeDir {
 		homes = append(homes, env)
 	}
-	r := &sshConfigReader{h: h, homes: homes}
+	r := &sshConfigReader{h: h, homes: homes, files: map[string]bool{}}
 	if config != "" {
 		r.file(config, true, 0)
 	} else {
@@ -159,9 +245,9 @@ func sshInputs(config string) string {
 		r.file("/etc/ssh/ssh_config", false, 0)
 	}
 	if r.uncacheable {
-		return ""
+		return sshRead{}
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return sshRead{hash: hex.EncodeToString(h.Sum(nil)), files: r.files}
 }
 
 // sshConfigReader hashes configuration files and what they include.
@@ -169,6 +255,7 @@ type sshConfigReader struct {
 	h           interface{ Write([]byte) (int, error) }
 	homes       []string
 	uncacheable bool
+	files       map[string]bool // the files hashed (cleaned paths)
 }
 
 // file hashes one configuration file (user: read as the user's, which
@@ -192,6 +279,7 @@ func (r *sshConfigReader) file(path string, user bool, depth int) {
 	}
 	fmt.Fprintf(r.h, "file %s %d\n", path, len(data))
 	_, _ = r.h.Write(data)
+	r.files[filepath.Clean(path)] = true
 	// Lines as ssh reads them (getline: no limit on their length; a NUL
 	// ends what it parses of one).
 	for _, line := range strings.Split(string(data), "\n") {

@@ -49,7 +49,7 @@ func TestSSHKeyCacheReadsAsSSHDoes(t *testing.T) {
 			write(included, "Host a1\n  Port 2300\n")
 			config := filepath.Join(dir, "ssh_config")
 			write(config, c.config)
-			if got := sshInputs(config) != ""; got != c.cached {
+			if got := sshInputs(config).hash != ""; got != c.cached {
 				t.Errorf("kept: %v, want %v", got, c.cached)
 			}
 			args := sshBaseArgs(config, 0)

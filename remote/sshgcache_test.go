@@ -1,12 +1,14 @@
 package remote
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The connection keys ssh -G gives are kept across deploys (each deploy
@@ -64,6 +66,30 @@ func TestSSHKeyCache(t *testing.T) {
 		t.Fatalf("an unchanged configuration was asked again, or answered differently")
 	}
 
+	// An entry cut short (a crash before it reached the disk) is asked
+	// again; an entry older than a month is removed when one is written.
+	entries, _ := filepath.Glob(filepath.Join(cacheDir, "*"))
+	if len(entries) != 2 {
+		t.Fatalf("cache entries: %v", entries)
+	}
+	data, _ := os.ReadFile(entries[0])
+	write(entries[0], string(data[:len(data)/2]))
+	old := filepath.Join(cacheDir, "old-entry")
+	write(old, "x")
+	month := time.Now().Add(-31 * 24 * time.Hour)
+	if err := os.Chtimes(old, month, month); err != nil {
+		t.Fatal(err)
+	}
+	if b1, b2 := deploy(); b1 != a1 || b2 != a2 || calls() != 1 {
+		t.Fatalf("a damaged entry was used, or more were asked again")
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("an entry older than a month was kept")
+	}
+	if data2, _ := os.ReadFile(entries[0]); !bytes.Equal(data2, data) {
+		t.Errorf("the damaged entry was not written again")
+	}
+
 	// The included file changes: a2 moves to a1's port, and shares.
 	write(extra, "Host a2\n  Port 2222\n")
 	b1, b2 := deploy()
@@ -100,6 +126,24 @@ func TestSSHKeyCache(t *testing.T) {
 			t.Errorf("%q: %d ssh -G in two deploys, want 4", text, n)
 		}
 	}
+
+	// ssh reads a file the hash left out (here: says so on stderr, as
+	// ssh -v does), or says nothing of the files it read: nothing is kept.
+	write(config, "Host a1 a2\n  HostName 127.0.0.1\n")
+	for _, stderr := range []string{
+		"echo 'debug1: Reading configuration data /opt/elsewhere/ssh_config' >&2",
+		"exec 2>/dev/null",
+	} {
+		script := fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %s\n%s\n%s \"$@\"\n", log, stderr, real)
+		if err := os.WriteFile(filepath.Join(bin, "ssh"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		deploy()
+		if k, _ := deploy(); calls() != 4 || !strings.Contains(k, "hostname 127.0.0.1") {
+			t.Errorf("%s: kept, or no key: %q", stderr, k)
+		}
+	}
+	writeSSH("third")
 
 	// An unreadable cache directory only costs the ssh -G.
 	write(config, "Host a1\n  HostName 127.0.0.1\n")

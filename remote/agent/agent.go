@@ -220,6 +220,9 @@ func (a *agent) start(req *plan.Request) error {
 	if p == nil {
 		return fmt.Errorf("plan request without a plan")
 	}
+	if n := req.Following(); n > 0 {
+		return fmt.Errorf("plan request without %d lines of its children", n)
+	}
 	if err := p.Check(a.opts.Version); err != nil {
 		return err
 	}

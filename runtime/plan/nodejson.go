@@ -225,7 +225,7 @@ func (p *parser) node(n *Node, parent *Node) error {
 		case "children_follow":
 			v, err := p.number()
 			count, ok := v.(int64)
-			if err != nil || !ok || count < 1 || p.follow == nil {
+			if err != nil || !ok || count < 1 || count > maxFollow || p.follow == nil {
 				return p.fail()
 			}
 			if err := fill(); err != nil {

@@ -36,6 +36,10 @@ const followMin = 64
 // followPerLine is the most children one following line holds.
 const followPerLine = 128
 
+// maxFollow is the most children a node may say follow (a plan that
+// says more is damaged).
+const maxFollow = 1 << 24
+
 // followHead starts a line of children that follow a plan.
 const followHead = `{"type":"children","node":`
 
