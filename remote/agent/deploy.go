@@ -38,6 +38,9 @@ type deployer struct {
 	// and every later one.
 	thread    atomic.Pointer[starlark.Thread]
 	cancelled atomic.Pointer[string]
+	// defaults are the built-in kinds' attribute defaults (kindAttrs),
+	// used by the walker's goroutine only.
+	defaults map[*components.Kind]components.Attrs
 }
 
 // cancel stops the Starlark code running now, and any started later, with
@@ -241,7 +244,7 @@ func (d *deployer) prepareKinds(r *plan.Root, workdir string) {
 	byKind := map[*components.Kind][]components.Attrs{}
 	r.Node.Walk(func(n *plan.Node) {
 		if k := d.session.Kinds.Get(n.Kind); n.Def == nil && k != nil && k.Prepare != nil {
-			byKind[k] = append(byKind[k], kindAttrs(k, n.Attrs))
+			byKind[k] = append(byKind[k], d.kindAttrs(k, n.Attrs))
 		}
 	})
 	for k, all := range byKind {

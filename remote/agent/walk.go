@@ -116,7 +116,7 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 	}
 	w.files.Stop() // the host changes from here on
 	k := w.d.session.Kinds.Get(q.Kind)
-	attrs := kindAttrs(k, q.Attrs)
+	attrs := w.d.kindAttrs(k, q.Attrs)
 	res, done := components.CreateWithContent(w.kindContext(cq), attrs)
 	if !done {
 		changed, ev = w.apply(p, cp, v)
@@ -157,7 +157,7 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Compone
 	if k.Verify == nil {
 		return verdict{}, nil
 	}
-	res, err := k.Verify(w.kindContext(c), kindAttrs(k, n.Attrs))
+	res, err := k.Verify(w.kindContext(c), w.d.kindAttrs(k, n.Attrs))
 	if err != nil {
 		return verdict{}, err
 	}
@@ -191,7 +191,7 @@ func (w *walker) update(n *plan.Node, c *starlib.Component) error {
 	if k.Update == nil {
 		return nil
 	}
-	attrs := kindAttrs(k, n.Attrs)
+	attrs := w.d.kindAttrs(k, n.Attrs)
 	ctx := w.kindContext(c)
 	if err := k.Update(ctx, attrs); err != nil {
 		return err
