@@ -8,7 +8,8 @@ import (
 	"strconv"
 )
 
-// The wire form of a request is one line. A plan request carries the
+// The wire form of a request is one line (WriteRequest sends the largest
+// children arrays of a plan in lines after it, below). A plan request carries the
 // plan's roots (nearly all of its bytes) after a tab, encoded and parsed by
 // the node codec, so encoding/json never scans the node trees:
 //
