@@ -72,24 +72,34 @@ func (p *masterPool) directoryLocked() (string, error) {
 // it was given. "" when ssh cannot tell (then the host gets a master of
 // its own, whose start reports the problem).
 func connectionKey(args []string, dest string) string {
-	cmd := exec.Command("ssh", append(append(args[:len(args):len(args)], "-G"), dest)...)
-	out, err := cmd.Output()
-	if err != nil {
-		return ""
-	}
-	return keyOfOutput(out)
+	key, _ := resolveKey(args, dest)
+	return key
 }
 
-// keyOfOutput is the connection key in ssh -G's output.
-func keyOfOutput(out []byte) string {
-	var key strings.Builder
-	for line := range strings.SplitSeq(string(out), "\n") {
-		if !strings.HasPrefix(line, "host ") {
-			key.WriteString(line)
-			key.WriteByte('\n')
+// resolveKey is connectionKey, with the configuration files ssh says
+// (ssh -v) it read; read is nil when ssh said nothing of them.
+func resolveKey(args []string, dest string) (key string, read []string) {
+	cmd := exec.Command("ssh", append(append(args[:len(args):len(args)], "-v", "-G"), dest)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", nil
+	}
+	const reading = "debug1: Reading configuration data "
+	for line := range strings.SplitSeq(stderr.String(), "\n") {
+		if path, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), reading); ok {
+			read = append(read, path)
 		}
 	}
-	return key.String()
+	var b strings.Builder
+	for line := range strings.SplitSeq(string(out), "\n") {
+		if !strings.HasPrefix(line, "host ") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String(), read
 }
 
 // aloneKey is the key of the master of h when it is the only host that

@@ -30,10 +30,8 @@ type Prestarted struct {
 	// keys are the connection keys being resolved, by ssh arguments and
 	// destination (keyOf).
 	keys map[string]*resolving
-	// keyCache keeps ssh -G's answers across deploys (made once, by
-	// keyCacheOnce).
-	keyCacheOnce sync.Once
-	keyCacheV    *sshKeyCache
+	// keyCache keeps ssh -G's answers across deploys.
+	keyCache *sshKeyCache
 }
 
 // resolving is a connection key being resolved (or done).
@@ -72,6 +70,7 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 				p.agents.prefetch(exe)
 			}
 			p.pool = &masterPool{early: p, share: share}
+			p.keyCache = newSSHKeyCache("")
 		}
 		h := &sshHost{t: t, config: sshConfig, dest: t.Address, timeout: hostTimeout(t)}
 		if !share {
@@ -87,7 +86,7 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 			r := &resolving{done: make(chan struct{})}
 			p.keys[id] = r
 			resolve := func() {
-				r.key = p.keyCache().key(args, t.Address)
+				r.key = p.keyCache.key(args, t.Address)
 				close(r.done)
 				if r.key != "" {
 					p.warm(ctx, r.key, h)
@@ -133,12 +132,6 @@ func (p *Prestarted) connectionKey(args []string, dest string) string {
 		// would be a new entry in the cache every deploy, never read.
 	}
 	return connectionKey(args, dest)
-}
-
-// keyCache returns the cache of ssh -G's answers, made on first use.
-func (p *Prestarted) keyCache() *sshKeyCache {
-	p.keyCacheOnce.Do(func() { p.keyCacheV = newSSHKeyCache("") })
-	return p.keyCacheV
 }
 
 // resolved reports whether the connection key of dest with args is

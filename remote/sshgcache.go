@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -78,7 +77,7 @@ func (c *sshKeyCache) key(args []string, dest string) string {
 			return key
 		}
 	}
-	key, read := verboseKey(args, dest)
+	key, read := resolveKey(args, dest)
 	// Keep it only when every file ssh read went into the hash, and
 	// nothing changed while ssh read them.
 	if key != "" && inputs.covers(read) && sshInputs(config).hash == inputs.hash {
@@ -122,25 +121,6 @@ func pruneCache(dir string) {
 			_ = os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
-}
-
-// verboseKey is connectionKey, with the configuration files ssh says
-// (ssh -v) it read. read is nil when ssh said nothing of them.
-func verboseKey(args []string, dest string) (key string, read []string) {
-	cmd := exec.Command("ssh", append(append(args[:len(args):len(args)], "-v", "-G"), dest)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", nil
-	}
-	const reading = "debug1: Reading configuration data "
-	for line := range strings.SplitSeq(stderr.String(), "\n") {
-		if path, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), reading); ok {
-			read = append(read, path)
-		}
-	}
-	return keyOfOutput(out), read
 }
 
 // covers reports whether the files ssh said it read are all among the
@@ -206,7 +186,7 @@ func writeCacheFile(dir, file string, data []byte) error {
 // sshInputs hashes what ssh -G -F config (or without -F when config is
 // "") reads besides its arguments: the ssh binary on PATH (its path,
 // size, time and inode), the local user, home and host name, and every
-// configuration file with the files it includes. It returns "" when the
+// configuration file with the files it includes. Its hash is "" when the
 // answer may depend on more: a Match block, an environment variable, a
 // canonical host name (DNS), an Include it cannot follow, or a file it
 // cannot read.

@@ -8,42 +8,27 @@ import (
 )
 
 // kindAttrs converts plan attributes to the plain Go values built-in kinds
-// take, filling in the kind's defaults (the plan leaves them out).
-func kindAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
-	return kindAttrsFrom(kindDefaults(k), a)
-}
-
-// kindDefaults returns the defaults of k's declared attributes.
-func kindDefaults(k *components.Kind) components.Attrs {
-	out := make(components.Attrs, len(k.Attrs))
-	for _, at := range k.Attrs {
-		out[at.Name] = at.Default
+// take, filling in the kind's defaults (the plan leaves them out). The
+// defaults are worked out once per deploy and cloned for each component:
+// cloning a small map is cheaper than filling a new one. Used by the
+// walker's goroutine only.
+func (d *deployer) kindAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
+	def, ok := d.defaults[k]
+	if !ok {
+		def = make(components.Attrs, len(k.Attrs))
+		for _, at := range k.Attrs {
+			def[at.Name] = at.Default
+		}
+		if d.defaults == nil {
+			d.defaults = map[*components.Kind]components.Attrs{}
+		}
+		d.defaults[k] = def
 	}
-	return out
-}
-
-// kindAttrsFrom is kindAttrs with the kind's defaults given (a copy of
-// them is filled in: cloning a map is cheaper than filling a new one).
-func kindAttrsFrom(defaults components.Attrs, a plan.Attrs) components.Attrs {
-	out := maps.Clone(defaults)
+	out := maps.Clone(def)
 	for name, v := range a {
 		out[name] = goValue(v)
 	}
 	return out
-}
-
-// kindAttrs converts n's attributes for the built-in kind k, with k's
-// defaults worked out once per deploy.
-func (d *deployer) kindAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
-	def, ok := d.defaults[k]
-	if !ok {
-		if d.defaults == nil {
-			d.defaults = map[*components.Kind]components.Attrs{}
-		}
-		def = kindDefaults(k)
-		d.defaults[k] = def
-	}
-	return kindAttrsFrom(def, a)
 }
 
 func goValue(v plan.Value) any {
