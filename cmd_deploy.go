@@ -26,6 +26,7 @@ func deployCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line (events) instead of text"},
 			&cli.BoolFlag{Name: "break-lock", Usage: "take over a lock held by another deploy"},
 			maxStepsFlag,
+			noCacheFlag,
 		},
 		OnUsageError: usageError,
 		Action:       runDeploy,
@@ -50,6 +51,8 @@ type deployRun struct {
 	env   string
 	start time.Time
 	times []string
+	// cache keeps the plans for the next deploy (nil: configure afresh).
+	cache *runtime.PlanCache
 }
 
 func runDeploy(ctx context.Context, c *cli.Command) error {
@@ -74,6 +77,10 @@ func runDeploy(ctx context.Context, c *cli.Command) error {
 		return err
 	}
 	defer done()
+	if m != modeConsistency {
+		d.cache = planCache(c)
+		s.Inputs = &starlib.Inputs{}
+	}
 	return d.run(ctx, s, int(c.Int("jobs")), c.Bool("break-lock"))
 }
 
@@ -118,13 +125,18 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 	}
 	var pre *remote.Prestarted
 	if d.mode != modeConsistency {
-		pre = remote.Prestart(targets(model, nil), d.agentCommand(), projectSSHConfig())
+		pre = remote.Prestart(targets(model, nil, nil), d.agentCommand(), projectSSHConfig())
 		defer pre.Close()
 		abortHooksFrom(ctx).add(pre.Abort)
+		if reused, _ := d.cache.Lookup(model); reused != nil {
+			return d.deployReused(ctx, model, reused, jobs, breakLock, pre)
+		}
 	}
 	cerrs := model.ConfigureWith(configureOptions(ctx, d.r))
+	c := &configureResult{warnings: model.Warnings}
 	d.warn(model)
-	for _, e := range model.ConfigureLogs() {
+	c.logs = model.ConfigureLogs()
+	for _, e := range c.logs {
 		d.r.Event(e)
 	}
 	if len(cerrs) > 0 {
@@ -134,7 +146,50 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 	if d.mode == modeConsistency {
 		return d.finish(nil, 0)
 	}
-	return d.deploy(ctx, model, jobs, breakLock, pre)
+	plans, err := model.Plans(runtime.CompileOptions{Version: version, Now: time.Now()})
+	if err != nil {
+		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
+		return d.fail("configure", nil)
+	}
+	c.plans, c.schedule = plans, model.Schedule()
+	if d.cache.Usable(model) == "" && model.Project.Session.Inputs.Reusable() == "" {
+		c.wires = make([]*plan.Wire, len(plans))
+		for i := range plans {
+			c.wires[i] = &plan.Wire{}
+		}
+	}
+	return d.deploy(ctx, model, c, jobs, breakLock, pre)
+}
+
+// configureResult is what configure and compile produced: the plans and the
+// schedule, and what deploy keeps for the next run (the configure log
+// lines and warnings, the plans' wire form as sent).
+type configureResult struct {
+	plans    []*plan.Plan
+	schedule *plan.Schedule
+	logs     []plan.Event
+	warnings []*runtime.Error
+	// wires receive the plans' wire form as they are sent (nil: nothing
+	// is kept).
+	wires []*plan.Wire
+	// reused is set when the plans are an earlier run's.
+	reused bool
+}
+
+// deployReused deploys the plans of an earlier run that read the same
+// files, after showing its warnings and log lines.
+func (d *deployRun) deployReused(ctx context.Context, model *runtime.Model, r *runtime.Reused, jobs int, breakLock bool, pre *remote.Prestarted) error {
+	d.info("Nothing configure reads has changed since the last deploy: using its plans.")
+	model.Warnings = r.Warnings
+	d.warn(model)
+	for _, e := range r.Logs {
+		d.r.Event(e)
+	}
+	now := time.Now().UTC()
+	for _, p := range r.Plans {
+		p.Created = now
+	}
+	return d.deploy(ctx, model, &configureResult{plans: r.Plans, schedule: r.Schedule, reused: true}, jobs, breakLock, pre)
 }
 
 // agentCommand is how this binary starts an agent on this machine.
@@ -168,12 +223,7 @@ func errorEvent(typ string, e *runtime.Error) plan.Event {
 		Message: e.Msg, Hint: e.Hint, Detail: e.Detail}
 }
 
-func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, breakLock bool, pre *remote.Prestarted) error {
-	plans, err := model.Plans(runtime.CompileOptions{Version: version, Now: time.Now()})
-	if err != nil {
-		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
-		return d.fail("configure", nil)
-	}
+func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, c *configureResult, jobs int, breakLock bool, pre *remote.Prestarted) error {
 	if jobs == 0 {
 		jobs = model.Env.Jobs
 	}
@@ -183,33 +233,48 @@ func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, jobs int, 
 		Prestarted: pre, SSHConfig: projectSSHConfig(), AgentBinary: agentBinary, Holder: holder()}
 	dep := remote.NewDeployment(opts)
 	abortHooksFrom(ctx).add(dep.Abort)
-	if err := dep.Connect(ctx, targets(model, plans)); err != nil {
+	if err := dep.Connect(ctx, targets(model, c.plans, c.wires)); err != nil {
 		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
 		return d.fail("connect", nil)
+	}
+	kept := make(chan error, 1)
+	if c.wires != nil {
+		go func() { kept <- d.cache.Store(model, c.plans, c.wires, c.schedule, c.logs, c.warnings) }()
+	} else {
+		kept <- nil
 	}
 	d.times = append(d.times, "connect="+seconds(time.Since(connectStart)))
 	d.section(d.mode.working)
 	deployStart := time.Now()
-	sum := dep.Deploy(ctx, model.Schedule())
+	sum := dep.Deploy(ctx, c.schedule)
 	if err := dep.Close(); err != nil {
 		d.r.Event(plan.Event{Type: plan.EventWarning, Message: err.Error()})
 	}
 	d.times = append(d.times, "deploy="+seconds(time.Since(deployStart)))
+	if err := <-kept; err != nil {
+		d.r.Event(plan.Event{Type: plan.EventWarning, Host: "main", Message: err.Error(),
+			Hint: "the next deploy configures afresh; check the cache directory or use --no-cache"})
+	}
 	return d.finish(sum, len(model.Hosts))
 }
 
-// targets pairs hosts with their plans.
-func targets(m *runtime.Model, plans []*plan.Plan) []*remote.Target {
+// targets pairs hosts with their plans (and where to keep each plan's
+// wire form, when wires is not nil).
+func targets(m *runtime.Model, plans []*plan.Plan, wires []*plan.Wire) []*remote.Target {
 	byHost := map[string]*plan.Plan{}
-	for _, p := range plans {
+	keep := map[string]*plan.Wire{}
+	for i, p := range plans {
 		byHost[p.Host.Name] = p
+		if wires != nil {
+			keep[p.Host.Name] = wires[i]
+		}
 	}
 	out := make([]*remote.Target, 0, len(m.Hosts))
 	for _, h := range m.Hosts {
 		// The environment accepts only connect methods that name a
 		// transport (TestConnectMethodsHaveTransports).
 		tr, _ := remote.TransportNamed(h.ConnectMethod)
-		out = append(out, &remote.Target{Host: h.Name, Transport: tr, Plan: byHost[h.Name], Ignore: h.Ignore,
+		out = append(out, &remote.Target{Host: h.Name, Transport: tr, Plan: byHost[h.Name], Keep: keep[h.Name], Ignore: h.Ignore,
 			Address: h.Info.FQDN, ServiceUser: h.ServiceUser, RequireSudo: h.RequireSudo,
 			Timeout: time.Duration(m.Env.Timeout) * time.Second})
 	}

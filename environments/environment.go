@@ -14,6 +14,9 @@ type Environment struct {
 	Name string
 	// File is the project-relative path of the environment file.
 	File string
+	// Digest is the hex SHA-256 of the environment file's content (Load
+	// sets it).
+	Digest string
 	// Dir is the project-relative directory that holds the environment's
 	// secrets: environments/<name> for both layouts.
 	Dir string

@@ -1,6 +1,8 @@
 package environments
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,6 +35,8 @@ func Load(projectDir, name string) (*Environment, error) {
 		return nil, fmt.Errorf("reading environment %s: %w", name, err)
 	}
 	env, errs := Parse(name, rel, data)
+	sum := sha256.Sum256(data)
+	env.Digest = hex.EncodeToString(sum[:])
 	if warning != nil {
 		env.Warnings = append([]*Error{warning}, env.Warnings...)
 	}

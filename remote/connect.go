@@ -17,7 +17,10 @@ type Target struct {
 	// Transport reaches the host's agent (Local, SSH, Vagrant).
 	Transport Transport
 	Plan      *plan.Plan
-	Ignore    bool
+	// Keep, when set, receives the plan's wire form as it is sent (for
+	// the next deploy).
+	Keep   *plan.Wire
+	Ignore bool
 	// Address is what ssh connects to (the host's fqdn).
 	Address string
 	// ServiceUser, when set, is the user the agent runs as (through
@@ -194,7 +197,7 @@ func (d *Deployment) connect(ctx context.Context, t *Target) (*conn, error) {
 	if t.Transport == nil {
 		return nil, fmt.Errorf("no transport for host %s", t.Host)
 	}
-	req := plan.Request{Type: "plan", Plan: t.Plan, BreakLock: d.opts.BreakLock, Holder: d.opts.Holder}
+	req := plan.Request{Type: "plan", Plan: t.Plan, Keep: t.Keep, BreakLock: d.opts.BreakLock, Holder: d.opts.Holder}
 	c, err := t.Transport.start(ctx, d, t, req)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +58,43 @@ App = Component(configure = _configure)
 	}
 	if got := nodes["File('text')"].Attrs["source"]; got != "changed" {
 		t.Errorf("File('text') source: %v, want the value set after adding it", got)
+	}
+}
+
+// An attribute's template default that configure never read is rendered
+// when the plan is compiled, on the deploying machine: it is as hermetic
+// as configure there. Neither self.cmd nor the fs module may reach the
+// deploying machine through it (the value is then left to the host).
+func TestCompileDefaultsAreHermetic(t *testing.T) {
+	src := `
+def _configure(self):
+    self.f = fs
+App = Component(configure = _configure, attrs = {
+    "ran": Attribute(str, default = "{{ component.cmd('touch ran-on-controller; echo ran') }}", expand = True),
+    "read": Attribute(str, default = "{{ component.f.read('/etc/hostname') }}", expand = True),
+})
+`
+	dir := project(t, map[string]string{"components/app.star": src,
+		"environments/test/environment.cfg": env("h = app")})
+	m, errs := configure(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	plans, err := m.Plans(CompileOptions{Version: "v", Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs := plans[0].Roots[0].Node.Attrs
+	for _, name := range []string{"ran", "read"} {
+		if v, ok := attrs[name]; ok {
+			t.Errorf("attribute %s compiled on the deploying machine: %v", name, v)
+		}
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "*", "*", "ran-on-controller"))
+	if more, _ := filepath.Glob(filepath.Join(dir, "ran-on-controller")); len(more) > 0 {
+		matches = append(matches, more...)
+	}
+	if len(matches) > 0 {
+		t.Errorf("self.cmd ran on the deploying machine: %v", matches)
 	}
 }

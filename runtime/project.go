@@ -159,6 +159,7 @@ func (p *Project) AddAssets(dir string, assets map[string]string) {
 		total += len(v)
 	}
 	root := filepath.Join(p.Dir, filepath.FromSlash(dir))
+	p.Session.Inputs.Observe(starlib.ObserveTree, root)
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !d.Type().IsRegular() || strings.HasSuffix(path, ".star") {
 			return nil

@@ -3,6 +3,7 @@ package starlib
 import (
 	"fmt"
 	"net"
+	"strconv"
 
 	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
@@ -12,8 +13,11 @@ import (
 // Address is a network address with a port: Address("host:port") or
 // Address(host, port).
 type Address struct {
-	addr     plan.Address
-	resolver map[string]string // [resolver] of the environment, may be nil
+	addr plan.Address
+	// s is the session the address was made in (nil for one from a
+	// plan): listen looks in its Resolver before DNS, and a DNS answer
+	// makes its configure run not reusable (Inputs).
+	s *Session
 }
 
 var (
@@ -63,8 +67,11 @@ func (a *Address) listen() (starlark.Value, error) {
 	if ip := net.ParseIP(a.addr.Host); ip != nil {
 		return a, nil
 	}
-	if ip, ok := a.resolver[a.addr.Host]; ok {
-		return &Address{addr: plan.Address{Host: ip, Port: a.addr.Port}}, nil
+	if a.s != nil {
+		if ip, ok := a.s.Resolver[a.addr.Host]; ok {
+			return &Address{addr: plan.Address{Host: ip, Port: a.addr.Port}}, nil
+		}
+		a.s.Inputs.NotReusable("Address(" + strconv.Quote(a.String()) + ").listen asked DNS")
 	}
 	ips, err := net.LookupIP(a.addr.Host)
 	if err != nil || len(ips) == 0 {
@@ -103,11 +110,7 @@ func (t *addressType) CallInternal(thread *starlark.Thread, args starlark.Tuple,
 		if err != nil {
 			return nil, fmt.Errorf("Address: %w", err)
 		}
-		a := &Address{addr: addr}
-		if s := SessionOf(thread); s != nil {
-			a.resolver = s.Resolver
-		}
-		return a, nil
+		return &Address{addr: addr, s: SessionOf(thread)}, nil
 	}
 	p, err := starlark.AsInt32(port)
 	if err != nil {

@@ -80,6 +80,7 @@ func (e *expandContext) LargeAsset(p string) (*components.Blob, error) {
 		return nil, err
 	}
 	b, err := e.c.root.session.largeFile(full, e.c.root.rel(full))
+	e.c.root.session.Inputs.Large(full, b, err)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", e.c.root.rel(full), unwrapPathError(err))
 	}

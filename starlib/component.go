@@ -331,7 +331,7 @@ func (c *Component) convertString(thread *starlark.Thread, spec *AttrSpec, s str
 	if spec.Map {
 		s = c.mapPath(s)
 	}
-	v, err := spec.convert(s, session.Resolver)
+	v, err := spec.convert(s, session)
 	if err == nil && (secret || session.Sensitive.Is(s)) {
 		session.deriveValue(v)
 	}

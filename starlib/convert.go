@@ -17,7 +17,9 @@ func (a *AttrSpec) ConvertOverride(s string) (starlark.Value, error) {
 	return a.convert(s, nil)
 }
 
-func (a *AttrSpec) convert(s string, resolver map[string]string) (starlark.Value, error) {
+// convert converts s for an attribute of a component of session (nil for
+// none).
+func (a *AttrSpec) convert(s string, session *Session) (starlark.Value, error) {
 	switch a.Kind {
 	case TypeStr, TypeAny:
 		return starlark.String(s), nil
@@ -51,7 +53,7 @@ func (a *AttrSpec) convert(s string, resolver map[string]string) (starlark.Value
 		if err != nil {
 			return nil, err
 		}
-		return &Address{addr: addr, resolver: resolver}, nil
+		return &Address{addr: addr, s: session}, nil
 	}
 	return nil, fmt.Errorf("unknown attribute type %s", a.Kind)
 }

@@ -41,7 +41,9 @@ func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.c.root.session.readTree(full, e.c.root.rel(full))
+	entries, err := e.c.root.session.readTree(full, e.c.root.rel(full))
+	e.c.root.session.Inputs.Tree(full, entries, err)
+	return entries, err
 }
 
 func (e *expandContext) Render(name, text string, args any) (string, error) {

@@ -48,12 +48,18 @@ func (r *Root) configuring() *starlark.Thread {
 }
 
 // thread returns the configuring thread, or a new one of the root's
-// session for evaluating templates outside configure.
+// session for evaluating templates outside configure: in verify and
+// update on the host, in compile (as hermetic as configure: no commands,
+// no files outside the project) on the deploying machine.
 func (r *Root) thread() *starlark.Thread {
 	if r.active != nil {
 		return r.active
 	}
-	t := r.session.NewThread("template", PhaseHost)
+	phase := PhaseCompile
+	if r.session.Host != nil {
+		phase = PhaseHost
+	}
+	t := r.session.NewThread("template", phase)
 	if path.IsAbs(r.Workdir) { // expanded: on the host
 		SetWorkdir(t, r.Workdir)
 	}

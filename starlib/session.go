@@ -27,6 +27,10 @@ const (
 	// PhaseInspect evaluates expressions over a configured model (batou
 	// repl) on the deploying machine.
 	PhaseInspect
+	// PhaseCompile evaluates templates outside configure on the deploying
+	// machine (an attribute's default read first when the plan is
+	// compiled): as hermetic as configure.
+	PhaseCompile
 )
 
 func (p Phase) String() string {
@@ -37,6 +41,8 @@ func (p Phase) String() string {
 		return "configure"
 	case PhaseInspect:
 		return "the repl"
+	case PhaseCompile:
+		return "compile"
 	}
 	return "verify/update"
 }
@@ -102,6 +108,9 @@ type Session struct {
 	// computed from them (templates, expand, conversions, log messages);
 	// they are masked in all output.
 	Sensitive *plan.Masker
+	// Inputs, when set, records what configure and compile read outside
+	// the project's Starlark sources (see Inputs).
+	Inputs *Inputs
 
 	mu          sync.Mutex
 	live        map[*starlark.Thread]bool
@@ -201,7 +210,7 @@ func needPhase(t *starlark.Thread, what string, phases ...Phase) error {
 	if cur == PhaseInspect && phases[0] == PhaseHost {
 		return fmt.Errorf("%s acts on the target host and is only available in verify and update, not in the repl", what)
 	}
-	if cur == PhaseConfigure || cur == PhaseLoad {
+	if cur == PhaseConfigure || cur == PhaseLoad || cur == PhaseCompile {
 		return fmt.Errorf("%s acts on the target host and is only available in verify and update, not in %s (configure is hermetic: no commands, no files outside the project)", what, cur)
 	}
 	return fmt.Errorf("%s is only available in configure, not in %s", what, cur)
@@ -222,6 +231,7 @@ func (s *Session) realProject() string {
 		if real, err := filepath.EvalSymlinks(s.Project); err == nil {
 			s.realProj = real
 		}
+		s.Inputs.Resolve(s.Project, s.realProj)
 	}
 	return s.realProj
 }
@@ -236,6 +246,7 @@ func (s *Session) readAsset(full string) ([]byte, error) {
 		return data, nil
 	}
 	data, err := os.ReadFile(full)
+	s.Inputs.File(full, data, err)
 	if err != nil {
 		return nil, err
 	}
@@ -257,10 +268,8 @@ func (s *Session) resolve(p string) string {
 	if ok {
 		return real
 	}
-	real = p
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		real = r
-	}
+	real = resolvePath(p)
+	s.Inputs.Resolve(p, real)
 	s.mu.Lock()
 	if s.resolved == nil {
 		s.resolved = map[string]string{}

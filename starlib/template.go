@@ -96,6 +96,7 @@ func templateMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 		return nil, err
 	}
 	src, err := os.ReadFile(full)
+	c.root.session.Inputs.File(full, src, err)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", c.root.rel(full), unwrapPathError(err))
 	}

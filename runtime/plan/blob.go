@@ -51,6 +51,12 @@ func decodeBlob(body any) (Value, error) {
 // in p's roots, by digest. A plan decoded on a host has none.
 func (p *Plan) BlobSources() map[string]BlobSource {
 	out := map[string]BlobSource{}
+	if p.Wire != nil {
+		for k, v := range p.Wire.Blobs {
+			out[k] = v
+		}
+		return out
+	}
 	for _, r := range p.Roots {
 		if r.Node != nil {
 			r.Node.Walk(func(n *Node) {

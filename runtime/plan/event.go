@@ -94,6 +94,9 @@ type Request struct {
 	Holder *Holder `json:"holder,omitempty"`
 	// Blob is a piece of a blob the agent asked for (Type "blob").
 	Blob *BlobChunk `json:"blob,omitempty"`
+	// Keep, when set with a Plan, receives the wire form of the plan's
+	// roots as WriteRequest sent it (see Wire).
+	Keep *Wire `json:"-"`
 	// follow are the nodes of a plan whose children come in the lines
 	// after the plan's (WriteRequest), in the order they come.
 	follow []following

@@ -33,6 +33,20 @@ type Plan struct {
 	// SecretFiles are the secret files (by name) whose content this
 	// host's components use: self.environment.secret_files on the host.
 	SecretFiles map[string]string `json:"secret_files,omitempty"`
+	// Wire, when set, is the plan's roots already encoded (a plan kept
+	// from an earlier deploy): WriteRequest sends it instead of Roots,
+	// which are then nil.
+	Wire *Wire `json:"-"`
+}
+
+// Wire is the wire form of a plan's roots: everything WriteRequest sends
+// after the tab that ends the request's head (the roots and the lines of
+// children after them). It does not depend on the request's other fields
+// or on the plan's head, so it can be kept and sent again.
+type Wire struct {
+	Roots []byte
+	// Blobs are the plan's BlobSources.
+	Blobs map[string]BlobSource
 }
 
 // EnvInfo is what components see as self.environment on the host.

@@ -64,6 +64,9 @@ func AppendRequest(buf []byte, req Request) ([]byte, error) {
 // It returns the bytes written.
 func WriteRequest(w io.Writer, req Request) (int64, error) {
 	fl := &flusher{w: w, apart: &[]*Node{}}
+	if req.Keep != nil && req.Plan != nil && (len(req.Plan.Roots) > 0 || req.Plan.Wire != nil) {
+		fl.keep = &[]byte{}
+	}
 	buf, err := appendRequest(make([]byte, 0, flushSize+flushSize/4), req, fl)
 	if err != nil {
 		return fl.n, err
@@ -90,6 +93,9 @@ func WriteRequest(w io.Writer, req Request) (int64, error) {
 	if fl.err != nil {
 		return fl.n, &WriteError{Err: fl.err}
 	}
+	if fl.keep != nil {
+		req.Keep.Roots = *fl.keep
+	}
 	return fl.n, nil
 }
 
@@ -111,6 +117,10 @@ type flusher struct {
 	err error
 	// apart collects the nodes whose children are sent after the plan.
 	apart *[]*Node
+	// keep, when set, collects what is written after the first skip
+	// bytes (the request's head and its tab).
+	keep *[]byte
+	skip int
 }
 
 // flush writes buf (when it holds flushSize bytes, or force) and returns
@@ -118,6 +128,10 @@ type flusher struct {
 func (f *flusher) flush(buf []byte, force bool) []byte {
 	if f == nil || (!force && len(buf) < flushSize) || len(buf) == 0 {
 		return buf
+	}
+	if f.keep != nil {
+		*f.keep = append(*f.keep, buf[f.skip:]...)
+		f.skip = 0
 	}
 	if f.err == nil {
 		n, err := f.w.Write(buf)
@@ -128,7 +142,7 @@ func (f *flusher) flush(buf []byte, force bool) []byte {
 }
 
 func appendRequest(buf []byte, req Request, fl *flusher) ([]byte, error) {
-	if req.Plan == nil || len(req.Plan.Roots) == 0 {
+	if req.Plan == nil || (len(req.Plan.Roots) == 0 && req.Plan.Wire == nil) {
 		head, err := json.Marshal(req)
 		if err != nil {
 			return nil, err
@@ -146,7 +160,14 @@ func appendRequest(buf []byte, req Request, fl *flusher) ([]byte, error) {
 	if !bytes.Contains(head, []byte(rootsPlaceholder)) {
 		return nil, fmt.Errorf("encoding a plan request: no place for the roots")
 	}
-	buf = append(append(buf, head...), '\t', '[')
+	buf = append(append(buf, head...), '\t')
+	if fl != nil {
+		fl.skip = len(buf)
+	}
+	if w := req.Plan.Wire; w != nil {
+		return append(buf, w.Roots...), nil
+	}
+	buf = append(buf, '[')
 	for i, r := range roots {
 		if i > 0 {
 			buf = append(buf, ',')

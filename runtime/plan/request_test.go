@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"sync"
@@ -293,5 +294,46 @@ func TestDecodeLargeChildren(t *testing.T) {
 		if _, err := DecodeRequest(bad); err == nil {
 			t.Errorf("no error for a damaged plan")
 		}
+	}
+}
+
+// A plan's roots kept as WriteRequest sent them (Request.Keep) and sent
+// again as the plan's Wire put the same bytes on the wire as encoding the
+// plan, whatever the request's other fields; the kept form holds nothing
+// of the request's head.
+func TestWriteRequestKeepsWire(t *testing.T) {
+	p := testPlan()
+	for i := 0; i < 300; i++ {
+		p.Roots[0].Node.Children = append(p.Roots[0].Node.Children,
+			&Node{ID: 10 + i, Kind: "File", Label: "File('x')", Attrs: Attrs{"content": strings.Repeat("z", 500)}})
+	}
+	kept := &Wire{}
+	var first bytes.Buffer
+	if _, err := WriteRequest(&first, Request{Type: "plan", Plan: p, Holder: &Holder{User: "first"}, Keep: kept}); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept.Roots) == 0 || bytes.Contains(kept.Roots, []byte(`"holder"`)) || kept.Roots[0] != '[' {
+		t.Fatalf("kept %d bytes starting %.40q, want the roots only", len(kept.Roots), kept.Roots)
+	}
+	holder := &Holder{User: "second"}
+	var want, got bytes.Buffer
+	if _, err := WriteRequest(&want, Request{Type: "plan", Plan: p, BreakLock: true, Holder: holder}); err != nil {
+		t.Fatal(err)
+	}
+	again := *p
+	again.Roots, again.Wire = nil, kept
+	if _, err := WriteRequest(&got, Request{Type: "plan", Plan: &again, BreakLock: true, Holder: holder}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("a kept plan sends %d bytes, encoding it %d; they differ", got.Len(), want.Len())
+	}
+	// Kept again from a plan sent from its Wire: the same bytes.
+	kept2 := &Wire{}
+	if _, err := WriteRequest(io.Discard, Request{Type: "plan", Plan: &again, Keep: kept2}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(kept2.Roots, kept.Roots) {
+		t.Errorf("keeping a kept plan's wire changes it")
 	}
 }
