@@ -14,6 +14,13 @@
 # runs that binary too, in the same rounds, and prints its figures and the
 # ratio of this batou to it.
 #
+# Each round deploys a project never deployed before (configure runs),
+# then the no-op (configure does not run: nothing it reads changed, the
+# plans of the first deploy are used), then the no-op with --no-cache
+# (configure runs), then, after removing the target, a first deploy with
+# the plans kept from before. The plan cache is kept in the bench's own
+# directory.
+#
 #   bench/local.sh [N_FILES] [RUNS]
 #   BASE=/tmp/batou-old bench/local.sh
 set -eu
@@ -22,6 +29,9 @@ N=${1:-1000}
 RUNS=${2:-10}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+# batou keeps each deploy's plans in the user's cache directory: keep the
+# bench's own in $OUT.
+export XDG_CACHE_HOME="$OUT/cache"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 # Built as the README says (static); CGO_ENABLED=1 measures a dynamically
 # linked batou, which starts slower (twice per deploy: controller, agent).
@@ -38,7 +48,7 @@ run_ms() { # run_ms CMD...: prints elapsed milliseconds
     s=$(now_ns); "$@" >/dev/null; e=$(now_ns); echo $(( (e - s) / 1000000 ))
 }
 
-first=""; fw=""; fws=""; noop=""; fc=""; fcs=""; bfirst=""; bnoop=""
+first=""; fw=""; fws=""; noop=""; fc=""; fcs=""; bfirst=""; bnoop=""; nocache=""; refill=""
 for r in $(seq "$RUNS"); do
     P="$OUT/p$r"; mkdir -p "$P"; "$OUT/floor" gen "$P" "$N"
     if [ -n "${BASE:-}" ]; then
@@ -53,14 +63,19 @@ for r in $(seq "$RUNS"); do
     noop="$noop $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
     fc="$fc $(run_ms "$OUT/floor" check "$P/work/many" "$N")"
     fcs="$fcs $(run_ms "$OUT/floor" check-std "$P/work/many" "$N")"
+    nocache="$nocache $(cd "$P" && run_ms "$OUT/batou" deploy --no-cache bench)"
+    rm -rf "$P/work"
+    refill="$refill $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
 done
 m() { v=$(echo $1 | tr ' ' '\n' | median); [ "$v" -gt 0 ] || v=1; echo "$v"; }
 ratio() { awk "BEGIN{printf \"%.1f\", $1/$2}"; }
-fd=$(m "$first"); nd=$(m "$noop")
+fd=$(m "$first"); nd=$(m "$noop"); ncd=$(m "$nocache"); rd=$(m "$refill")
 w=$(m "$fw"); ws=$(m "$fws"); c=$(m "$fc"); cs=$(m "$fcs")
 echo "workload: $N templated files + 10 directories + 10 symlinks, local, median of $RUNS runs, in $(df -PT "$OUT" | awk 'NR==2{print $2}'), CGO_ENABLED=${CGO_ENABLED:-0}"
 echo "first deploy: ${fd} ms   floor write: ${w} ms   ratio $(ratio "$fd" "$w")x   (standard-library floor: ${ws} ms, $(ratio "$fd" "$ws")x)"
 echo "no-op deploy: ${nd} ms   floor check: ${c} ms   ratio $(ratio "$nd" "$c")x   (standard-library floor: ${cs} ms, $(ratio "$nd" "$cs")x)"
+echo "  the no-op with --no-cache (configure runs): ${ncd} ms, ratio $(ratio "$ncd" "$c")x"
+echo "  a first deploy to an emptied target, the plans kept from before: ${rd} ms, ratio $(ratio "$rd" "$w")x to the floor's write"
 if [ -n "${BASE:-}" ]; then
     bf=$(m "$bfirst"); bn=$(m "$bnoop")
     echo "base $BASE: first deploy ${bf} ms (this batou $(ratio "$fd" "$bf")x of it, floor ratio $(ratio "$bf" "$w")x), no-op ${bn} ms (this batou $(ratio "$nd" "$bn")x of it, floor ratio $(ratio "$bn" "$c")x)"
@@ -68,5 +83,6 @@ fi
 if [ -x /usr/bin/time ]; then
     P="$OUT/p1"
     rss=$(cd "$P" && /usr/bin/time -f %M "$OUT/batou" deploy bench 2>&1 >/dev/null | tail -1)
-    echo "peak memory of a no-op deploy (controller and agent, max RSS): $((rss / 1024)) MB"
+    rssnc=$(cd "$P" && /usr/bin/time -f %M "$OUT/batou" deploy --no-cache bench 2>&1 >/dev/null | tail -1)
+    echo "peak memory of a no-op deploy (controller and agent, max RSS): $((rss / 1024)) MB, $((rssnc / 1024)) MB with --no-cache"
 fi
