@@ -20,6 +20,9 @@ func TestMain(m *testing.M) {
 		tuneGC()
 		os.Exit(run(append([]string{"batou"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
+	// Deploys run in-process keep their plans (and ssh -G answers) in a
+	// cache of the tests, not in the user's.
+	_ = os.Setenv("XDG_CACHE_HOME", filepath.Join(os.TempDir(), "batou-test-cache"))
 	testscript.Main(m, map[string]func(){
 		"batou": func() { tuneGC(); os.Exit(runLogged(os.Args)) },
 	})
