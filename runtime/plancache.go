@@ -110,7 +110,9 @@ func (c *PlanCache) Usable(m *Model) string {
 	switch {
 	case c == nil || c.Dir == "":
 		return "no cache directory"
-	case m.Sensitive != nil && m.Sensitive.Len() > 0:
+	case m.secrets || (m.Sensitive != nil && m.Sensitive.Len() > 0):
+		// an empty secret is no value to mask, but it is a secret all
+		// the same, and the key does not cover the secrets' files
 		return "the environment has secrets"
 	case len(m.SecretFiles) > 0:
 		return "the environment has secret files"
