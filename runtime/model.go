@@ -26,6 +26,9 @@ type Model struct {
 	// SecretFiles maps the names of the environment's secret files to
 	// their content.
 	SecretFiles map[string]string
+	// secrets is set when the environment has secrets (a secrets file or
+	// secret files), whatever their values.
+	secrets bool
 
 	// Rounds is how many configure rounds the fixed point took.
 	Rounds int

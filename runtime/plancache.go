@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
@@ -110,7 +112,9 @@ func (c *PlanCache) Usable(m *Model) string {
 	switch {
 	case c == nil || c.Dir == "":
 		return "no cache directory"
-	case m.Sensitive != nil && m.Sensitive.Len() > 0:
+	case m.secrets || (m.Sensitive != nil && m.Sensitive.Len() > 0):
+		// an empty secret is no value to mask, but it is a secret all
+		// the same, and the key does not cover the secrets' files
 		return "the environment has secrets"
 	case len(m.SecretFiles) > 0:
 		return "the environment has secret files"
@@ -124,7 +128,10 @@ func (c *PlanCache) Lookup(m *Model) (*Reused, string) {
 	if why := c.Usable(m); why != "" {
 		return nil, why
 	}
-	data, err := os.ReadFile(c.file(m))
+	data, err := readEntry(c.file(m))
+	if errors.Is(err, errNotOwn) {
+		return nil, err.Error()
+	}
 	if err != nil {
 		return nil, "nothing kept"
 	}
@@ -157,6 +164,29 @@ func (c *PlanCache) Lookup(m *Model) (*Reused, string) {
 	now := time.Now()
 	_ = os.Chtimes(c.file(m), now, now) // keeps it from being pruned
 	return out, ""
+}
+
+// errNotOwn is why an entry another user could have written is not used.
+var errNotOwn = errors.New("the entry is not this user's alone")
+
+// readEntry reads the cache file at path when only this user can have
+// written it: kept plans run with the deploying user's rights on every
+// host, and the cache directory may be shared.
+func readEntry(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) != os.Geteuid() || !info.Mode().IsRegular() || info.Mode().Perm()&0o022 != 0 {
+		return nil, errNotOwn
+	}
+	return io.ReadAll(f)
 }
 
 // parseCacheFile checks a cache file's first line (magic, checksum and

@@ -210,3 +210,41 @@ func write(t *testing.T, dir, name, text string) {
 		t.Fatal(err)
 	}
 }
+
+// An entry another user could have written is not used: plans run with
+// the deploying user's rights on every host, and a cache directory may
+// be shared (XDG_CACHE_HOME on a common disk).
+func TestPlanCacheTrustsOnlyItsOwnEntries(t *testing.T) {
+	dir := project(t, map[string]string{"components/app/component.star": `
+def _configure(self):
+    self += File("f", content = "x")
+App = Component(configure = _configure)
+`, "environments/test/environment.cfg": env("h = app")})
+	c := &PlanCache{Dir: filepath.Join(t.TempDir(), "plans")}
+	m, plans, wires := cachedRun(t, dir, 0)
+	if err := c.Store(m, plans, wires, m.Schedule(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	file := c.file(m)
+	if r, why := c.Lookup(loaded(t, dir, 0)); r == nil {
+		t.Fatalf("own entry not used: %s", why)
+	}
+	if err := os.Chmod(file, 0o622); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := c.Lookup(loaded(t, dir, 0)); r != nil {
+		t.Errorf("an entry others may write was used")
+	}
+	if err := os.Chmod(file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		return // only root can give the entry to another user
+	}
+	if err := os.Chown(file, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := c.Lookup(loaded(t, dir, 0)); r != nil {
+		t.Errorf("another user's entry was used")
+	}
+}

@@ -25,6 +25,7 @@ func (m *Model) loadSecrets(keys *secrets.Keys) Errors {
 	if store.Empty() {
 		return nil
 	}
+	m.secrets = true
 	contents, err := store.Read()
 	if err != nil {
 		return secretErrors(err)
