@@ -20,12 +20,19 @@ func TestMain(m *testing.M) {
 		tuneGC()
 		os.Exit(run(append([]string{"batou"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
-	// Deploys run in-process keep their plans (and ssh -G answers) in a
-	// cache of the tests, not in the user's.
-	_ = os.Setenv("XDG_CACHE_HOME", filepath.Join(os.TempDir(), "batou-test-cache"))
-	testscript.Main(m, map[string]func(){
+	testscript.Main(ownCache{m}, map[string]func(){
 		"batou": func() { tuneGC(); os.Exit(runLogged(os.Args)) },
 	})
+}
+
+// ownCache runs the tests with a cache directory of their own: deploys
+// run in-process keep their plans (and ssh -G answers) there, not in the
+// user's. (The commands of the scripts run with their script's.)
+type ownCache struct{ m *testing.M }
+
+func (o ownCache) Run() int {
+	_ = os.Setenv("XDG_CACHE_HOME", filepath.Join(os.TempDir(), "batou-test-cache"))
+	return o.m.Run()
 }
 
 // TestScripts runs the end-to-end scripts in testscripts/*.txtar.
@@ -47,6 +54,7 @@ func TestScripts(t *testing.T) {
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, "home", ".cache"))
 			if err := logs(env); err != nil {
 				return err
 			}
