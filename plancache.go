@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"github.com/batou-go/batou/runtime"
 	"github.com/urfave/cli/v3"
@@ -20,23 +22,30 @@ func planCache(c *cli.Command) *runtime.PlanCache {
 		return nil
 	}
 	base, err := os.UserCacheDir()
+	facts := binaryFacts()
+	if err != nil || facts == nil {
+		return nil
+	}
+	return &runtime.PlanCache{Dir: filepath.Join(base, "batou", "plans"), Facts: facts}
+}
+
+// binaryFacts identify this batou binary and its version: the plans
+// depend on both. A rebuilt or replaced binary has another inode or
+// change time (which no tool can set back), even with the same size and
+// modification time. Without them there is no cache.
+func binaryFacts() []string {
+	exe, err := os.Executable()
 	if err != nil {
 		return nil
 	}
-	return &runtime.PlanCache{Dir: filepath.Join(base, "batou", "plans"), Facts: binaryFacts()}
-}
-
-// binaryFacts identify this batou binary (a rebuilt one has another
-// modification time) and its version: the plans depend on both.
-func binaryFacts() []string {
-	facts := []string{"version", version}
-	exe, err := os.Executable()
-	if err != nil {
-		return append(facts, "binary unknown")
-	}
 	info, err := os.Stat(exe)
 	if err != nil {
-		return append(facts, "binary unknown")
+		return nil
 	}
-	return append(facts, exe, strconv.FormatInt(info.Size(), 10), strconv.FormatInt(info.ModTime().UnixNano(), 10))
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	return []string{"version", version, exe, strconv.FormatInt(info.Size(), 10), strconv.FormatInt(info.ModTime().UnixNano(), 10),
+		fmt.Sprint(st.Dev), fmt.Sprint(st.Ino), changeTime(st)}
 }
