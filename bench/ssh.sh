@@ -26,6 +26,8 @@ RUNS=${1:-5}
 ANSIBLE_RUNS=${2:-1}
 FILES=50
 OUT=$(mktemp -d /tmp/batou-bench-ssh.XXXXXX)
+# batou's caches (plans, ssh -G answers) in the bench's own directory
+export XDG_CACHE_HOME="$OUT/cache"
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; rm -rf "$OUT"; }
 trap cleanup EXIT
