@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	rt "runtime"
 	"runtime/debug"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/batou-go/batou/bench/workload"
 	"github.com/batou-go/batou/runtime"
 	"github.com/batou-go/batou/runtime/plan"
+	"github.com/batou-go/batou/starlib"
 )
 
 // phaseStat sums the time and the allocated bytes of one phase.
@@ -22,14 +24,18 @@ type phaseStat struct {
 // phase, and the agent's decoding of the plan; it reports each phase's
 // time (ms) and allocated bytes (kB) per deploy. The phases of a local
 // deploy run one after the other, so this shows where a deploy spends
-// its time before the agent verifies anything.
+// its time before the agent verifies anything. The phase "lookup" is
+// what a deploy does instead of configure, compile and encode when
+// nothing configure reads has changed: find the kept plans and check
+// every read they depend on (runtime.PlanCache).
 func BenchmarkControllerPhases(b *testing.B) {
 	dir := b.TempDir()
 	if err := workload.Gen(dir, 1000); err != nil {
 		b.Fatal(err)
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	names := []string{"load", "configure", "compile", "encode", "decode"}
+	cache := keptPlans(b, dir)
+	names := []string{"load", "lookup", "configure", "compile", "encode", "decode"}
 	stats := make([]phaseStat, len(names))
 	var ms rt.MemStats
 	mark := func() (time.Time, uint64) {
@@ -47,6 +53,11 @@ func BenchmarkControllerPhases(b *testing.B) {
 				m, errs = runtime.Load(dir, "bench", newSession(dir))
 				if len(errs) > 0 {
 					b.Fatal(errs)
+				}
+			},
+			func() {
+				if r, why := cache.Lookup(m); r == nil {
+					b.Fatalf("the kept plans are not used: %s", why)
 				}
 			},
 			func() {
@@ -86,4 +97,31 @@ func BenchmarkControllerPhases(b *testing.B) {
 		b.ReportMetric(float64(s.bytes)/1024/float64(n), names[i]+"-kB")
 	}
 	b.ReportMetric(float64(len(buf))/1024, "plan-kB")
+}
+
+// keptPlans deploys environment bench of dir as far as sending its plans
+// (to nowhere) and keeps them in a cache it returns.
+func keptPlans(b *testing.B, dir string) *runtime.PlanCache {
+	s := newSession(dir)
+	s.Inputs = &starlib.Inputs{}
+	m, errs := runtime.Load(dir, "bench", s)
+	if len(errs) == 0 {
+		errs = m.Configure()
+	}
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	plans, err := m.Plans(runtime.CompileOptions{Version: "x", Now: time.Now()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	wires := []*plan.Wire{{}}
+	if _, err := plan.WriteRequest(io.Discard, plan.Request{Type: "plan", Plan: plans[0], Keep: wires[0]}); err != nil {
+		b.Fatal(err)
+	}
+	c := &runtime.PlanCache{Dir: b.TempDir(), Facts: []string{"bench"}}
+	if err := c.Store(m, plans, wires, m.Schedule(), nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
