@@ -172,8 +172,6 @@ type configureResult struct {
 	// wires receive the plans' wire form as they are sent (nil: nothing
 	// is kept).
 	wires []*plan.Wire
-	// reused is set when the plans are an earlier run's.
-	reused bool
 }
 
 // deployReused deploys the plans of an earlier run that read the same
@@ -189,7 +187,7 @@ func (d *deployRun) deployReused(ctx context.Context, model *runtime.Model, r *r
 	for _, p := range r.Plans {
 		p.Created = now
 	}
-	return d.deploy(ctx, model, &configureResult{plans: r.Plans, schedule: r.Schedule, reused: true}, jobs, breakLock, pre)
+	return d.deploy(ctx, model, &configureResult{plans: r.Plans, schedule: r.Schedule}, jobs, breakLock, pre)
 }
 
 // agentCommand is how this binary starts an agent on this machine.

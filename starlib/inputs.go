@@ -3,6 +3,7 @@ package starlib
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -168,13 +169,10 @@ func contentDigest(data []byte, err error) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// errorKind names an error without the path or anything that may vary.
+// errorKind names an error by its operation and cause, without the path.
 func errorKind(err error) string {
 	var pe *fs.PathError
-	if e, ok := err.(*fs.PathError); ok {
-		pe = e
-	}
-	if pe != nil {
+	if errors.As(err, &pe) {
 		return pe.Op + ": " + pe.Err.Error()
 	}
 	return err.Error()
