@@ -126,7 +126,10 @@ App = Component(configure = _configure)
 	}
 }
 
-func TestPlanCacheDamaged(t *testing.T) {
+// storedOne keeps the plans of a project of one File and returns the
+// project, the cache and the entry's file.
+func storedOne(t *testing.T) (string, *PlanCache, string) {
+	t.Helper()
 	dir := project(t, map[string]string{"components/app/component.star": `
 def _configure(self):
     self += File("f", content = "x")
@@ -137,7 +140,12 @@ App = Component(configure = _configure)
 	if err := c.Store(m, plans, wires, m.Schedule(), nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	file := c.file(m)
+	return dir, c, c.file(m)
+}
+
+func TestPlanCacheDamaged(t *testing.T) {
+	dir, c, file := storedOne(t)
+	m, plans, wires := cachedRun(t, dir, 0)
 	good, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -215,17 +223,7 @@ func write(t *testing.T, dir, name, text string) {
 // the deploying user's rights on every host, and a cache directory may
 // be shared (XDG_CACHE_HOME on a common disk).
 func TestPlanCacheTrustsOnlyItsOwnEntries(t *testing.T) {
-	dir := project(t, map[string]string{"components/app/component.star": `
-def _configure(self):
-    self += File("f", content = "x")
-App = Component(configure = _configure)
-`, "environments/test/environment.cfg": env("h = app")})
-	c := &PlanCache{Dir: filepath.Join(t.TempDir(), "plans")}
-	m, plans, wires := cachedRun(t, dir, 0)
-	if err := c.Store(m, plans, wires, m.Schedule(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	file := c.file(m)
+	dir, c, file := storedOne(t)
 	if r, why := c.Lookup(loaded(t, dir, 0)); r == nil {
 		t.Fatalf("own entry not used: %s", why)
 	}
