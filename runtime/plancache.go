@@ -51,8 +51,6 @@ type Reused struct {
 	Schedule *plan.Schedule
 	Logs     []plan.Event
 	Warnings []*Error
-	// Stored is when the run was kept.
-	Stored time.Time
 }
 
 // cacheMagic starts every cache file; the number changes with the format.
@@ -148,7 +146,7 @@ func (c *PlanCache) Lookup(m *Model) (*Reused, string) {
 			return nil, fmt.Sprintf("%s %s changed", o.Kind, o.Path)
 		}
 	}
-	out := &Reused{Schedule: hdr.Schedule, Logs: hdr.Logs, Warnings: hdr.Warnings, Stored: hdr.Stored}
+	out := &Reused{Schedule: hdr.Schedule, Logs: hdr.Logs, Warnings: hdr.Warnings}
 	for _, h := range hdr.Hosts {
 		if h.Plan == nil || h.Wire < 0 || h.Wire > len(rest) {
 			return nil, "damaged"
