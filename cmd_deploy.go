@@ -152,7 +152,7 @@ func (d *deployRun) run(ctx context.Context, s *starlib.Session, jobs int, break
 		return d.fail("configure", nil)
 	}
 	c.plans, c.schedule = plans, model.Schedule()
-	if d.cache.Usable(model) == "" && model.Project.Session.Inputs.Reusable() == "" {
+	if d.cache.Keeps(model) {
 		c.wires = make([]*plan.Wire, len(plans))
 		for i := range plans {
 			c.wires[i] = &plan.Wire{}

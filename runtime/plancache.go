@@ -121,6 +121,12 @@ func (c *PlanCache) Usable(m *Model) string {
 	return ""
 }
 
+// Keeps reports whether Store would keep m's run: the cache is usable
+// for it and everything configure read can be observed again.
+func (c *PlanCache) Keeps(m *Model) bool {
+	return c.Usable(m) == "" && m.Project.Session.Inputs.Reusable() == ""
+}
+
 // Lookup returns the kept run for m when everything it read is still the
 // same; otherwise nil and why not.
 func (c *PlanCache) Lookup(m *Model) (*Reused, string) {
@@ -216,13 +222,10 @@ var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc
 // Store keeps m's configure run: plans as they were sent (each plan with
 // roots must have a Wire), the configure logs and warnings.
 func (c *PlanCache) Store(m *Model, plans []*plan.Plan, wires []*plan.Wire, sched *plan.Schedule, logs []plan.Event, warnings []*Error) error {
-	if why := c.Usable(m); why != "" {
+	if !c.Keeps(m) {
 		return nil
 	}
 	in := m.Project.Session.Inputs
-	if why := in.Reusable(); why != "" {
-		return nil
-	}
 	hdr := cacheHeader{Key: c.key(m), Stored: time.Now().UTC(), Observations: in.List(), Logs: logs,
 		Warnings: warnings, Schedule: sched}
 	var wire [][]byte

@@ -19,12 +19,7 @@ import (
 // their wire form.
 func cachedRun(t *testing.T, dir string, steps uint64) (*Model, []*plan.Plan, []*plan.Wire) {
 	t.Helper()
-	s := starlib.NewSession(dir, jinja.New())
-	s.Inputs, s.MaxSteps = &starlib.Inputs{}, steps
-	m, errs := Load(dir, "test", s)
-	if len(errs) > 0 {
-		t.Fatalf("load errors: %v", errs)
-	}
+	m := loaded(t, dir, steps)
 	if errs := m.Configure(); len(errs) > 0 {
 		t.Fatal(errs)
 	}

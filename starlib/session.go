@@ -227,10 +227,7 @@ func (s *Session) realProject() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.realProj == "" {
-		s.realProj = s.Project
-		if real, err := filepath.EvalSymlinks(s.Project); err == nil {
-			s.realProj = real
-		}
+		s.realProj = resolvePath(s.Project)
 		s.Inputs.Resolve(s.Project, s.realProj)
 	}
 	return s.realProj
