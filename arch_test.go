@@ -52,8 +52,10 @@ var rules = map[string]rule{
 		testInternal: []string{"bench/workload"},
 		testExternal: []string{script, sshServer, xssh},
 	},
-	"runtime/plan":     {},
-	"components":       {external: []string{udiff}},
+	"runtime/plan": {},
+	// (x/sys: renameat2 with RENAME_NOREPLACE, which package syscall
+	// lacks on amd64)
+	"components":       {external: []string{udiff, xsys}},
 	"environments":     {internal: []string{"environments/ini"}},
 	"environments/ini": {},
 	// (x/crypto/ssh reads ssh keys as age recipients and identities)

@@ -109,6 +109,9 @@ type Context struct {
 	Log func(format string, args ...any)
 	// Files holds files read ahead for verifies (may be nil).
 	Files *Prefetch
+	// Stage holds new files written ahead for the Files being deployed
+	// (may be nil).
+	Stage *Stage
 	// Atomic writes files; kinds write every file through it.
 	Atomic Atomic
 	// Shared is kept for the whole deploy on this host (may be nil).

@@ -20,6 +20,8 @@ type walker struct {
 	touched []string
 	// files are read ahead for verifies until something may change them.
 	files *components.Prefetch
+	// ahead is the run of Files being deployed (nil outside one).
+	ahead *ahead
 	// ctx is the context built-in kinds get, for the component cur.
 	ctx *components.Context
 	cur *starlib.Component
@@ -41,7 +43,17 @@ func (w *walker) deploy(n *plan.Node, c *starlib.Component) (bool, *plan.Event) 
 		return false, w.d.failure(n, c.Path(), errInterrupted)
 	}
 	kids := c.Children()
+	var run *ahead // the run of Files that child i belongs to, up to end
+	end := 0
+	defer func() { w.endRun(run) }()
 	for i := 0; i < len(n.Children); i++ {
+		if i >= end {
+			w.endRun(run)
+			run, end = w.findRun(n.Children, i)
+		}
+		if run != nil {
+			run.after = n.Children[i+1 : end]
+		}
 		var changed, both bool
 		var ev *plan.Event
 		if i+1 < len(n.Children) && w.pairs(n.Children[i], n.Children[i+1]) {
@@ -106,6 +118,14 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 	if w.d.interrupted != nil && w.d.interrupted.Load() {
 		return false, w.d.failure(p, cp.Path(), errInterrupted), false
 	}
+	path := p.Attrs["path"].(string)
+	if w.ahead != nil && w.ahead.stage != nil {
+		w.d.busy.mark(cp, false)
+		if res, done := components.CreateStaged(w.kindContext(cq), path); done {
+			w.created(path, p, cp, q, cq, res)
+			return true, nil, true
+		}
+	}
 	v, ev := w.check(p, cp)
 	if ev != nil || !v.needs {
 		return false, ev, false
@@ -115,25 +135,32 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 		return changed, ev, false
 	}
 	w.files.Stop() // the host changes from here on
+	w.writeAhead()
 	k := w.d.session.Kinds.Get(q.Kind)
-	attrs := w.d.kindAttrs(k, q.Attrs)
-	res, done := components.CreateWithContent(w.kindContext(cq), attrs)
+	res, done := components.CreateWithContent(w.kindContext(cq), w.d.kindAttrs(k, q.Attrs))
 	if !done {
 		changed, ev = w.apply(p, cp, v)
 		return changed, ev, false
 	}
-	w.report(cp.Path(), v)
+	w.created(path, p, cp, q, cq, res)
+	return true, nil, true
+}
+
+// created reports that the missing file path of the Presence p (component
+// cp) was created with the content of the Content q (cq): res is what q's
+// verify found against the empty file.
+func (w *walker) created(path string, p *plan.Node, cp *starlib.Component, q *plan.Node, cq *starlib.Component, res components.Result) {
+	w.report(cp.Path(), verdict{needs: true, reason: components.ReasonMissing})
 	cp.Changed = true
 	// The new file is on the file system of its directory (it was renamed
 	// into it): flush looks at each directory once, not at every file.
-	if dir := filepath.Dir(expandHome(attrs["path"].(string), w.d.home)); len(w.touched) == 0 || w.touched[len(w.touched)-1] != dir {
+	if dir := filepath.Dir(expandHome(path, w.d.home)); len(w.touched) == 0 || w.touched[len(w.touched)-1] != dir {
 		w.touched = append(w.touched, dir)
 	}
 	if res.NeedsUpdate {
 		w.report(cq.Path(), w.verdictOf(res, q))
 		cq.Changed = true
 	}
-	return true, nil, true
 }
 
 func (w *walker) report(path string, v verdict) {
@@ -217,6 +244,10 @@ func (w *walker) kindContext(c *starlib.Component) *components.Context {
 			Atomic: w.d.session.Atomic, Shared: w.d.shared, Log: w.log, Blobs: w.d.blobs}
 	}
 	w.cur = c
+	w.ctx.Stage = nil
+	if w.ahead != nil {
+		w.ctx.Stage = w.ahead.stage
+	}
 	w.ctx.ParentChanged = c.Parent() != nil && c.Parent().Changed
 	return w.ctx
 }

@@ -1,0 +1,191 @@
+package components
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// Stage writes ahead the files of a run of consecutive Files that a
+// deploy creates, on other cores: each new file's content goes to its
+// temporary file next to the target (the name an atomic write uses), and
+// the deploy, when it reaches that File in order, only moves it into
+// place (CreateStaged). Targets so appear one after the other as without a
+// stage, and a deploy that stops half way (an error, Ctrl-C) removes what
+// was written ahead (Stop): the host ends as it would have without it.
+//
+// A run holds only Files whose only sub-components are a Presence and a
+// Content of the same path: each writes its own path and nothing else, so
+// no component between the deploy and a file written ahead can see the
+// temporary file. A file is written ahead only when its target is missing
+// when a worker comes to it; anything else is left to the deploy.
+type Stage struct {
+	ctx     *Context
+	jobs    []*staged
+	byPath  map[string]*staged
+	next    atomic.Int64
+	stopped atomic.Bool
+	wg      sync.WaitGroup
+}
+
+// Job states.
+const (
+	stagePending int32 = iota // no worker came yet
+	stageWriting              // a worker writes it
+	stageDone                 // written (tmp set) or left to the deploy
+	stageTaken                // the deploy has it, or it was removed
+)
+
+type staged struct {
+	path, tmp string
+	attrs     Attrs
+	state     atomic.Int32
+	done      chan struct{}
+	res       Result
+}
+
+// StartStage starts writing ahead the files of the given Content
+// attributes (their path and content), in deploy order, with the given
+// number of goroutines. ctx gives the workdir, home and Atomic; it must not
+// change while the stage runs.
+func StartStage(ctx *Context, contents []Attrs, workers int) *Stage {
+	s := &Stage{ctx: ctx, byPath: make(map[string]*staged, len(contents))}
+	for _, a := range contents {
+		if _, blob := a["content"].(Blob); blob {
+			continue
+		}
+		p := ctx.hostPath(a.str("path"))
+		if s.byPath[p] != nil {
+			continue
+		}
+		j := &staged{path: p, tmp: tmpName(p), attrs: a, done: make(chan struct{})}
+		s.byPath[p] = j
+		s.jobs = append(s.jobs, j)
+	}
+	for range workers {
+		s.wg.Add(1)
+		go s.work()
+	}
+	return s
+}
+
+func (s *Stage) work() {
+	defer s.wg.Done()
+	for !s.stopped.Load() {
+		i := int(s.next.Add(1)) - 1
+		if i >= len(s.jobs) {
+			return
+		}
+		if j := s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
+			s.write(j)
+			j.state.Store(stageDone)
+			close(j.done)
+		}
+	}
+}
+
+// write writes j's content to its temporary file when its target is
+// missing; j.tmp is cleared when it did not.
+func (s *Stage) write(j *staged) {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) || s.ctx.Atomic.note(j.tmp) != nil {
+		j.tmp = ""
+		return
+	}
+	data := contentBytes(j.attrs["content"])
+	fd, err := openMode(j.tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		j.tmp = ""
+		return
+	}
+	err = writeAll(fd, data)
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(j.tmp)
+		j.tmp = ""
+		return
+	}
+	if len(data) > 0 {
+		j.res = contentChange(j.attrs, j.path, []byte{}, "content differs")
+	}
+}
+
+// take hands the deploy the job of path: ok is false when there is none
+// or nothing was written ahead for it (the deploy then does it itself).
+// No worker touches the path afterwards.
+func (s *Stage) take(path string) (*staged, bool) {
+	if s == nil {
+		return nil, false
+	}
+	j := s.byPath[path]
+	if j == nil {
+		return nil, false
+	}
+	for {
+		switch j.state.Load() {
+		case stagePending:
+			if j.state.CompareAndSwap(stagePending, stageTaken) {
+				return nil, false
+			}
+		case stageWriting:
+			<-j.done
+		case stageDone:
+			if j.state.CompareAndSwap(stageDone, stageTaken) {
+				return j, j.tmp != ""
+			}
+		default: // taken before: the same file twice
+			return nil, false
+		}
+	}
+}
+
+// Stop ends the stage and removes every file written ahead that the
+// deploy did not take. It waits for the workers.
+func (s *Stage) Stop() {
+	if s == nil || s.stopped.Swap(true) {
+		return
+	}
+	s.wg.Wait()
+	for _, j := range s.jobs {
+		if j.state.CompareAndSwap(stagePending, stageTaken) {
+			continue
+		}
+		if j.state.CompareAndSwap(stageDone, stageTaken) && j.tmp != "" {
+			_ = os.Remove(j.tmp)
+		}
+	}
+}
+
+// CreateStaged is CreateWithContent for a file the stage may have written
+// ahead (path is the Content's path attribute): it moves the file into
+// place if the target is still missing, and returns what Content's verify
+// would have found after Presence created the file. done is false, with
+// nothing changed, when nothing was written ahead for the path or the
+// target exists now; the deploy then goes on as without a stage. Either
+// way no worker touches the path afterwards.
+func CreateStaged(ctx *Context, path string) (res Result, done bool) {
+	p := ctx.hostPath(path)
+	j, ok := ctx.Stage.take(p)
+	if !ok {
+		return Result{}, false
+	}
+	if err := renameNoReplace(j.tmp, p); err != nil {
+		_ = os.Remove(j.tmp)
+		return Result{}, false
+	}
+	return j.res, true
+}
+
+// renameIfMissing renames oldpath to newpath after looking that newpath
+// does not exist (for file systems without an atomic way to say so).
+func renameIfMissing(oldpath, newpath string) error {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(newpath, &st); !errors.Is(err, syscall.ENOENT) {
+		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: syscall.EEXIST}
+	}
+	return rename(oldpath, newpath)
+}

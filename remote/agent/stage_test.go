@@ -1,0 +1,184 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/batou-go/batou/runtime/plan"
+)
+
+// filePlan returns a plan with one root of Files (a Presence and a Content
+// each, as File expands), in the order of names, each file in target.
+func filePlan(target string, names []string, content func(i int) string) *plan.Plan {
+	top := &plan.Node{ID: 1, Kind: "Files", Label: "Files"}
+	id := 1
+	for i, name := range names {
+		p := filepath.Join(target, name)
+		file := &plan.Node{ID: id + 1, Kind: "File", Label: fmt.Sprintf("File('%s')", name),
+			Attrs: plan.Attrs{"path": p, "content": content(i)}}
+		file.Children = []*plan.Node{
+			{ID: id + 2, Kind: "Presence", Label: fmt.Sprintf("Presence('%s')", name), Attrs: plan.Attrs{"path": p}},
+			{ID: id + 3, Kind: "Content", Label: fmt.Sprintf("Content('%s')", name),
+				Attrs: plan.Attrs{"path": p, "content": content(i), "encoding": "utf-8", "sensitive_data": nil}},
+		}
+		top.Children = append(top.Children, file)
+		id += 3
+	}
+	return &plan.Plan{Format: plan.Format, Version: testVersion, Host: plan.HostInfo{Name: "localhost", FQDN: "localhost"},
+		TargetDirectory: target, Roots: []*plan.Root{{Name: "files", Workdir: filepath.Join(target, "work", "files"), Node: top}}}
+}
+
+// seeAhead starts a deploy of p and watches, until the root is finished,
+// for the temporary file of tmp (a new file written ahead of the deploy).
+// It returns the events and whether it saw the file.
+func seeAhead(t *testing.T, p *plan.Plan, tmp string) ([]plan.Event, bool) {
+	t.Helper()
+	cmd, sc, enc := startAgent(t, p)
+	var seen, ended atomic.Bool
+	go func() {
+		for !ended.Load() {
+			if _, err := os.Lstat(tmp); err == nil {
+				seen.Store(true)
+				return
+			}
+		}
+	}()
+	var events []plan.Event
+	for sc.Scan() {
+		var e plan.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("bad event %s: %v", sc.Bytes(), err)
+		}
+		events = append(events, e)
+		if e.Type == plan.EventRootFinish {
+			break
+		}
+	}
+	ended.Store(true)
+	_ = enc.Encode(plan.Request{Type: "stop"})
+	waitFor(t, sc, `"type":"bye"`)
+	_ = cmd.Wait()
+	return events, seen.Load()
+}
+
+// A first deploy of many Files writes new files ahead of the deploy
+// (components.Stage). When one of them fails, the deploy stops there as
+// ever: the Files before it are deployed, the ones after it are not
+// created, and nothing written ahead is left behind. A run counts when a
+// file after the failing one was seen written ahead.
+func TestWriteAheadStopsAtFailure(t *testing.T) {
+	const n, bad = 200, 20
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("f%03d.conf", i)
+	}
+	names[bad] = "missing-dir/" + names[bad]
+	content := func(i int) string { return strings.Repeat(fmt.Sprintf("line %d\n", i), 50) }
+	for attempt := 1; ; attempt++ {
+		target := t.TempDir()
+		events, seen := seeAhead(t, filePlan(target, names, content), filepath.Join(target, "."+names[bad+1]+".batou-tmp"))
+		var failed []string
+		for _, e := range events {
+			if e.Type == plan.EventError {
+				failed = append(failed, e.Path+": "+e.Message)
+			}
+		}
+		if len(failed) != 1 || !strings.Contains(failed[0], "Presence('missing-dir/f020.conf')") || !strings.Contains(failed[0], "does not exist") {
+			t.Fatalf("errors %q, want the one of %s", failed, names[bad])
+		}
+		if finish := events[len(events)-1]; finish.Status != "failed" {
+			t.Fatalf("root finished %q", finish.Status)
+		}
+		for i, name := range names {
+			data, err := os.ReadFile(filepath.Join(target, name))
+			switch {
+			case i < bad && (err != nil || string(data) != content(i)):
+				t.Errorf("%s before the failure: %d bytes, %v", name, len(data), err)
+			case i > bad && !os.IsNotExist(err):
+				t.Errorf("%s after the failure: exists (%v)", name, err)
+			}
+		}
+		checkAll(t, target, nil)
+		if seen {
+			t.Logf("attempt %d: saw the file after the failing one written ahead", attempt)
+			return
+		}
+		if attempt == 10 {
+			t.Fatalf("never saw a file written ahead in %d attempts", attempt)
+		}
+	}
+}
+
+// A deploy killed while new files are written ahead leaves temporary
+// files; the next deploy removes them, says so, and completes.
+func TestWriteAheadKilled(t *testing.T) {
+	const n = 300
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("f%03d.conf", i)
+	}
+	content := func(i int) string { return strings.Repeat(fmt.Sprintf("line %d\n", i), 50) }
+	last := names[n-1]
+	for attempt := 1; ; attempt++ {
+		target := t.TempDir()
+		p := filePlan(target, names, content)
+		cmd, sc, _ := startAgent(t, p)
+		var ended atomic.Bool
+		go func() {
+			for sc.Scan() && !strings.Contains(sc.Text(), `"type":"root-finish"`) {
+			}
+			ended.Store(true)
+		}()
+		for !ended.Load() {
+			if _, err := os.Lstat(filepath.Join(target, "."+last+".batou-tmp")); err == nil {
+				break
+			}
+		}
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		_, err := os.Lstat(filepath.Join(target, last))
+		tmps := tempFiles(t, target)
+		if !os.IsNotExist(err) || len(tmps) < 2 {
+			if attempt == 10 {
+				t.Fatalf("no kill landed while files were written ahead in %d attempts", attempt)
+			}
+			continue
+		}
+		t.Logf("attempt %d: killed with %d files written ahead", attempt, len(tmps))
+		want := map[string][]byte{}
+		for i, name := range names {
+			want[name] = []byte(content(i))
+		}
+		cmd, sc, enc := startAgent(t, p)
+		var warnings []string
+		for sc.Scan() {
+			var e plan.Event
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				t.Fatalf("bad event %s: %v", sc.Bytes(), err)
+			}
+			if e.Type == plan.EventError {
+				t.Errorf("deploy after the kill: %s", e.Message)
+			}
+			if e.Type == plan.EventWarning {
+				warnings = append(warnings, e.Message)
+			}
+			if e.Type == plan.EventRootFinish {
+				break
+			}
+		}
+		_ = enc.Encode(plan.Request{Type: "stop"})
+		waitFor(t, sc, `"type":"bye"`)
+		_ = cmd.Wait()
+		checkAll(t, target, want)
+		if w := strings.Join(warnings, "\n"); !strings.Contains(w, "temporary file(s) that deploy left behind") {
+			t.Errorf("warnings of the deploy after the kill:\n%s\nwant the removed temporary files", w)
+		}
+		return
+	}
+}
