@@ -190,6 +190,13 @@ func isTempFile(name string) bool {
 	return len(name) > 1+len(tmpSuffix) && name[0] == '.' && strings.HasSuffix(name, tmpSuffix)
 }
 
+// IsTempName reports whether path is named like the temporary file of an
+// atomic replacement (.NAME.batou-tmp), that is like the temporary file
+// of NAME next to it.
+func IsTempName(path string) bool {
+	return isTempFile(filepath.Base(filepath.Clean(path)))
+}
+
 // RemoveTempFiles removes the temporary files of atomic replacements that
 // a killed process left in dir (not below it) and returns their names. A
 // missing dir is fine.

@@ -69,9 +69,14 @@ func (w *walker) writeAhead() {
 
 // stageable reports whether n is a File that only creates its file: its
 // only sub-components are a Presence and a Content of the same path, with
-// content held in the plan.
+// content held in the plan. A File named like a temporary file
+// (.NAME.batou-tmp) ends a run: what is written ahead for a File NAME
+// would stand at its path.
 func (w *walker) stageable(n *plan.Node) bool {
 	if n.Kind != "File" || n.Def != nil || len(n.Children) != 2 || !w.pairs(n.Children[0], n.Children[1]) {
+		return false
+	}
+	if components.IsTempName(n.Children[0].Attrs["path"].(string)) {
 		return false
 	}
 	switch n.Children[1].Attrs["content"].(type) {

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -180,5 +181,59 @@ func TestWriteAheadKilled(t *testing.T) {
 			t.Errorf("warnings of the deploy after the kill:\n%s\nwant the removed temporary files", w)
 		}
 		return
+	}
+}
+
+// deployFiles deploys p in this process (so that -race sees the writers)
+// and returns the events of the root.
+func deployFiles(t *testing.T, p *plan.Plan) []plan.Event {
+	t.Helper()
+	var in bytes.Buffer
+	for _, r := range []plan.Request{{Type: "plan", Plan: p}, {Type: "run", Root: "files", Mode: "deploy"}, {Type: "stop"}} {
+		if _, err := plan.WriteRequest(&in, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, err := agentEvents(t, in.Bytes(), true)
+	if err != nil {
+		t.Fatalf("agent: %v (%v)", err, events)
+	}
+	return events
+}
+
+// A File whose name is that of another File's temporary file
+// (.NAME.batou-tmp) is deployed as without writing ahead: NAME gets its
+// own content, not the other File's, and the other File is reported
+// created. (Writing ahead had put NAME's content there first: the File
+// found its file present, and NAME was then renamed from it.) The first
+// file is large, so that the writers are far ahead of the deploy.
+func TestWriteAheadFileNamedLikeATemporaryFile(t *testing.T) {
+	names := make([]string, 16)
+	for i := range names {
+		names[i] = fmt.Sprintf("f%02d.conf", i)
+	}
+	names[4] = ".f10.conf.batou-tmp"
+	content := func(i int) string {
+		if i == 0 {
+			return strings.Repeat("large\n", 4<<20)
+		}
+		return fmt.Sprintf("%s\n", names[i])
+	}
+	for range 3 {
+		target := t.TempDir()
+		events := deployFiles(t, filePlan(target, names, content))
+		var created bool
+		for _, e := range events {
+			if e.Type == plan.EventError {
+				t.Fatalf("error: %s: %s", e.Path, e.Message)
+			}
+			created = created || (e.Type == plan.EventComponent && strings.HasSuffix(e.Path, "Presence('.f10.conf.batou-tmp')"))
+		}
+		if !created {
+			t.Errorf("the File named like a temporary file was not reported created")
+		}
+		if data, err := os.ReadFile(filepath.Join(target, "f10.conf")); err != nil || string(data) != content(10) {
+			t.Fatalf("f10.conf: %q (%v), want %q", data, err, content(10))
+		}
 	}
 }
