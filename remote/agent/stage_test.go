@@ -237,3 +237,48 @@ func TestWriteAheadFileNamedLikeATemporaryFile(t *testing.T) {
 		}
 	}
 }
+
+// Files written ahead hold inodes (and space) that the deploy would
+// otherwise have had for the File it updates the usual way: a file
+// system that runs out must stop the deploy where it would have stopped
+// without writing ahead, not at the first File that needs a new inode.
+// Here the first file is large (the writers are far ahead when the
+// deploy reaches the second), the second exists with other content
+// (rewritten through a new temporary file) and the file system has
+// inodes for only some of the new files. Needs root for a small tmpfs.
+func TestWriteAheadGivesWayWhenTheFileSystemIsFull(t *testing.T) {
+	target := t.TempDir()
+	if err := syscall.Mount("tmpfs", target, "tmpfs", 0, "nr_inodes=24"); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(target, 0) })
+	names := make([]string, 40)
+	for i := range names {
+		names[i] = fmt.Sprintf("f%02d.conf", i)
+	}
+	content := func(i int) string {
+		if i == 0 {
+			return strings.Repeat("large\n", 4<<20)
+		}
+		return names[i] + "\n"
+	}
+	if err := os.WriteFile(filepath.Join(target, names[1]), []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	events := deployFiles(t, filePlan(target, names, content))
+	var failed []string
+	for _, e := range events {
+		if e.Type == plan.EventError {
+			failed = append(failed, e.Path+": "+e.Message)
+		}
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0], "no space left on device") {
+		t.Fatalf("errors %q, want one of a full file system", failed)
+	}
+	for i, name := range names[:10] {
+		if data, err := os.ReadFile(filepath.Join(target, name)); err != nil || string(data) != content(i) {
+			t.Errorf("%s: %d bytes (%v), want it deployed (the file system has room for it)", name, len(data), err)
+		}
+	}
+	checkAll(t, target, nil)
+}

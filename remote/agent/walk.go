@@ -93,6 +93,12 @@ func (w *walker) apply(n *plan.Node, c *starlib.Component, v verdict) (bool, *pl
 	c.Changed = true // an update that fails half way has changed things too
 	if !w.d.predict {
 		w.d.busy.mark(c, true)
+		// What was written ahead may hold the room (space, inodes) this
+		// update needs, which it would have had without: writing ahead
+		// ends for the rest of the run.
+		if w.ahead != nil {
+			w.ahead.stage.Stop()
+		}
 		if err := w.update(n, c); err != nil {
 			return true, w.d.failure(n, path, err)
 		}
