@@ -23,6 +23,7 @@ import (
 // when a worker comes to it; anything else is left to the deploy.
 type Stage struct {
 	ctx     *Context
+	attrs   func(i int) Attrs
 	jobs    []*staged
 	byPath  map[string]*staged
 	next    atomic.Int64
@@ -39,28 +40,27 @@ const (
 )
 
 type staged struct {
+	index     int // of its attributes (Stage.attrs)
 	path, tmp string
-	attrs     Attrs
 	state     atomic.Int32
 	done      chan struct{}
 	res       Result
 }
 
-// StartStage starts writing ahead the files of the given Content
-// attributes (their path and content), in deploy order, with the given
-// number of goroutines. ctx gives the workdir, home and Atomic; it must not
-// change while the stage runs.
-func StartStage(ctx *Context, contents []Attrs, workers int) *Stage {
-	s := &Stage{ctx: ctx, byPath: make(map[string]*staged, len(contents))}
-	for _, a := range contents {
-		if _, blob := a["content"].(Blob); blob {
-			continue
-		}
-		p := ctx.hostPath(a.str("path"))
+// StartStage starts writing ahead the files at paths (path attributes of
+// Contents, in deploy order), with the given number of goroutines; the
+// workers get the Content attributes of the file at index i with
+// attrs(i), which must be safe to call from several goroutines. ctx
+// gives the workdir, home and Atomic; it must not change while the stage
+// runs.
+func StartStage(ctx *Context, paths []string, attrs func(i int) Attrs, workers int) *Stage {
+	s := &Stage{ctx: ctx, attrs: attrs, byPath: make(map[string]*staged, len(paths))}
+	for i, path := range paths {
+		p := ctx.hostPath(path)
 		if s.byPath[p] != nil {
 			continue
 		}
-		j := &staged{path: p, tmp: tmpName(p), attrs: a, done: make(chan struct{})}
+		j := &staged{index: i, path: p, tmp: tmpName(p), done: make(chan struct{})}
 		s.byPath[p] = j
 		s.jobs = append(s.jobs, j)
 	}
@@ -90,11 +90,16 @@ func (s *Stage) work() {
 // missing; j.tmp is cleared when it did not.
 func (s *Stage) write(j *staged) {
 	var st syscall.Stat_t
-	if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) || s.ctx.Atomic.note(j.tmp) != nil {
+	if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) {
 		j.tmp = ""
 		return
 	}
-	data := contentBytes(j.attrs["content"])
+	a := s.attrs(j.index)
+	if _, blob := a["content"].(Blob); blob || s.ctx.Atomic.note(j.tmp) != nil {
+		j.tmp = ""
+		return
+	}
+	data := contentBytes(a["content"])
 	fd, err := openMode(j.tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
 		j.tmp = ""
@@ -110,7 +115,7 @@ func (s *Stage) write(j *staged) {
 		return
 	}
 	if len(data) > 0 {
-		j.res = contentChange(j.attrs, j.path, []byte{}, "content differs")
+		j.res = contentChange(a, j.path, []byte{}, "content differs")
 	}
 }
 

@@ -17,6 +17,15 @@ func stageFiles(dir string, n int) []Attrs {
 	return out
 }
 
+// startStage starts a stage for the given Content attributes.
+func startStage(ctx *Context, contents []Attrs, workers int) *Stage {
+	paths := make([]string, len(contents))
+	for i, a := range contents {
+		paths[i] = a.str("path")
+	}
+	return StartStage(ctx, paths, func(i int) Attrs { return contents[i] }, workers)
+}
+
 // leftovers lists the temporary files in dir.
 func leftovers(t *testing.T, dir string) []string {
 	t.Helper()
@@ -39,7 +48,7 @@ func leftovers(t *testing.T, dir string) []string {
 func TestStageMovesFilesInPlace(t *testing.T) {
 	p := newProject(t)
 	files := stageFiles(p.workdir, 20)
-	s := StartStage(p.ctx(false), files, 2)
+	s := startStage(p.ctx(false), files, 2)
 	s.wg.Wait() // every file written ahead
 	if got := len(leftovers(t, p.workdir)); got != len(files) {
 		t.Fatalf("%d files written ahead, want %d", got, len(files))
@@ -65,7 +74,7 @@ func TestStageMovesFilesInPlace(t *testing.T) {
 func TestStageSameAsCreateWithContent(t *testing.T) {
 	p := newProject(t)
 	a := Attrs{"path": p.work("staged.conf"), "content": "a\nb\n", "encoding": "utf-8"}
-	s := StartStage(p.ctx(false), []Attrs{a}, 1)
+	s := startStage(p.ctx(false), []Attrs{a}, 1)
 	s.wg.Wait()
 	got, done := CreateStaged(&Context{Stage: s}, a.str("path"))
 	if !done {
@@ -93,7 +102,7 @@ func TestStageLeavesExistingTargets(t *testing.T) {
 	if err := os.WriteFile(files[0].str("path"), []byte("mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := StartStage(p.ctx(false), files, 2)
+	s := startStage(p.ctx(false), files, 2)
 	s.wg.Wait()
 	if left := leftovers(t, p.workdir); len(left) != 2 {
 		t.Fatalf("written ahead: %v, want the two missing files", left)
@@ -127,7 +136,7 @@ func TestStageLeavesExistingTargets(t *testing.T) {
 func TestStageStopRemovesUnused(t *testing.T) {
 	p := newProject(t)
 	files := stageFiles(p.workdir, 12)
-	s := StartStage(p.ctx(false), files, 2)
+	s := startStage(p.ctx(false), files, 2)
 	s.wg.Wait()
 	for _, a := range files[:4] {
 		if _, done := CreateStaged(&Context{Stage: s}, a.str("path")); !done {
@@ -152,7 +161,7 @@ func TestStageGivesUp(t *testing.T) {
 	p := newProject(t)
 	lost := Attrs{"path": p.work("nodir/f.conf"), "content": "x\n"}
 	twice := Attrs{"path": p.work("twice.conf"), "content": "x\n"}
-	s := StartStage(p.ctx(false), []Attrs{lost, twice, twice}, 2)
+	s := startStage(p.ctx(false), []Attrs{lost, twice, twice}, 2)
 	s.wg.Wait()
 	ctx := &Context{Stage: s}
 	if _, done := CreateStaged(ctx, lost.str("path")); done {

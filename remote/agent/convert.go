@@ -13,6 +13,12 @@ import (
 // cloning a small map is cheaper than filling a new one. Used by the
 // walker's goroutine only.
 func (d *deployer) kindAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
+	return withDefaults(d.kindDefaults(k), a)
+}
+
+// kindDefaults returns the default attributes of k (made once per
+// deploy; never changed after).
+func (d *deployer) kindDefaults(k *components.Kind) components.Attrs {
 	def, ok := d.defaults[k]
 	if !ok {
 		def = make(components.Attrs, len(k.Attrs))
@@ -24,6 +30,12 @@ func (d *deployer) kindAttrs(k *components.Kind, a plan.Attrs) components.Attrs 
 		}
 		d.defaults[k] = def
 	}
+	return def
+}
+
+// withDefaults returns a's attributes as Go values over the defaults def.
+// It only reads def (several goroutines may share it).
+func withDefaults(def components.Attrs, a plan.Attrs) components.Attrs {
 	out := maps.Clone(def)
 	for name, v := range a {
 		out[name] = goValue(v)

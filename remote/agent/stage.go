@@ -58,13 +58,15 @@ func (w *walker) writeAhead() {
 	if run == nil || run.stage != nil || len(run.after) == 0 {
 		return
 	}
-	contents := make([]components.Attrs, len(run.after))
-	for i, n := range run.after {
-		q := n.Children[1]
-		contents[i] = w.d.kindAttrs(w.d.session.Kinds.Get(q.Kind), q.Attrs)
+	after := run.after
+	paths := make([]string, len(after))
+	for i, n := range after {
+		paths[i] = n.Children[1].Attrs["path"].(string)
 	}
+	def := w.d.kindDefaults(w.d.session.Kinds.Get("Content"))
+	attrs := func(i int) components.Attrs { return withDefaults(def, after[i].Children[1].Attrs) }
 	ctx := &components.Context{Workdir: w.workdir, Home: w.d.home, Atomic: w.d.session.Atomic}
-	run.stage = components.StartStage(ctx, contents, stageWorkers())
+	run.stage = components.StartStage(ctx, paths, attrs, stageWorkers())
 }
 
 // stageable reports whether n is a File that only creates its file: its
