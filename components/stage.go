@@ -20,7 +20,10 @@ import (
 // Content of the same path: each writes its own path and nothing else, so
 // no component between the deploy and a file written ahead can see the
 // temporary file. A file is written ahead only when its target is missing
-// when a worker comes to it; anything else is left to the deploy.
+// when a worker comes to it; anything else is left to the deploy. The
+// workers stay at most stageWindow files ahead of the deploy, so that
+// what waits (space, inodes, the diffs to show, the files a killed agent
+// leaves) stays small however long the run.
 type Stage struct {
 	ctx     *Context
 	attrs   func(i int) Attrs
@@ -29,7 +32,15 @@ type Stage struct {
 	next    atomic.Int64
 	stopped atomic.Bool
 	wg      sync.WaitGroup
+	// mu and moved guard reached: the jobs before it are the deploy's.
+	mu      sync.Mutex
+	moved   *sync.Cond
+	reached int
 }
+
+// stageWindow is how many files the workers may be ahead of the deploy;
+// the deploy wakes them every stageWindow/4 files.
+const stageWindow = 64
 
 // Job states.
 const (
@@ -41,6 +52,7 @@ const (
 
 type staged struct {
 	index     int // of its attributes (Stage.attrs)
+	pos       int // in Stage.jobs
 	path, tmp string
 	state     atomic.Int32
 	done      chan struct{}
@@ -55,12 +67,13 @@ type staged struct {
 // runs.
 func StartStage(ctx *Context, paths []string, attrs func(i int) Attrs, workers int) *Stage {
 	s := &Stage{ctx: ctx, attrs: attrs, byPath: make(map[string]*staged, len(paths))}
+	s.moved = sync.NewCond(&s.mu)
 	for i, path := range paths {
 		p := ctx.hostPath(path)
 		if s.byPath[p] != nil {
 			continue
 		}
-		j := &staged{index: i, path: p, tmp: tmpName(p), done: make(chan struct{})}
+		j := &staged{index: i, pos: len(s.jobs), path: p, tmp: tmpName(p), done: make(chan struct{})}
 		s.byPath[p] = j
 		s.jobs = append(s.jobs, j)
 	}
@@ -75,7 +88,7 @@ func (s *Stage) work() {
 	defer s.wg.Done()
 	for !s.stopped.Load() {
 		i := int(s.next.Add(1)) - 1
-		if i >= len(s.jobs) {
+		if i >= len(s.jobs) || !s.wait(i) {
 			return
 		}
 		if j := s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
@@ -84,6 +97,29 @@ func (s *Stage) work() {
 			close(j.done)
 		}
 	}
+}
+
+// wait waits until the deploy is close enough to job i; false means the
+// stage stopped.
+func (s *Stage) wait(i int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i >= s.reached+stageWindow && !s.stopped.Load() {
+		s.moved.Wait()
+	}
+	return !s.stopped.Load()
+}
+
+// advance notes that the deploy is past job i, waking the workers every
+// stageWindow/4 jobs.
+func (s *Stage) advance(i int) {
+	if (i+1)%(stageWindow/4) != 0 {
+		return
+	}
+	s.mu.Lock()
+	s.reached = max(s.reached, i+1)
+	s.moved.Broadcast()
+	s.mu.Unlock()
 }
 
 // write writes j's content to its temporary file when its target is
@@ -130,6 +166,7 @@ func (s *Stage) take(path string) (*staged, bool) {
 	if j == nil {
 		return nil, false
 	}
+	s.advance(j.pos)
 	for {
 		switch j.state.Load() {
 		case stagePending:
@@ -154,6 +191,9 @@ func (s *Stage) Stop() {
 	if s == nil || s.stopped.Swap(true) {
 		return
 	}
+	s.mu.Lock()
+	s.moved.Broadcast() // workers waiting for the deploy see the stop
+	s.mu.Unlock()
 	s.wg.Wait()
 	for _, j := range s.jobs {
 		if j.state.CompareAndSwap(stagePending, stageTaken) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // stageFiles returns the Content attributes of n new files in dir.
@@ -176,5 +177,37 @@ func TestStageGivesUp(t *testing.T) {
 	s.Stop()
 	if left := leftovers(t, p.workdir); len(left) > 0 {
 		t.Fatalf("left behind: %v", left)
+	}
+}
+
+// The workers stay at most stageWindow files ahead of the deploy, and a
+// Stop ends workers that wait for it.
+func TestStageStaysClose(t *testing.T) {
+	p := newProject(t)
+	files := stageFiles(p.workdir, 4*stageWindow)
+	s := startStage(p.ctx(false), files, 2)
+	waitLeftovers := func(want int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); len(leftovers(t, p.workdir)) < want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d files written ahead, want %d", len(leftovers(t, p.workdir)), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond) // time to go too far, if they could
+		if got := len(leftovers(t, p.workdir)); got != want {
+			t.Fatalf("%d files written ahead, want %d", got, want)
+		}
+	}
+	waitLeftovers(stageWindow)
+	for _, a := range files[:stageWindow/4] {
+		if _, done := CreateStaged(&Context{Stage: s}, a.str("path")); !done {
+			t.Fatalf("%s: not moved into place", a.str("path"))
+		}
+	}
+	waitLeftovers(stageWindow) // a quarter more written ahead, a quarter taken
+	s.Stop()
+	if left := leftovers(t, p.workdir); len(left) > 0 {
+		t.Fatalf("left behind: %d files", len(left))
 	}
 }

@@ -125,7 +125,7 @@ func TestWriteAheadKilled(t *testing.T) {
 		names[i] = fmt.Sprintf("f%03d.conf", i)
 	}
 	content := func(i int) string { return strings.Repeat(fmt.Sprintf("line %d\n", i), 50) }
-	last := names[n-1]
+	watch := names[n/2] // written ahead while the deploy is in the middle of the run
 	for attempt := 1; ; attempt++ {
 		target := t.TempDir()
 		p := filePlan(target, names, content)
@@ -137,13 +137,13 @@ func TestWriteAheadKilled(t *testing.T) {
 			ended.Store(true)
 		}()
 		for !ended.Load() {
-			if _, err := os.Lstat(filepath.Join(target, "."+last+".batou-tmp")); err == nil {
+			if _, err := os.Lstat(filepath.Join(target, "."+watch+".batou-tmp")); err == nil {
 				break
 			}
 		}
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
-		_, err := os.Lstat(filepath.Join(target, last))
+		_, err := os.Lstat(filepath.Join(target, watch))
 		tmps := tempFiles(t, target)
 		if !os.IsNotExist(err) || len(tmps) < 2 {
 			if attempt == 10 {
