@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -13,6 +14,16 @@ import (
 
 	"github.com/batou-go/batou/runtime/plan"
 )
+
+// twoCores makes the agents of the test (in this process and started by
+// it) use two cores at least, as writing ahead needs them.
+func twoCores(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "2") // for agent processes
+	if n := runtime.GOMAXPROCS(0); n < 2 {
+		runtime.GOMAXPROCS(2)
+		t.Cleanup(func() { runtime.GOMAXPROCS(n) })
+	}
+}
 
 // filePlan returns a plan with one root of Files (a Presence and a Content
 // each, as File expands), in the order of names, each file in target.
@@ -74,6 +85,7 @@ func seeAhead(t *testing.T, p *plan.Plan, tmp string) ([]plan.Event, bool) {
 // created, and nothing written ahead is left behind. A run counts when a
 // file after the failing one was seen written ahead.
 func TestWriteAheadStopsAtFailure(t *testing.T) {
+	twoCores(t)
 	const n, bad = 200, 20
 	names := make([]string, n)
 	for i := range names {
@@ -119,6 +131,7 @@ func TestWriteAheadStopsAtFailure(t *testing.T) {
 // A deploy killed while new files are written ahead leaves temporary
 // files; the next deploy removes them, says so, and completes.
 func TestWriteAheadKilled(t *testing.T) {
+	twoCores(t)
 	const n = 300
 	names := make([]string, n)
 	for i := range names {
@@ -208,6 +221,7 @@ func deployFiles(t *testing.T, p *plan.Plan) []plan.Event {
 // found its file present, and NAME was then renamed from it.) The first
 // file is large, so that the writers are far ahead of the deploy.
 func TestWriteAheadFileNamedLikeATemporaryFile(t *testing.T) {
+	twoCores(t)
 	names := make([]string, 16)
 	for i := range names {
 		names[i] = fmt.Sprintf("f%02d.conf", i)
@@ -247,6 +261,7 @@ func TestWriteAheadFileNamedLikeATemporaryFile(t *testing.T) {
 // (rewritten through a new temporary file) and the file system has
 // inodes for only some of the new files. Needs root for a small tmpfs.
 func TestWriteAheadGivesWayWhenTheFileSystemIsFull(t *testing.T) {
+	twoCores(t)
 	target := t.TempDir()
 	if err := syscall.Mount("tmpfs", target, "tmpfs", 0, "nr_inodes=24"); err != nil {
 		t.Skipf("cannot mount a tmpfs: %v", err)
