@@ -177,14 +177,18 @@ func (r *renderer) textDiff(diff string) {
 	if diff == "" {
 		return
 	}
-	lines := strings.Split(strings.TrimRight(diff, "\n"), "\n")
-	if len(lines) > maxDiffLines {
-		head, tail := lines[:50], lines[len(lines)-50:]
-		r.printf("  (diff of %d lines: showing the first and last 50)\n", len(lines))
-		lines = append(append(head, "..."), tail...)
+	diff = strings.TrimRight(diff, "\n")
+	if n := strings.Count(diff, "\n") + 1; n > maxDiffLines {
+		lines := strings.Split(diff, "\n")
+		r.printf("  (diff of %d lines: showing the first and last 50)\n", n)
+		diff = strings.Join(lines[:50], "\n") + "\n...\n" + strings.Join(lines[n-50:], "\n")
 	}
-	for _, l := range lines {
-		r.printf("  %s\n", l)
+	// Each line indented, written as it stands (a first deploy shows a
+	// diff for every new file).
+	for line := range strings.SplitSeq(diff, "\n") {
+		r.buf.WriteString("  ")
+		r.buf.WriteString(line)
+		r.buf.WriteByte('\n')
 	}
 }
 

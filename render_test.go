@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/batou-go/batou/runtime/plan"
+)
+
+// A component's diff is shown indented under its line; a diff of more
+// than maxDiffLines lines shows its first and last 50, with a note.
+func TestRenderDiff(t *testing.T) {
+	var long strings.Builder
+	for i := 1; i <= 250; i++ {
+		fmt.Fprintf(&long, "+line %d\n", i)
+	}
+	var cut strings.Builder
+	cut.WriteString("h: R > File('a')\n  (diff of 250 lines: showing the first and last 50)\n")
+	for i := 1; i <= 50; i++ {
+		fmt.Fprintf(&cut, "  +line %d\n", i)
+	}
+	cut.WriteString("  ...\n")
+	for i := 201; i <= 250; i++ {
+		fmt.Fprintf(&cut, "  +line %d\n", i)
+	}
+	for _, c := range []struct{ name, diff, want string }{
+		{"none", "", "h: R > File('a')\n"},
+		{"short", "--- a\n+++ a\n@@ -0,0 +1 @@\n+x\n", "h: R > File('a')\n  --- a\n  +++ a\n  @@ -0,0 +1 @@\n  +x\n"},
+		{"no final newline, empty line", "-a\n\n+b", "h: R > File('a')\n  -a\n  \n  +b\n"},
+		{"long", long.String(), cut.String()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			newRenderer(&out, false).Event(plan.Event{Type: plan.EventComponent, Host: "h", Path: "R > File('a')", Diff: c.diff})
+			if out.String() != c.want {
+				t.Errorf("got\n%s\nwant\n%s", out.String(), c.want)
+			}
+		})
+	}
+}
