@@ -62,7 +62,7 @@ func (w *walker) writeAhead() {
 	after := run.after
 	paths := make([]string, len(after))
 	for i, n := range after {
-		paths[i] = n.Children[1].Attrs["path"].(string)
+		paths[i], _ = n.Children[1].Attrs["path"].(string) // a string: the Presence's (stageable, pairs)
 	}
 	def := w.d.kindDefaults(w.d.session.Kinds.Get("Content"))
 	attrs := func(i int) components.Attrs { return withDefaults(def, after[i].Children[1].Attrs) }
@@ -79,7 +79,7 @@ func (w *walker) stageable(n *plan.Node) bool {
 	if n.Kind != "File" || n.Def != nil || len(n.Children) != 2 || !w.pairs(n.Children[0], n.Children[1]) {
 		return false
 	}
-	if components.IsTempName(n.Children[0].Attrs["path"].(string)) {
+	if path, ok := n.Children[0].Attrs["path"].(string); !ok || components.IsTempName(path) {
 		return false
 	}
 	switch n.Children[1].Attrs["content"].(type) {

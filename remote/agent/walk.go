@@ -124,7 +124,7 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 	if w.d.interrupted != nil && w.d.interrupted.Load() {
 		return false, w.d.failure(p, cp.Path(), errInterrupted), false
 	}
-	path := p.Attrs["path"].(string)
+	path, _ := p.Attrs["path"].(string)
 	if w.ahead != nil && w.ahead.stage != nil {
 		w.d.busy.mark(cp, false)
 		if res, done := components.CreateStaged(w.kindContext(cq), path); done {
