@@ -194,7 +194,7 @@ func isTempFile(name string) bool {
 // atomic replacement (.NAME.batou-tmp), that is like the temporary file
 // of NAME next to it.
 func IsTempName(path string) bool {
-	return isTempFile(filepath.Base(filepath.Clean(path)))
+	return isTempFile(filepath.Base(path))
 }
 
 // RemoveTempFiles removes the temporary files of atomic replacements that
