@@ -66,6 +66,7 @@ func startAgent(t *testing.T, p *plan.Plan) (*exec.Cmd, *bufio.Scanner, *json.En
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "BATOU_TEST_AGENT=1")
+	cmd.Stderr = new(bytes.Buffer) // what it says when it fails (agentExited)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -231,10 +232,18 @@ func redeploy(t *testing.T, target string, files map[string][]byte, wantChanged 
 	}
 	_ = enc.Encode(plan.Request{Type: "stop"})
 	waitFor(t, sc, `"type":"bye"`)
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("agent: %v", err)
-	}
+	agentExited(t, cmd)
 	return warnings
+}
+
+// agentExited waits for an agent started by startAgent that should end
+// well (under -race also without a data race) and reports what it said
+// when it did not.
+func agentExited(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("agent: %v\n%s", err, cmd.Stderr)
+	}
 }
 
 // checkAll checks that target holds exactly files and no temporary file.

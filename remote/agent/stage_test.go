@@ -75,7 +75,7 @@ func seeAhead(t *testing.T, p *plan.Plan, tmp string) ([]plan.Event, bool) {
 	ended.Store(true)
 	_ = enc.Encode(plan.Request{Type: "stop"})
 	waitFor(t, sc, `"type":"bye"`)
-	_ = cmd.Wait()
+	agentExited(t, cmd)
 	return events, seen.Load()
 }
 
@@ -188,7 +188,7 @@ func TestWriteAheadKilled(t *testing.T) {
 		}
 		_ = enc.Encode(plan.Request{Type: "stop"})
 		waitFor(t, sc, `"type":"bye"`)
-		_ = cmd.Wait()
+		agentExited(t, cmd)
 		checkAll(t, target, want)
 		if w := strings.Join(warnings, "\n"); !strings.Contains(w, "temporary file(s) that deploy left behind") {
 			t.Errorf("warnings of the deploy after the kill:\n%s\nwant the removed temporary files", w)
