@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -312,42 +313,48 @@ func (p *parser) tagBody(tag string) (any, error) {
 func (p *parser) str() (string, error) {
 	p.pos++ // the opening quote
 	start := p.pos
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		if c == '"' {
-			s := p.intern(p.data[start:p.pos])
-			p.pos++
-			return s, nil
-		}
-		if c == '\\' {
-			return p.escapedStr(start)
-		}
-		p.pos++
+	q := bytes.IndexByte(p.data[start:], '"')
+	if q < 0 {
+		p.pos = len(p.data)
+		return "", p.fail()
 	}
-	return "", p.fail()
+	if b := bytes.IndexByte(p.data[start:start+q], '\\'); b >= 0 {
+		p.pos = start + b
+		return p.escapedStr(start, start+q)
+	}
+	p.pos = start + q + 1
+	return p.intern(p.data[start : start+q]), nil
 }
 
-// escapedStr finishes a string that contains escapes.
-func (p *parser) escapedStr(start int) (string, error) {
+// escapedStr finishes a string that contains escapes: p.pos is at a
+// backslash, and quote is the position of the next quote (which an escape
+// may consume). The text between escapes is copied at once, not a byte at
+// a time (a diff in an event, a file's content in a plan).
+func (p *parser) escapedStr(start, quote int) (string, error) {
 	buf := append(p.scratch[:0], p.data[start:p.pos]...)
 	defer func() { p.scratch = buf[:0] }()
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			return p.intern(buf), nil
-		case c == '\\':
-			var err error
-			if buf, err = p.unescape(buf); err != nil {
-				return "", err
+	for {
+		if p.pos > quote { // an escaped quote: find the next one
+			q := bytes.IndexByte(p.data[p.pos:], '"')
+			if q < 0 {
+				p.pos = len(p.data)
+				return "", p.fail()
 			}
-		default:
-			buf = append(buf, c)
-			p.pos++
+			quote = p.pos + q
+		}
+		b := bytes.IndexByte(p.data[p.pos:quote], '\\')
+		if b < 0 {
+			buf = append(buf, p.data[p.pos:quote]...)
+			p.pos = quote + 1
+			return p.intern(buf), nil
+		}
+		buf = append(buf, p.data[p.pos:p.pos+b]...)
+		p.pos += b
+		var err error
+		if buf, err = p.unescape(buf); err != nil {
+			return "", err
 		}
 	}
-	return "", p.fail()
 }
 
 func (p *parser) unescape(buf []byte) ([]byte, error) {
