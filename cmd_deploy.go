@@ -235,16 +235,18 @@ func (d *deployRun) deploy(ctx context.Context, model *runtime.Model, c *configu
 		d.r.Event(plan.Event{Type: plan.EventError, Message: err.Error()})
 		return d.fail("connect", nil)
 	}
+	d.times = append(d.times, "connect="+seconds(time.Since(connectStart)))
+	d.section(d.mode.working)
+	deployStart := time.Now()
+	sum := dep.Deploy(ctx, c.schedule)
+	// The plans are kept while the agents end (not while they deploy,
+	// when their CPU is worth more).
 	kept := make(chan error, 1)
 	if c.wires != nil {
 		go func() { kept <- d.cache.Store(model, c.plans, c.wires, c.schedule, c.logs, c.warnings) }()
 	} else {
 		kept <- nil
 	}
-	d.times = append(d.times, "connect="+seconds(time.Since(connectStart)))
-	d.section(d.mode.working)
-	deployStart := time.Now()
-	sum := dep.Deploy(ctx, c.schedule)
 	if err := dep.Close(); err != nil {
 		d.r.Event(plan.Event{Type: plan.EventWarning, Message: err.Error()})
 	}
