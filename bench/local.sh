@@ -11,7 +11,8 @@
 # when present. Set TMPDIR to measure on another file system (the first
 # deploy depends much on it: on ext4 without a journal every new inode
 # costs a scan of the recently freed ones). BASE=/path/to/another/batou
-# runs that binary too, in the same rounds, and prints its figures and the
+# runs that binary too, in the same rounds (first deploy, no-op, and a
+# first deploy to its emptied target), and prints its figures and the
 # ratio of this batou to it.
 #
 # Each round deploys a project never deployed before (configure runs),
@@ -48,13 +49,15 @@ run_ms() { # run_ms CMD...: prints elapsed milliseconds
     s=$(now_ns); "$@" >/dev/null; e=$(now_ns); echo $(( (e - s) / 1000000 ))
 }
 
-first=""; fw=""; fws=""; noop=""; fc=""; fcs=""; bfirst=""; bnoop=""; nocache=""; refill=""
+first=""; fw=""; fws=""; noop=""; fc=""; fcs=""; bfirst=""; bnoop=""; brefill=""; nocache=""; refill=""
 for r in $(seq "$RUNS"); do
     P="$OUT/p$r"; mkdir -p "$P"; "$OUT/floor" gen "$P" "$N"
     if [ -n "${BASE:-}" ]; then
         B="$OUT/b$r"; mkdir -p "$B"; "$OUT/floor" gen "$B" "$N"
         bfirst="$bfirst $(cd "$B" && run_ms "$BASE" deploy bench)"
         bnoop="$bnoop $(cd "$B" && run_ms "$BASE" deploy bench)"
+        rm -rf "$B/work"
+        brefill="$brefill $(cd "$B" && run_ms "$BASE" deploy bench)"
         rm -rf "$B"
     fi
     first="$first $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
@@ -77,8 +80,9 @@ echo "no-op deploy: ${nd} ms   floor check: ${c} ms   ratio $(ratio "$nd" "$c")x
 echo "  the no-op with --no-cache (configure runs): ${ncd} ms, ratio $(ratio "$ncd" "$c")x"
 echo "  a first deploy to an emptied target, the plans kept from before: ${rd} ms, ratio $(ratio "$rd" "$w")x to the floor's write"
 if [ -n "${BASE:-}" ]; then
-    bf=$(m "$bfirst"); bn=$(m "$bnoop")
+    bf=$(m "$bfirst"); bn=$(m "$bnoop"); br=$(m "$brefill")
     echo "base $BASE: first deploy ${bf} ms (this batou $(ratio "$fd" "$bf")x of it, floor ratio $(ratio "$bf" "$w")x), no-op ${bn} ms (this batou $(ratio "$nd" "$bn")x of it, floor ratio $(ratio "$bn" "$c")x)"
+    echo "  base, a first deploy to an emptied target (its plans kept, if it keeps them): ${br} ms (this batou $(ratio "$rd" "$br")x of it, floor ratio $(ratio "$br" "$w")x)"
 fi
 if [ -x /usr/bin/time ]; then
     P="$OUT/p1"
