@@ -297,3 +297,59 @@ func TestWriteAheadGivesWayWhenTheFileSystemIsFull(t *testing.T) {
 	}
 	checkAll(t, target, nil)
 }
+
+// A deploy that writes files ahead (two cores) reports the same events and
+// leaves the same files as one that does not (one core): new files, one
+// there with the same content, one with other content (which ends writing
+// ahead), an empty one, binary content, and Files after the run.
+func TestWriteAheadChangesNothingElse(t *testing.T) {
+	names := make([]string, 120)
+	for i := range names {
+		names[i] = fmt.Sprintf("f%03d.conf", i)
+	}
+	content := func(i int) string {
+		switch i {
+		case 80:
+			return ""
+		case 90:
+			return "\x00\xff binary\n"
+		}
+		return fmt.Sprintf("line %d\n", i)
+	}
+	deploy := func(cores int) ([]string, map[string]string) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cores))
+		target := t.TempDir()
+		for i, c := range map[int]string{30: content(30), 60: "old\n"} {
+			if err := os.WriteFile(filepath.Join(target, names[i]), []byte(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var events []string
+		for _, e := range deployFiles(t, filePlan(target, names, content)) {
+			if e.Type == plan.EventComponent || e.Type == plan.EventError || e.Type == plan.EventRootFinish {
+				line := fmt.Sprintf("%s %s %s %s %s %s %v", e.Type, e.Path, e.Action, e.Message, e.Status, e.Diff, e.Changed != nil && *e.Changed)
+				events = append(events, strings.ReplaceAll(line, target, "$TARGET"))
+			}
+		}
+		files := map[string]string{}
+		for _, name := range names {
+			data, err := os.ReadFile(filepath.Join(target, name))
+			info, _ := os.Stat(filepath.Join(target, name))
+			files[name] = fmt.Sprintf("%q %v %v", data, err, info.Mode())
+		}
+		if tmps := tempFiles(t, target); len(tmps) > 0 {
+			t.Errorf("%d cores: temporary files left: %v", cores, tmps)
+		}
+		return events, files
+	}
+	events1, files1 := deploy(1)
+	events2, files2 := deploy(2)
+	if strings.Join(events1, "\n") != strings.Join(events2, "\n") {
+		t.Errorf("events differ:\none core:\n%s\ntwo cores:\n%s", strings.Join(events1, "\n"), strings.Join(events2, "\n"))
+	}
+	for _, name := range names {
+		if files1[name] != files2[name] {
+			t.Errorf("%s: one core %s, two cores %s", name, files1[name], files2[name])
+		}
+	}
+}
