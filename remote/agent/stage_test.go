@@ -46,6 +46,17 @@ func filePlan(target string, names []string, content func(i int) string) *plan.P
 		TargetDirectory: target, Roots: []*plan.Root{{Name: "files", Workdir: filepath.Join(target, "work", "files"), Node: top}}}
 }
 
+// aheadContent is the content of the i-th File of the tests' runs. The
+// first is large: the deploy writes it itself (finding it missing starts
+// the writers) and takes milliseconds, while the writers go ahead, so
+// that what is written ahead is there to see whatever the machine's load.
+func aheadContent(i int) string {
+	if i == 0 {
+		return strings.Repeat("large\n", 700_000) // 4 MB
+	}
+	return strings.Repeat(fmt.Sprintf("line %d\n", i), 50)
+}
+
 // seeAhead starts a deploy of p and watches, until the root is finished,
 // for the temporary file of tmp (a new file written ahead of the deploy).
 // It returns the events and whether it saw the file.
@@ -92,7 +103,7 @@ func TestWriteAheadStopsAtFailure(t *testing.T) {
 		names[i] = fmt.Sprintf("f%03d.conf", i)
 	}
 	names[bad] = "missing-dir/" + names[bad]
-	content := func(i int) string { return strings.Repeat(fmt.Sprintf("line %d\n", i), 50) }
+	content := aheadContent
 	for attempt := 1; ; attempt++ {
 		target := t.TempDir()
 		events, seen := seeAhead(t, filePlan(target, names, content), filepath.Join(target, "."+names[bad+1]+".batou-tmp"))
@@ -137,8 +148,8 @@ func TestWriteAheadKilled(t *testing.T) {
 	for i := range names {
 		names[i] = fmt.Sprintf("f%03d.conf", i)
 	}
-	content := func(i int) string { return strings.Repeat(fmt.Sprintf("line %d\n", i), 50) }
-	watch := names[n/2] // written ahead while the deploy is in the middle of the run
+	content := aheadContent
+	watch := names[40] // written ahead while the deploy writes the first file
 	for attempt := 1; ; attempt++ {
 		target := t.TempDir()
 		p := filePlan(target, names, content)
