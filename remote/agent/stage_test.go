@@ -240,7 +240,7 @@ func TestWriteAheadFileNamedLikeATemporaryFile(t *testing.T) {
 	names[4] = ".f10.conf.batou-tmp"
 	content := func(i int) string {
 		if i == 0 {
-			return strings.Repeat("large\n", 4<<20)
+			return strings.Repeat("large\n", 700_000) // 4 MB
 		}
 		return fmt.Sprintf("%s\n", names[i])
 	}
@@ -284,7 +284,7 @@ func TestWriteAheadGivesWayWhenTheFileSystemIsFull(t *testing.T) {
 	}
 	content := func(i int) string {
 		if i == 0 {
-			return strings.Repeat("large\n", 4<<20)
+			return strings.Repeat("large\n", 700_000) // 4 MB
 		}
 		return names[i] + "\n"
 	}
