@@ -35,10 +35,7 @@ func TestSensitiveContentNeverTravelsByDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := loadSecretProject(t, dir, keys)
-	plans, err := m.Plans(CompileOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plans := compiled(t, m)
 	contents := map[string]plan.Value{}
 	plans[0].Roots[0].Node.Walk(func(n *plan.Node) {
 		if n.Kind == "Content" {

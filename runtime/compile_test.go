@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
@@ -40,10 +39,7 @@ App = Component(configure = _configure)
 	if got := value(t, m, "h", "app", "mode_seen"); got != "None" {
 		t.Errorf("mode read in configure: %q, want None", got)
 	}
-	plans, err := m.Plans(CompileOptions{Version: "v", Now: time.Unix(0, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plans := compiled(t, m)
 	nodes := map[string]*plan.Node{}
 	plans[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
 	content := nodes["Content('bin')"]
@@ -80,10 +76,7 @@ App = Component(configure = _configure, attrs = {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	plans, err := m.Plans(CompileOptions{Version: "v", Now: time.Unix(0, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plans := compiled(t, m)
 	attrs := plans[0].Roots[0].Node.Attrs
 	for _, name := range []string{"ran", "read"} {
 		if v, ok := attrs[name]; ok {

@@ -23,10 +23,7 @@ func cachedRun(t *testing.T, dir string, steps uint64) (*Model, []*plan.Plan, []
 	if errs := m.Configure(); len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	plans, err := m.Plans(CompileOptions{Version: "v", Now: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plans := compiled(t, m)
 	wires := make([]*plan.Wire, len(plans))
 	for i, p := range plans {
 		wires[i] = &plan.Wire{}

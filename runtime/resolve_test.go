@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batou-go/batou/runtime/plan"
 	"github.com/batou-go/batou/starlib"
 	"github.com/batou-go/batou/starlib/jinja"
 	"go.starlark.net/starlark"
@@ -38,6 +39,16 @@ func configure(t *testing.T, dir string) (*Model, Errors) {
 		t.Fatalf("load errors: %v", errs)
 	}
 	return m, m.Configure()
+}
+
+// compiled compiles the plans of the configured model m.
+func compiled(t *testing.T, m *Model) []*plan.Plan {
+	t.Helper()
+	plans, err := m.Plans(CompileOptions{Version: "v", Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plans
 }
 
 func env(hosts string) string {
@@ -381,12 +392,8 @@ func plansText(t *testing.T, dir string) string {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	plans, err := m.Plans(CompileOptions{Version: "v", Now: time.Unix(0, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var b strings.Builder
-	for _, p := range plans {
+	for _, p := range compiled(t, m) {
 		data, err := p.Marshal()
 		if err != nil {
 			t.Fatal(err)

@@ -92,10 +92,7 @@ func loadSecretProject(t *testing.T, dir string, keys *secrets.Keys) *Model {
 func TestPlansCarryOnlyTheSecretsTheirHostUses(t *testing.T) {
 	dir, keys := secretProject(t, secretValues)
 	m := loadSecretProject(t, dir, keys)
-	plans, err := m.Plans(CompileOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plans := compiled(t, m)
 	web1, web2 := plans[0], plans[1]
 	raw2, _ := web2.Marshal()
 	if strings.Contains(string(raw2), "sEcReT") || len(web2.Secrets) != 1 || web2.Secrets[0] != "r2" || web2.SecretFiles != nil {
