@@ -1,6 +1,9 @@
 package components
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
 // CreateWithContent does at once what Presence followed by Content does to
 // a missing file: it writes the content of the Content attributes a into
@@ -22,15 +25,38 @@ func CreateWithContent(ctx *Context, a Attrs) (res Result, done bool) {
 	p := ctx.hostPath(a.str("path"))
 	data := contentBytes(a["content"])
 	tmp := tmpName(p)
-	if ctx.Atomic.note(tmp) != nil {
+	if ctx.Atomic.note(tmp) != nil || writeNewTemp(tmp, data) != nil {
 		return Result{}, false
 	}
+	if rename(tmp, p) != nil {
+		_ = os.Remove(tmp)
+		return Result{}, false
+	}
+	return createdResult(a, p, data), true
+}
+
+// writeNewTemp writes data into tmp, a new file (mode 0644 minus the
+// umask, as Presence creates a file); on failure nothing is left.
+func writeNewTemp(tmp string, data []byte) error {
 	fd, err := openMode(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
-	if err != nil || writeRenamed(fd, tmp, data, p) != nil {
-		return Result{}, false
+	if err != nil {
+		return err
 	}
+	err = writeAll(fd, data)
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
+}
+
+// createdResult is what Content's verify (attributes a) finds at p right
+// after Presence created the file empty: the diff from nothing to data.
+func createdResult(a Attrs, p string, data []byte) Result {
 	if len(data) == 0 {
-		return Result{}, true
+		return Result{}
 	}
-	return contentChange(a, p, []byte{}, "content differs"), true
+	return contentChange(a, p, []byte{}, "content differs")
 }

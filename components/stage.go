@@ -136,23 +136,11 @@ func (s *Stage) write(j *staged) {
 		return
 	}
 	data := contentBytes(a["content"])
-	fd, err := openMode(j.tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
-	if err != nil {
+	if writeNewTemp(j.tmp, data) != nil {
 		j.tmp = ""
 		return
 	}
-	err = writeAll(fd, data)
-	if cerr := syscall.Close(fd); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(j.tmp)
-		j.tmp = ""
-		return
-	}
-	if len(data) > 0 {
-		j.res = contentChange(a, j.path, []byte{}, "content differs")
-	}
+	j.res = createdResult(a, j.path, data)
 }
 
 // take hands the deploy the job of path: ok is false when there is none
