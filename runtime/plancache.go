@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -191,7 +190,14 @@ func readEntry(path string) ([]byte, error) {
 	if !ok || int(st.Uid) != os.Geteuid() || !info.Mode().IsRegular() || info.Mode().Perm()&0o022 != 0 {
 		return nil, errNotOwn
 	}
-	return io.ReadAll(f)
+	// Read it into one buffer of its size (io.ReadAll would grow one
+	// from 512 bytes, copying a kept plan of half a megabyte many times).
+	var b bytes.Buffer
+	b.Grow(int(info.Size()) + bytes.MinRead)
+	if _, err := b.ReadFrom(f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // parseCacheFile checks a cache file's first line (magic, checksum and
