@@ -28,11 +28,14 @@ func abortHooksFrom(ctx context.Context) *abortHooks {
 }
 
 // stopOnTerm makes SIGTERM (what CI runners and service managers send
-// first) interrupt the command as Ctrl-C does; for a deploy, that is an
-// orderly stop. Other commands keep its default: it ends them.
+// first) and SIGHUP (the terminal batou runs in is gone, say a dropped ssh
+// login) interrupt the command as Ctrl-C does; for a deploy, that is an
+// orderly stop, which also ends its ssh masters (killed by either signal,
+// batou would leave them running until the next deploy). Other commands
+// keep their default: they end.
 func (h *abortHooks) stopOnTerm() {
 	if h != nil && h.sigs != nil {
-		signal.Notify(h.sigs, syscall.SIGTERM)
+		signal.Notify(h.sigs, syscall.SIGTERM, syscall.SIGHUP)
 	}
 }
 

@@ -79,8 +79,8 @@ func startProfile() func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
-// watchInterrupts handles Ctrl-C (and, for a deploy, SIGTERM) until done
-// is closed: the first cancels
+// watchInterrupts handles Ctrl-C (and, for a deploy, SIGTERM and SIGHUP)
+// until done is closed: the first cancels
 // the command's context (a deploy ends in order), a second ends batou at
 // once, with its ssh masters (the agents on the hosts then see their
 // controller gone).
@@ -97,8 +97,8 @@ func watchInterrupts(sigs <-chan os.Signal, done <-chan struct{}, cancel func(),
 			continue
 		}
 		hooks.run()
-		if sig == syscall.SIGTERM {
-			os.Exit(128 + int(syscall.SIGTERM))
+		if s, ok := sig.(syscall.Signal); ok && s != syscall.SIGINT {
+			os.Exit(128 + int(s))
 		}
 		os.Exit(130)
 	}

@@ -135,7 +135,8 @@ func cmdLockfree(ts *testscript.TestScript, neg bool, args []string) {
 //	drive ACTION... -- COMMAND ARGS...
 //
 // ACTION is expect:REGEX (wait for a line of output that matches), int
-// (Ctrl-C: SIGINT to the command), term (SIGTERM), touch:PATH (create a file) or
+// (Ctrl-C: SIGINT to the command), term (SIGTERM), hup (SIGHUP: its terminal
+// is gone), touch:PATH (create a file) or
 // waitfile:PATH (wait until it exists). The command must then end by
 // itself (within 30 s of the last action, else it is killed and the script
 // fails); its output becomes stdout. With !, the command must fail.
@@ -222,6 +223,10 @@ func runActions(ts *testscript.TestScript, cmd *exec.Cmd, actions []string, line
 		case "term":
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				return fmt.Sprintf("SIGTERM: %v", err)
+			}
+		case "hup":
+			if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				return fmt.Sprintf("SIGHUP: %v", err)
 			}
 		case "touch":
 			if err := os.WriteFile(ts.MkAbs(arg), nil, 0o644); err != nil {
