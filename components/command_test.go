@@ -3,8 +3,11 @@ package components
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestCommandCreates(t *testing.T) {
@@ -99,4 +102,39 @@ func TestCommandUser(t *testing.T) {
 	n = p.mustExpand("Command", Attrs{"cmd": "true", "creates": "x", "user": "no-such-user-batou"})
 	_, err = deploy(p.ctx(false), n)
 	wantErr(t, err, "user no-such-user-batou")
+}
+
+// A command that leaves a process in the background holding its output
+// (`server &`) must not keep the deploy waiting for that process to end:
+// it fails with what to do instead. Its output redirected, it succeeds.
+func TestCommandLeavesAProcessHoldingItsOutput(t *testing.T) {
+	p := newProject(t)
+	killPidFile := func(name string) {
+		if b, err := os.ReadFile(p.work(name)); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+	t.Cleanup(func() { killPidFile("held.pid"); killPidFile("free.pid") })
+	run := func(n *node) error {
+		done := make(chan error, 1)
+		go func() { _, err := deploy(p.ctx(false), n); done <- err }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(60 * time.Second): // the background sleep lasts 600 s
+			killPidFile("held.pid")
+			killPidFile("free.pid")
+			t.Fatal("the deploy waits for the process the command left in the background")
+			return nil
+		}
+	}
+	held := p.mustExpand("Command", Attrs{"cmd": "sleep 600 & echo $! > held.pid", "creates": "held.pid"})
+	wantErr(t, run(held), "command ended, but a process it started in the background still holds its output",
+		"hint: redirect the output of what runs in the background")
+	free := p.mustExpand("Command", Attrs{"cmd": "sleep 600 > /dev/null 2>&1 & echo $! > free.pid", "creates": "free.pid"})
+	if err := run(free); err != nil {
+		t.Fatalf("a background process with its output redirected: %v", err)
+	}
 }

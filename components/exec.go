@@ -8,7 +8,24 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"time"
 )
+
+// OutputGrace is how long the output of a command that has ended is still
+// read. A process it started in the background (`server &`) inherits its
+// output: without a limit, batou would wait for that process to end.
+const OutputGrace = 2 * time.Second
+
+// HeldOutputError is the error of a command (what names it) that ended
+// successfully but left a process in the background holding its output
+// open past OutputGrace. It is an error, not a warning: that process is
+// killed by SIGPIPE once it writes to the output batou stopped reading.
+func HeldOutputError(what string) error {
+	return fmt.Errorf("%s ended, but a process it started in the background still holds its output (stdout, stderr) open: "+
+		"batou stopped reading it after %s, and that process is killed (SIGPIPE) when it writes there again "+
+		"(hint: redirect the output of what runs in the background, e.g. `server > server.log 2>&1 &`, or run it as a service)",
+		what, OutputGrace)
+}
 
 // toolCmd describes one run of a program a kind drives (git, systemctl,
 // apt-get, a user's shell command).
@@ -50,6 +67,7 @@ func (t toolCmd) run() (toolResult, error) {
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.WaitDelay = OutputGrace
 	err := cmd.Run()
 	res := toolResult{stdout: t.masked(out.String()), stderr: t.masked(errb.String())}
 	var exit *exec.ExitError
@@ -57,6 +75,8 @@ func (t toolCmd) run() (toolResult, error) {
 	case err == nil:
 	case errors.As(err, &exit):
 		res.code = exit.ExitCode()
+	case errors.Is(err, exec.ErrWaitDelay): // it exited 0
+		return toolResult{code: -1}, HeldOutputError(t.display())
 	case errors.Is(err, exec.ErrNotFound):
 		return toolResult{code: -1}, fmt.Errorf("%s is not installed on this host (not found on PATH)", t.name)
 	case t.dir != "":

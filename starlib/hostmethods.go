@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/batou-go/batou/components"
 	"go.starlark.net/starlark"
 )
 
@@ -49,6 +50,7 @@ func (c *Component) run(thread *starlark.Thread, a cmdArgs) (string, string, err
 		line = out
 	}
 	cmd := c.command(line)
+	ctx := c.root.session.Context
 	cmd.Dir = c.root.Workdir
 	cmd.Env = os.Environ()
 	if a.env != nil {
@@ -68,6 +70,8 @@ func (c *Component) run(thread *starlark.Thread, a cmdArgs) (string, string, err
 		} else {
 			err = &CmdError{Cmd: line, ExitCode: exit.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String()}
 		}
+	} else if errors.Is(err, exec.ErrWaitDelay) && (ctx == nil || ctx.Err() == nil) { // it exited 0
+		err = components.HeldOutputError("`" + line + "`")
 	} else if err != nil {
 		err = fmt.Errorf("running %s: %w", line, err)
 	}
@@ -259,17 +263,21 @@ func touchMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	return starlark.None, f.Close()
 }
 
-// command prepares /bin/sh -c line. With a session context, the command
-// runs in a process group of its own that is killed when the context is
-// done (the agent's controller went away), so nothing it started lingers.
+// command prepares /bin/sh -c line. Its output is read for at most
+// components.OutputGrace after it ended (a process it left in the
+// background may hold it open). With a session context, the command runs
+// in a process group of its own that is killed when the context is done
+// (the agent's controller went away), so nothing it started lingers.
 func (c *Component) command(line string) *exec.Cmd {
 	ctx := c.root.session.Context
 	if ctx == nil {
-		return exec.Command("/bin/sh", "-c", line)
+		cmd := exec.Command("/bin/sh", "-c", line)
+		cmd.WaitDelay = components.OutputGrace
+		return cmd
 	}
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", line)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 2 * time.Second
+	cmd.WaitDelay = components.OutputGrace
 	return cmd
 }
