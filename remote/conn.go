@@ -44,9 +44,12 @@ type conn struct {
 func startLocal(host string, agent []string, env []string) (*conn, error) {
 	cmd := exec.Command(agent[0], agent[1:]...)
 	cmd.Env = env
-	// Own process group: Ctrl-C reaches the controller, which then stops
-	// the agents in order instead of killing them mid-component.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own session, without a controlling terminal: Ctrl-C reaches the
+	// controller, which then stops the agents in order instead of killing
+	// them mid-component; and a command that asks at the terminal (sudo
+	// for a password, read < /dev/tty) fails at once, as over ssh, instead
+	// of being stopped (SIGTTIN) for ever in a background process group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	return startCmd(host, cmd)
 }
 
