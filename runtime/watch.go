@@ -102,11 +102,26 @@ func (m *Model) interruptedError() *Error {
 				e.File, e.Line = f, l
 				e.Msg = fmt.Sprintf("configure %s in %s: nothing was deployed", interruptReason, starlib.Function(r.err))
 			}
+			if at := interruptedAt(r.err); at != "" {
+				e.Msg += " (it was at " + at + ")"
+			}
 			e.Detail = starlib.Backtrace(r.err)
 			break
 		}
 	}
 	return e
+}
+
+// interruptedAt says where, below the Starlark code, an interrupt
+// stopped err's root: the template a component rendered and its line
+// ("File('app.conf'): components/app/app.conf:3"), or "".
+func interruptedAt(err error) string {
+	msg := starlib.Message(err)
+	i := strings.Index(msg, interruptReason)
+	if i <= 0 {
+		return ""
+	}
+	return strings.TrimSuffix(msg[:i], ": ")
 }
 
 // isCancelled reports whether err is Starlark code stopped by Interrupt.

@@ -64,6 +64,7 @@ func (s *Session) watch(t *starlark.Thread) {
 	}
 	s.live[t] = true
 	t.OnMaxSteps = s.check
+	t.SetLocal(templateCheckKey, s.templateCheck)
 	t.SetMaxExecutionSteps(s.nextCheck(0))
 	if s.interrupted != "" {
 		t.Cancel(s.interrupted)
@@ -158,4 +159,38 @@ func (e *StepLimitError) Unwrap() error { return e.Err }
 // Hint says what to do.
 func (e *StepLimitError) Hint() string {
 	return fmt.Sprintf("look at the loop here; if the work is real, raise the limit with --max-steps N or BATOU_MAX_STEPS=N (now %d)", e.Max)
+}
+
+// templateCheckKey is jinja.CheckKey, which this package does not import:
+// the template engine calls the func(uint64) error under it every few
+// thousand loop iterations and macro calls of a render.
+const templateCheckKey = "batou.templateCheck"
+
+// templateCheck stops a template that a watched thread renders once the
+// session is interrupted (Ctrl-C) or the render has taken more steps
+// than the step limit: a template loop runs no Starlark, so neither would
+// reach it otherwise.
+func (s *Session) templateCheck(steps uint64) error {
+	if reason := s.Interrupted(); reason != "" {
+		return errors.New(reason)
+	}
+	if s.MaxSteps > 0 && steps >= s.MaxSteps {
+		return &TemplateStepsError{Max: s.MaxSteps}
+	}
+	return nil
+}
+
+// TemplateStepsError is a template render that did not finish within the
+// step limit, counting each loop iteration and macro call as a step.
+type TemplateStepsError struct {
+	Max uint64
+}
+
+func (e *TemplateStepsError) Error() string {
+	return fmt.Sprintf("the template did not finish within %d steps (loop iterations and macro calls): is this an endless loop?", e.Max)
+}
+
+// Hint says what to do.
+func (e *TemplateStepsError) Hint() string {
+	return fmt.Sprintf("look at the loops of this template; if the work is real, raise the limit with --max-steps N or BATOU_MAX_STEPS=N (now %d)", e.Max)
 }

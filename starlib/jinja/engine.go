@@ -61,6 +61,7 @@ func (e *Engine) RenderTaint(thread *starlark.Thread, name, source string, vars 
 		thread = &starlark.Thread{Name: "template " + name}
 	}
 	r := &renderer{thread: thread, vars: vars, out: &strings.Builder{}, sensitive: sensitive}
+	r.check, _ = thread.Local(CheckKey).(func(uint64) error)
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = "", &Error{Template: name, Line: max(r.line, 1), Msg: fmt.Sprintf("internal error: %v", p)}

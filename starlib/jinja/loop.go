@@ -19,28 +19,33 @@ func (r *renderer) execFor(st *forStmt, s *scope) error {
 // loopItems evaluates the iterable of a for loop and returns its items.
 // A list or tuple written in the loop is not made: nothing but the loop
 // sees it, and its items are what iterating it gives.
-func (r *renderer) loopItems(x expr, s *scope) ([]starlark.Value, error) {
+func (r *renderer) loopItems(x expr, s *scope) (starlark.Indexable, error) {
+	var items []starlark.Value
+	var err error
 	switch x := x.(type) {
 	case *listExpr:
-		return r.evalAll(x.items, s)
+		items, err = r.evalAll(x.items, s)
 	case *tupleExpr:
-		return r.evalAll(x.items, s)
+		items, err = r.evalAll(x.items, s)
+	default:
+		v, err := r.eval(x, s)
+		if err != nil {
+			return nil, err
+		}
+		return loopSeq(v)
 	}
-	v, err := r.eval(x, s)
-	if err != nil {
-		return nil, err
-	}
-	return iterate(v)
+	return starlark.Tuple(items), err
 }
 
 // runLoop runs the body of st once per item, each iteration in a scope of
 // its own with the loop variable bound.
-func (r *renderer) runLoop(st *forStmt, s *scope, items []starlark.Value, depth int) error {
+func (r *renderer) runLoop(st *forStmt, s *scope, items starlark.Indexable, depth int) error {
 	items, err := r.loopFilter(st, s, items)
 	if err != nil {
 		return err
 	}
-	if len(items) == 0 {
+	n := items.Len()
+	if n == 0 {
 		return r.exec(st.orelse, newScope(s))
 	}
 	if st.recursive {
@@ -48,9 +53,12 @@ func (r *renderer) runLoop(st *forStmt, s *scope, items []starlark.Value, depth 
 	}
 	lv := &loopValue{r: r, st: st, scope: s, items: items, depth: depth}
 	var inner *scope
-	for i, item := range items {
+	for i := range n {
+		if err := r.tick(); err != nil {
+			return err
+		}
 		inner = inner.reuse(s)
-		if err := r.assign(st.target, item, inner); err != nil {
+		if err := r.assign(st.target, items.Index(i), inner); err != nil {
 			return err
 		}
 		lv.index = i
@@ -63,13 +71,17 @@ func (r *renderer) runLoop(st *forStmt, s *scope, items []starlark.Value, depth 
 }
 
 // loopFilter keeps the items for which the loop's "if" condition holds.
-func (r *renderer) loopFilter(st *forStmt, s *scope, items []starlark.Value) ([]starlark.Value, error) {
+func (r *renderer) loopFilter(st *forStmt, s *scope, items starlark.Indexable) (starlark.Indexable, error) {
 	if st.cond == nil {
 		return items, nil
 	}
-	var kept []starlark.Value
+	var kept starlark.Tuple
 	var inner *scope
-	for _, item := range items {
+	for i := range items.Len() {
+		if err := r.tick(); err != nil {
+			return nil, err
+		}
+		item := items.Index(i)
 		inner = inner.reuse(s)
 		if err := r.assign(st.target, item, inner); err != nil {
 			return nil, err
@@ -90,7 +102,7 @@ type loopValue struct {
 	r       *renderer
 	st      *forStmt
 	scope   *scope
-	items   []starlark.Value
+	items   starlark.Indexable
 	index   int
 	depth   int
 	changed []starlark.Value
@@ -103,7 +115,7 @@ var (
 )
 
 func (l *loopValue) String() string {
-	return fmt.Sprintf("<LoopContext %d/%d>", l.index+1, len(l.items))
+	return fmt.Sprintf("<LoopContext %d/%d>", l.index+1, l.items.Len())
 }
 func (l *loopValue) Type() string          { return "LoopContext" }
 func (l *loopValue) Freeze()               {}
@@ -119,7 +131,7 @@ var loopAttrs = []string{
 func (l *loopValue) AttrNames() []string { return loopAttrs }
 
 func (l *loopValue) Attr(name string) (starlark.Value, error) {
-	n := len(l.items)
+	n := l.items.Len()
 	switch name {
 	case "index":
 		return starlark.MakeInt(l.index + 1), nil
@@ -150,12 +162,12 @@ func (l *loopValue) attrValue(name string) (starlark.Value, error) {
 		if l.index == 0 {
 			return &undefined{hint: "there is no previous item", name: "previtem"}, nil
 		}
-		return l.items[l.index-1], nil
+		return l.items.Index(l.index - 1), nil
 	case "nextitem":
-		if l.index == len(l.items)-1 {
+		if l.index == l.items.Len()-1 {
 			return &undefined{hint: "there is no next item", name: "nextitem"}, nil
 		}
-		return l.items[l.index+1], nil
+		return l.items.Index(l.index + 1), nil
 	case "cycle":
 		return starlark.NewBuiltin("cycle", l.cycle), nil
 	case "changed":
@@ -198,10 +210,14 @@ func (l *loopValue) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs
 	if len(args) != 1 || len(kwargs) != 0 {
 		return nil, errors.New("loop() takes exactly one argument")
 	}
-	items, err := iterate(args[0])
+	items, err := loopSeq(args[0])
 	if err != nil {
 		return nil, err
 	}
+	if err := l.r.enter("loop()"); err != nil {
+		return nil, err
+	}
+	defer l.r.leave()
 	saved := l.r.out
 	var b strings.Builder
 	l.r.out = &b

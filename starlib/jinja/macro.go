@@ -32,6 +32,10 @@ func (m *macro) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []s
 
 // call binds the arguments as Jinja2 does and renders the body.
 func (m *macro) call(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := m.r.enter("macro " + quotePy(m.def.name)); err != nil {
+		return nil, err
+	}
+	defer m.r.leave()
 	s := newScope(m.scope)
 	kw := newKwargs(kwargs)
 	if err := m.bindParams(s, args, kw); err != nil {

@@ -23,6 +23,12 @@ type renderer struct {
 	// read one.
 	sensitive func(string) bool
 	tainted   bool
+	// steps counts loop iterations and macro calls; check, when set (from
+	// the thread's CheckKey), is asked every checkEvery steps whether to
+	// go on. nesting is how deep macro and loop() calls are nested now.
+	steps   uint64
+	check   func(steps uint64) error
+	nesting int
 }
 
 // scope holds the variables a template assigns. A for loop iteration, a
