@@ -39,6 +39,31 @@ func (h *abortHooks) stopOnTerm() {
 	}
 }
 
+// stopOnLostOutput keeps batou running when a write to its output fails
+// because nobody reads it any more (`batou deploy prod | head`, a pager
+// quit before the end): without it, the first such write would kill batou
+// (SIGPIPE) in the middle of the deploy, leaving its ssh masters running
+// until the next deploy. The renderer then stops the deploy in order
+// (interrupt).
+func (h *abortHooks) stopOnLostOutput() {
+	// A channel nobody reads: the signal is only noted (writes fail
+	// with EPIPE instead), and a broken pipe to a child process must
+	// not count as Ctrl-C.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+}
+
+// interrupt stops the command as Ctrl-C does (a second one, or a Ctrl-C
+// after it, ends batou at once).
+func (h *abortHooks) interrupt() {
+	if h == nil || h.sigs == nil {
+		return
+	}
+	select {
+	case h.sigs <- syscall.SIGPIPE:
+	default: // two signals wait already: batou is ending
+	}
+}
+
 // add registers fn; it must be safe to call from another goroutine.
 func (h *abortHooks) add(fn func()) {
 	if h == nil {

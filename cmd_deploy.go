@@ -72,6 +72,12 @@ func runDeploy(ctx context.Context, c *cli.Command) error {
 		m = modePredict
 	}
 	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, start: time.Now()}
+	abortHooksFrom(ctx).stopOnLostOutput()
+	d.r.lost = func(err error) {
+		fmt.Fprintf(c.Root().ErrWriter, "batou deploy: its output is closed (%v): the deploy stops in order, as on Ctrl-C\n"+
+			"  hint: to deploy without watching, send the output to a file (batou deploy %s > deploy.log)\n", err, env)
+		abortHooksFrom(ctx).interrupt()
+	}
 	s, done, err := projectSession(ctx, c)
 	if err != nil {
 		return err

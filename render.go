@@ -25,6 +25,11 @@ type renderer struct {
 	mask *plan.Masker
 	// failed counts error events, so that a run can tell whether it failed.
 	errors int
+	// lost is called once, with the error, when a write to w fails (the
+	// output is closed: nobody reads it any more).
+	lost func(error)
+	// gone is set when a write failed.
+	gone bool
 }
 
 func newRenderer(w io.Writer, asJSON bool) *renderer {
@@ -61,13 +66,25 @@ func (r *renderer) Event(e plan.Event) {
 		e.Counts.Errors = r.errors
 	}
 	if r.json != nil {
-		_ = r.json.Encode(e)
+		r.check(r.json.Encode(e))
 		return
 	}
 	r.text(e)
 	if r.buf.Len() > 0 {
-		_, _ = r.w.Write(r.buf.Bytes()) // one write per event, not per line
+		_, err := r.w.Write(r.buf.Bytes()) // one write per event, not per line
 		r.buf.Reset()
+		r.check(err)
+	}
+}
+
+// check reports the first failed write to lost.
+func (r *renderer) check(err error) {
+	if err == nil || r.gone {
+		return
+	}
+	r.gone = true
+	if r.lost != nil {
+		r.lost(err)
 	}
 }
 

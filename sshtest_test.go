@@ -503,13 +503,15 @@ func waitBanner(port int, done <-chan struct{}) error {
 	return errors.New("sshd did not answer within 15s")
 }
 
-// stopTree stops the process pid and all its descendants: SIGTERM first,
-// SIGKILL for what is still there after a few seconds. done is closed when
-// pid has been reaped.
+// stopTree stops the process pid and all its descendants: SIGTERM first
+// (with SIGCONT, for one a script stopped with SIGSTOP: a stopped process
+// keeps a SIGTERM pending), SIGKILL for what is still there after a few
+// seconds. done is closed when pid has been reaped.
 func stopTree(pid int, done <-chan struct{}) {
 	kids := descendants(pid)
 	for _, p := range kids {
 		syscall.Kill(p, syscall.SIGTERM)
+		syscall.Kill(p, syscall.SIGCONT)
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	select {

@@ -3,10 +3,12 @@ package components
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
+	"syscall"
 )
 
 // InlineMax is the largest file content that travels inside the plan.
@@ -101,13 +103,18 @@ func (c *Context) buffer() ([]byte, func()) {
 func (c *Context) fileHasBlob(path string, b Blob) (bool, error) {
 	if b.Size <= prefetchMax {
 		data, err := c.readFile(path)
+		var special *notRegularError
+		if errors.As(err, &special) {
+			return false, nil
+		}
 		if err != nil {
 			return false, err
 		}
 		sum := sha256.Sum256(data)
 		return int64(len(data)) == b.Size && hex.EncodeToString(sum[:]) == b.SHA256, nil
 	}
-	f, err := os.Open(path)
+	// O_NONBLOCK: opening a named pipe must not wait for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false, err
 	}

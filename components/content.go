@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -89,6 +90,7 @@ func verifyContent(ctx *Context, a Attrs) (Result, error) {
 		return verifyBlob(ctx, p, b)
 	}
 	have, err := ctx.readFile(p)
+	var special *notRegularError
 	switch {
 	case err == nil && sameContent(have, a["content"]):
 		return Result{}, nil
@@ -96,6 +98,8 @@ func verifyContent(ctx *Context, a Attrs) (Result, error) {
 		return contentChange(a, p, have, "content differs"), nil
 	case missing(ctx, err):
 		return contentChange(a, p, nil, "file missing"), nil
+	case errors.As(err, &special): // replaced by the update, as by Presence's
+		return contentChange(a, p, nil, "not a regular file: "+describeMode(special.mode)), nil
 	}
 	return Result{}, fmt.Errorf("checking content of %s: %w", p, err)
 }

@@ -76,6 +76,12 @@ func describeMode(m fs.FileMode) string {
 		return "a symlink"
 	case m.IsRegular():
 		return "a file"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
 	}
 	return "a special file"
 }

@@ -106,10 +106,26 @@ func (c *Context) readFile(path string) ([]byte, error) {
 		}
 	}
 	r := readRegular(path, math.MaxInt64-1)
-	if r.skip { // not a regular file: read it as the standard library does
+	switch {
+	case !r.skip:
+		return r.data, r.err
+	case r.mode.IsDir(): // fails as the standard library says
 		return os.ReadFile(path)
 	}
-	return r.data, r.err
+	return nil, &notRegularError{path: path, mode: r.mode}
+}
+
+// notRegularError is readFile's answer for a named pipe, a socket or a
+// device: it is not read, as reading it may wait for ever (a named pipe
+// nobody writes to: a -P, or a Content used without Presence, hung there)
+// or never end (/dev/zero). It holds no content a File wants.
+type notRegularError struct {
+	path string
+	mode fs.FileMode
+}
+
+func (e *notRegularError) Error() string {
+	return e.path + " is " + describeMode(e.mode) + ", not a regular file"
 }
 
 // statFile returns the type bits of what stands at path, following

@@ -39,6 +39,21 @@ func sshBaseArgs(config string, timeout time.Duration) []string {
 	return append(args, "-o", "BatchMode=yes", "-o", fmt.Sprintf("ConnectTimeout=%d", int(timeout.Seconds())))
 }
 
+// aliveCount is how many times in a row the master asks a silent host
+// whether it is still there (every timeout) before it gives up.
+const aliveCount = 3
+
+// aliveArgs make the master ask the host every timeout whether it is still
+// there when it has heard nothing from it, and give up after aliveCount
+// answers that do not come: a host that vanishes without closing the
+// connection (its network gone, the machine frozen) ends in "lost the
+// connection" instead of a deploy that waits for it in silence for ever
+// (TCP notices such a loss after hours, if at all).
+func aliveArgs(timeout time.Duration) []string {
+	secs := max(int(timeout.Seconds()), 1)
+	return []string{"-o", fmt.Sprintf("ServerAliveInterval=%d", secs), "-o", fmt.Sprintf("ServerAliveCountMax=%d", aliveCount)}
+}
+
 // sshArgs are the options of a session of this host, over its master.
 func (h *sshHost) sshArgs(extra ...string) []string {
 	args := append(h.baseArgs(), "-o", "ControlPath="+h.m.socket)
@@ -89,7 +104,9 @@ func (m *master) connect(ctx context.Context) error {
 // ctx ends: a Ctrl-C while a host does not answer).
 func (m *master) start(ctx context.Context) error {
 	args := append(sshBaseArgs(m.config, m.timeout), "-o", "ControlPath="+m.socket,
-		"-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "Compression=yes", "-N", m.dest)
+		"-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "Compression=yes")
+	args = append(args, aliveArgs(m.timeout)...)
+	args = append(args, "-N", m.dest)
 	cmd := exec.Command("ssh", args...)
 	cmd.Stderr = m.newStderr()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
