@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/batou-go/batou/remote"
@@ -74,8 +76,7 @@ func runDeploy(ctx context.Context, c *cli.Command) error {
 	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, start: time.Now()}
 	abortHooksFrom(ctx).stopOnLostOutput()
 	d.r.lost = func(err error) {
-		fmt.Fprintf(c.Root().ErrWriter, "batou deploy: its output is closed (%v): the deploy stops in order, as on Ctrl-C\n"+
-			"  hint: to deploy without watching, send the output to a file (batou deploy %s > deploy.log)\n", err, env)
+		fmt.Fprintln(c.Root().ErrWriter, lostOutputMessage(err, env))
 		abortHooksFrom(ctx).interrupt()
 	}
 	s, done, err := projectSession(ctx, c)
@@ -334,4 +335,17 @@ func summaryLists(sum *remote.Summary) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lostOutputMessage says why a deploy stops when its output cannot be
+// written (err), and what to do: nobody reads a pipe any more (`| head`),
+// or the file it goes to cannot take more (a full disk). A deploy whose
+// record is lost stops rather than go on unseen.
+func lostOutputMessage(err error, env string) string {
+	if errors.Is(err, syscall.EPIPE) {
+		return fmt.Sprintf("batou deploy: its output is closed (%v): the deploy stops in order, as on Ctrl-C\n"+
+			"  hint: to deploy without watching, send the output to a file (batou deploy %s > deploy.log)", err, env)
+	}
+	return fmt.Sprintf("batou deploy: cannot write its output (%v): the deploy stops in order, as on Ctrl-C\n"+
+		"  hint: make room where the output goes, or send it elsewhere (batou deploy %s > /path/with/room/deploy.log)", err, env)
 }
