@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.starlark.net/starlark"
@@ -178,6 +179,46 @@ func (s *Session) templateCheck(steps uint64) error {
 		return &TemplateStepsError{Max: s.MaxSteps}
 	}
 	return nil
+}
+
+// unwatchedTemplateCheck is templateCheck for a thread that Interrupt
+// does not reach (compiling the plans, where an expand=True default is
+// rendered when first read; the REPL; verify and update on the host): it
+// also stops a template once t itself is cancelled (Ctrl-C in the REPL,
+// an agent whose controller went away), which nothing else would tell the
+// template engine.
+func (s *Session) unwatchedTemplateCheck(t *starlark.Thread) func(uint64) error {
+	return func(steps uint64) error {
+		if err := s.templateCheck(steps); err != nil {
+			return err
+		}
+		return cancelled(t)
+	}
+}
+
+// probe is a Starlark function that does nothing.
+var probe = sync.OnceValue(func() starlark.Value {
+	g, err := starlark.ExecFileOptions(FileOptions, &starlark.Thread{}, "probe", "def probe():\n    pass\n", nil)
+	if err != nil {
+		panic(err)
+	}
+	g.Freeze()
+	return g["probe"]
+})
+
+// cancelled returns the reason t was cancelled with (starlark.Thread.Cancel)
+// as an error, or nil. The thread keeps the reason to itself; a call of a
+// Starlark function on it fails with it at once.
+func cancelled(t *starlark.Thread) error {
+	_, err := starlark.Call(t, probe(), nil, nil)
+	if err == nil {
+		return nil
+	}
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) {
+		return errors.New(strings.TrimPrefix(ee.Msg, "Starlark computation cancelled: "))
+	}
+	return err
 }
 
 // TemplateStepsError is a template render that did not finish within the

@@ -159,9 +159,12 @@ func (s *Session) NewThread(name string, p Phase) *starlark.Thread {
 	t.SetLocal(phaseKey, p)
 	if p == PhaseLoad || p == PhaseConfigure {
 		s.watch(t) // step limit and Interrupt; the caller calls Done
-	} else if s.MaxSteps > 0 {
+		return t
+	}
+	if s.MaxSteps > 0 {
 		t.SetMaxExecutionSteps(s.MaxSteps)
 	}
+	t.SetLocal(templateCheckKey, s.unwatchedTemplateCheck(t))
 	return t
 }
 
