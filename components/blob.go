@@ -115,6 +115,9 @@ func (c *Context) fileHasBlob(path string, b Blob) (bool, error) {
 	}
 	// O_NONBLOCK: opening a named pipe must not wait for a writer.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if _, special := notRegularAt(path, err); special {
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}

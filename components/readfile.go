@@ -34,6 +34,9 @@ func readRegular(path string, limit int64) readResult {
 	// change reads of regular files.
 	fd, err := openMode(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		if mode, ok := notRegularAt(path, err); ok {
+			return readResult{mode: mode, skip: true}
+		}
 		return readResult{err: &fs.PathError{Op: "open", Path: path, Err: err}}
 	}
 	defer syscall.Close(fd)
@@ -50,6 +53,20 @@ func readRegular(path string, limit int64) readResult {
 		return readResult{err: &fs.PathError{Op: "read", Path: path, Err: err}}
 	}
 	return readResult{data: data}
+}
+
+// notRegularAt reports the type of what stands at path when opening it
+// failed with err because it cannot be opened at all: a Unix socket (or a
+// device without a driver) fails with ENXIO.
+func notRegularAt(path string, err error) (fs.FileMode, bool) {
+	if !errors.Is(err, syscall.ENXIO) {
+		return 0, false
+	}
+	info, serr := os.Stat(path)
+	if serr != nil || info.Mode().IsRegular() {
+		return 0, false
+	}
+	return info.Mode().Type(), true
 }
 
 // readFD reads fd to its end; size is the size fstat reported.
