@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,6 +57,9 @@ type deployRun struct {
 	times []string
 	// cache keeps the plans for the next deploy (nil: configure afresh).
 	cache *runtime.PlanCache
+	// ended is set once the work is over and the final summary is being
+	// written: an output lost from then on stops nothing.
+	ended atomic.Bool
 }
 
 func runDeploy(ctx context.Context, c *cli.Command) error {
@@ -75,10 +80,7 @@ func runDeploy(ctx context.Context, c *cli.Command) error {
 	}
 	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, start: time.Now()}
 	abortHooksFrom(ctx).stopOnLostOutput()
-	d.r.lost = func(err error) {
-		fmt.Fprintln(c.Root().ErrWriter, lostOutputMessage(err, env))
-		abortHooksFrom(ctx).interrupt()
-	}
+	d.r.lost = func(err error) { d.outputLost(err, c.Root().ErrWriter, abortHooksFrom(ctx).interrupt) }
 	s, done, err := projectSession(ctx, c)
 	if err != nil {
 		return err
@@ -106,6 +108,7 @@ func (d *deployRun) fail(step string, counts *plan.Counts) error {
 
 // failWith prints the final event e as a failure during step.
 func (d *deployRun) failWith(step string, e plan.Event) error {
+	d.ended.Store(true)
 	e.Type, e.Status, e.Title = plan.EventFinish, "failed", d.mode.action+" FAILED"
 	e.MaxRSS = maxRSS()
 	if d.mode == modeDeploy {
@@ -292,6 +295,7 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) 
 
 // finish prints the summary and the final banner.
 func (d *deployRun) finish(sum *remote.Summary, hosts int) error {
+	d.ended.Store(true)
 	d.section("Summary")
 	counts := &plan.Counts{Hosts: hosts}
 	took := "Deployment took"
@@ -337,15 +341,35 @@ func summaryLists(sum *remote.Summary) string {
 	return strings.Join(lines, "\n")
 }
 
+// outputLost tells errw that the output cannot be written (err) and,
+// while the work goes on, stops it in order (interrupt). Once the work has
+// ended, only the rest of the summary is lost: nothing is stopped, and the
+// exit status is the run's own.
+func (d *deployRun) outputLost(err error, errw io.Writer, interrupt func()) {
+	if d.ended.Load() {
+		fmt.Fprintf(errw, "batou deploy: %s (%v) after the work had ended: the rest of the summary is not shown\n", lostWhat(err), err)
+		return
+	}
+	fmt.Fprintln(errw, lostOutputMessage(err, d.env))
+	interrupt()
+}
+
+// lostWhat names what happened to an output that a write failed on.
+func lostWhat(err error) string {
+	if errors.Is(err, syscall.EPIPE) {
+		return "its output is closed"
+	}
+	return "cannot write its output"
+}
+
 // lostOutputMessage says why a deploy stops when its output cannot be
 // written (err), and what to do: nobody reads a pipe any more (`| head`),
 // or the file it goes to cannot take more (a full disk). A deploy whose
 // record is lost stops rather than go on unseen.
 func lostOutputMessage(err error, env string) string {
+	hint := fmt.Sprintf("make room where the output goes, or send it elsewhere (batou deploy %s > /path/with/room/deploy.log)", env)
 	if errors.Is(err, syscall.EPIPE) {
-		return fmt.Sprintf("batou deploy: its output is closed (%v): the deploy stops in order, as on Ctrl-C\n"+
-			"  hint: to deploy without watching, send the output to a file (batou deploy %s > deploy.log)", err, env)
+		hint = fmt.Sprintf("to deploy without watching, send the output to a file (batou deploy %s > deploy.log)", env)
 	}
-	return fmt.Sprintf("batou deploy: cannot write its output (%v): the deploy stops in order, as on Ctrl-C\n"+
-		"  hint: make room where the output goes, or send it elsewhere (batou deploy %s > /path/with/room/deploy.log)", err, env)
+	return fmt.Sprintf("batou deploy: %s (%v): the deploy stops in order, as on Ctrl-C\n  hint: %s", lostWhat(err), err, hint)
 }
