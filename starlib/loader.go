@@ -30,6 +30,8 @@ type Loader struct {
 
 	modules map[string]*loaded
 	deps    map[string][]string
+	// loading are the modules being loaded now, outermost first.
+	loading []string
 }
 
 type loaded struct {
@@ -45,13 +47,15 @@ func (l *Loader) Load(rel string) (starlark.StringDict, error) {
 	}
 	if m := l.modules[rel]; m != nil {
 		if m.loading {
-			return nil, fmt.Errorf("load cycle: %s loads itself (directly or through other files)", rel)
+			return nil, l.cycle(rel)
 		}
 		return m.globals, m.err
 	}
 	m := &loaded{loading: true}
 	l.modules[rel] = m
+	l.loading = append(l.loading, rel)
 	m.globals, m.err = l.exec(rel)
+	l.loading = l.loading[:len(l.loading)-1]
 	m.loading = false
 	if m.err != nil && l.OnError != nil {
 		l.OnError(rel, m.err)
@@ -81,6 +85,9 @@ func (l *Loader) exec(rel string) (starlark.StringDict, error) {
 			return nil, fmt.Errorf("load(%q): %v", name, err)
 		}
 		l.deps[rel] = append(l.deps[rel], target)
+		if m := l.modules[target]; m != nil && m.loading {
+			return nil, l.cycle(target) // said here, where the cycle closes
+		}
 		g, err := l.Load(target)
 		if err != nil {
 			return nil, fmt.Errorf("load(%q) failed (see the error in %s)", name, target)
@@ -95,6 +102,37 @@ func (l *Loader) exec(rel string) (starlark.StringDict, error) {
 		err = serr
 	}
 	return g, err
+}
+
+// cycle is the error of loading rel while it is being loaded: the files
+// that load each other, from rel round to rel.
+func (l *Loader) cycle(rel string) error {
+	i := len(l.loading) - 1
+	for i > 0 && l.loading[i] != rel {
+		i--
+	}
+	return &LoadCycleError{Files: append(append([]string(nil), l.loading[i:]...), rel)}
+}
+
+// LoadCycleError is a file that loads itself, directly or through other
+// files: Files goes from it round to it again.
+type LoadCycleError struct {
+	Files []string
+}
+
+func (e *LoadCycleError) Error() string {
+	if len(e.Files) == 2 {
+		return fmt.Sprintf("load cycle: %s loads itself", e.Files[0])
+	}
+	return fmt.Sprintf("load cycle: %s (each loads the next)", strings.Join(e.Files, " -> "))
+}
+
+// Hint says what to do.
+func (e *LoadCycleError) Hint() string {
+	if len(e.Files) == 2 {
+		return "remove that load()"
+	}
+	return "move what these files share into a file that loads none of them"
 }
 
 // bindDefs names the anonymous definitions created in rel after the
