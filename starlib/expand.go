@@ -1,6 +1,7 @@
 package starlib
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -163,6 +164,11 @@ func unwrapPathError(err error) error {
 func (s *Session) readTree(dir, name string) ([]components.TreeEntry, error) {
 	var out []components.TreeEntry
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && p == dir && !d.IsDir() {
+			// Walked, a file would be a tree of nothing: the copy would
+			// do nothing and say nothing.
+			return fmt.Errorf("%s is a file, not a directory (hint: Directory copies a directory of the project; copy one file with File)", name)
+		}
 		if err != nil || p == dir {
 			return err
 		}
@@ -173,6 +179,14 @@ func (s *Session) readTree(dir, name string) ([]components.TreeEntry, error) {
 		}
 		return err
 	})
+	var pe *fs.PathError
+	if errors.As(err, &pe) { // name the path in the project, as other messages do
+		at := name
+		if rel, rerr := filepath.Rel(dir, pe.Path); rerr == nil && rel != "." {
+			at += "/" + filepath.ToSlash(rel)
+		}
+		err = fmt.Errorf("reading %s: %w", at, pe.Err)
+	}
 	return out, err
 }
 
