@@ -346,30 +346,22 @@ func summaryLists(sum *remote.Summary) string {
 // ended, only the rest of the summary is lost: nothing is stopped, and the
 // exit status is the run's own.
 func (d *deployRun) outputLost(err error, errw io.Writer, interrupt func()) {
+	what, hint := lostOutput(err, d.env)
 	if d.ended.Load() {
-		fmt.Fprintf(errw, "batou deploy: %s (%v) after the work had ended: the rest of the summary is not shown\n", lostWhat(err), err)
+		fmt.Fprintf(errw, "batou deploy: %s (%v) after the work had ended: the rest of the summary is not shown\n", what, err)
 		return
 	}
-	fmt.Fprintln(errw, lostOutputMessage(err, d.env))
+	fmt.Fprintf(errw, "batou deploy: %s (%v): the deploy stops in order, as on Ctrl-C\n  hint: %s\n", what, err, hint)
 	interrupt()
 }
 
-// lostWhat names what happened to an output that a write failed on.
-func lostWhat(err error) string {
+// lostOutput says what happened to an output that a write failed on
+// (err), and what to do: nobody reads a pipe any more (`| head`), or the
+// file it goes to cannot take more (a full disk). A deploy whose record
+// is lost stops rather than go on unseen.
+func lostOutput(err error, env string) (what, hint string) {
 	if errors.Is(err, syscall.EPIPE) {
-		return "its output is closed"
+		return "its output is closed", fmt.Sprintf("to deploy without watching, send the output to a file (batou deploy %s > deploy.log)", env)
 	}
-	return "cannot write its output"
-}
-
-// lostOutputMessage says why a deploy stops when its output cannot be
-// written (err), and what to do: nobody reads a pipe any more (`| head`),
-// or the file it goes to cannot take more (a full disk). A deploy whose
-// record is lost stops rather than go on unseen.
-func lostOutputMessage(err error, env string) string {
-	hint := fmt.Sprintf("make room where the output goes, or send it elsewhere (batou deploy %s > /path/with/room/deploy.log)", env)
-	if errors.Is(err, syscall.EPIPE) {
-		hint = fmt.Sprintf("to deploy without watching, send the output to a file (batou deploy %s > deploy.log)", env)
-	}
-	return fmt.Sprintf("batou deploy: %s (%v): the deploy stops in order, as on Ctrl-C\n  hint: %s", lostWhat(err), err, hint)
+	return "cannot write its output", fmt.Sprintf("make room where the output goes, or send it elsewhere (batou deploy %s > /path/with/room/deploy.log)", env)
 }

@@ -210,15 +210,10 @@ var probe = sync.OnceValue(func() starlark.Value {
 // as an error, or nil. The thread keeps the reason to itself; a call of a
 // Starlark function on it fails with it at once.
 func cancelled(t *starlark.Thread) error {
-	_, err := starlark.Call(t, probe(), nil, nil)
-	if err == nil {
-		return nil
+	if _, err := starlark.Call(t, probe(), nil, nil); err != nil {
+		return errors.New(Message(err))
 	}
-	var ee *starlark.EvalError
-	if errors.As(err, &ee) {
-		return errors.New(strings.TrimPrefix(ee.Msg, "Starlark computation cancelled: "))
-	}
-	return err
+	return nil
 }
 
 // TemplateStepsError is a template render that did not finish within the

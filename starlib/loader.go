@@ -85,10 +85,10 @@ func (l *Loader) exec(rel string) (starlark.StringDict, error) {
 			return nil, fmt.Errorf("load(%q): %v", name, err)
 		}
 		l.deps[rel] = append(l.deps[rel], target)
-		if m := l.modules[target]; m != nil && m.loading {
-			return nil, l.cycle(target) // said here, where the cycle closes
-		}
 		g, err := l.Load(target)
+		if _, closes := err.(*LoadCycleError); closes {
+			return nil, err // said here, where the cycle closes (further out it comes wrapped)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("load(%q) failed (see the error in %s)", name, target)
 		}
