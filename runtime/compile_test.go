@@ -91,3 +91,31 @@ App = Component(configure = _configure, attrs = {
 		t.Errorf("self.cmd ran on the deploying machine: %v", matches)
 	}
 }
+
+// A File whose template adds another File (through a function of the
+// component) renders both with their own args: the inner render must not
+// change what the outer template reads after it.
+func TestCompileNestedFileTemplates(t *testing.T) {
+	src := `
+def _configure(self):
+    self.inner = lambda: _inner(self)
+    self += File("outer", content = "{{ args.x }}{{ component.inner() }}{{ args.x }}", template_args = {"x": "a"})
+def _inner(self):
+    self += File("inner", content = "{{ args.x }}", template_args = {"x": "b"})
+    return "-"
+App = Component(configure = _configure)
+`
+	dir := project(t, map[string]string{"components/app.star": src,
+		"environments/test/environment.cfg": env("h = app")})
+	m, errs := configure(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	nodes := map[string]*plan.Node{}
+	compiled(t, m)[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	for label, want := range map[string]string{"Content('outer')": "a-a", "Content('inner')": "b"} {
+		if n := nodes[label]; n == nil || n.Attrs["content"] != want {
+			t.Errorf("%s: %v, want content %q", label, n, want)
+		}
+	}
+}

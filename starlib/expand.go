@@ -49,10 +49,14 @@ func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
 
 func (e *expandContext) Render(name, text string, args any) (string, error) {
 	ctx := e.c.templateComponent()
-	vars, err := ctx.templateVars(ctx, 1)
-	if err != nil {
-		return "", err
+	if ctx.root.session.Templates == nil {
+		return "", fmt.Errorf("no template engine")
 	}
+	vars, shared := ctx.root.takeVars()
+	if shared {
+		defer ctx.root.doneVars()
+	}
+	ctx.setTemplateVars(vars, ctx)
 	if args == nil {
 		vars["args"] = starlark.NewDict(0)
 	} else {
@@ -60,6 +64,26 @@ func (e *expandContext) Render(name, text string, args any) (string, error) {
 	}
 	return ctx.root.session.renderTracked(e.thread, e.c.root.relName(name), text, vars)
 }
+
+// takeVars returns the map for the context of a template a built-in kind
+// renders. Every File of a component renders one, with the same five
+// names, and the engine only reads the map while it renders: a root
+// keeps one map for all of them (shared is true; call doneVars when the
+// render is over). A render that starts while that one is still running
+// gets a map of its own.
+func (r *Root) takeVars() (vars map[string]starlark.Value, shared bool) {
+	if r.varsBusy {
+		return make(map[string]starlark.Value, 5), false
+	}
+	if r.vars == nil {
+		r.vars = make(map[string]starlark.Value, 5)
+	}
+	r.varsBusy = true
+	return r.vars, true
+}
+
+// doneVars ends the use of the map takeVars shared.
+func (r *Root) doneVars() { r.varsBusy = false }
 
 // templateComponent is the component a File's template sees as
 // `component`: the nearest enclosing component written in Starlark.

@@ -29,6 +29,10 @@ type Root struct {
 	active  *starlark.Thread // the thread running configure, if any
 	created []*Component
 	logs    []LogLine
+	// vars is the template context map the root's built-in kinds render
+	// with, busy while a render uses it (see takeVars).
+	vars     map[string]starlark.Value
+	varsBusy bool
 }
 
 // NewRoot returns a root of session s.

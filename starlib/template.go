@@ -27,16 +27,20 @@ func (c *Component) render(thread *starlark.Thread, name, source string, ctx *Co
 // templateVars returns the standard context of a template rendered for
 // c, with room for extra more variables.
 func (c *Component) templateVars(ctx *Component, extra int) (map[string]starlark.Value, error) {
-	s := c.root.session
-	if s.Templates == nil {
+	if c.root.session.Templates == nil {
 		return nil, fmt.Errorf("no template engine")
 	}
 	vars := make(map[string]starlark.Value, 4+extra)
+	c.setTemplateVars(vars, ctx)
+	return vars, nil
+}
+
+// setTemplateVars sets the standard context in vars.
+func (c *Component) setTemplateVars(vars map[string]starlark.Value, ctx *Component) {
 	vars["component"] = ctx
 	vars["host"] = orNone(c.root.hostValue())
 	vars["environment"] = orNone(c.root.envValue())
-	vars["batou_generated_header"] = s.generatedHeader(ctx.Path())
-	return vars, nil
+	vars["batou_generated_header"] = c.root.session.generatedHeader(ctx.Path())
 }
 
 // generatedHeader is batou_generated_header for the component at path,
