@@ -32,10 +32,11 @@ func (m *Model) pathConflicts() Errors {
 		n := 0
 		for _, r := range h.Roots {
 			if r.current != nil && !r.Ignore {
-				n += countTree(r.current.Top)
+				n += countClaims(r.current.Top)
 			}
 		}
-		cs := claimSet{first: make(map[string]int32, n), claims: make([]claimRef, 0, n)}
+		// Most paths have two claims (a File's Presence and Content).
+		cs := claimSet{first: make(map[string]int32, n/2), claims: make([]claimRef, 0, n)}
 		for _, r := range h.Roots {
 			if r.current != nil && !r.Ignore {
 				cs.walk(r, r.current.Top)
@@ -46,13 +47,24 @@ func (m *Model) pathConflicts() Errors {
 	return out
 }
 
-// countTree counts c and the components below it.
-func countTree(c *starlib.Component) int {
-	n := 1
+// countClaims counts c and the components below it that may claim a
+// path (see walk).
+func countClaims(c *starlib.Component) int {
+	n := 0
+	if writesPath(c) {
+		n++
+	}
 	for _, ch := range c.Children() {
-		n += countTree(ch)
+		n += countClaims(ch)
 	}
 	return n
+}
+
+// writesPath reports whether c is of a built-in kind that manages the
+// path its kind names in Writes.
+func writesPath(c *starlib.Component) bool {
+	k := c.Def().Kind()
+	return k != nil && k.Verify != nil && k.Writes != ""
 }
 
 // claimSet collects the claims of one host by path. The claims on a path
@@ -79,8 +91,8 @@ type claimRef struct {
 // walk adds the claims of every built-in component below c that manages
 // a path (the attribute its kind names in Writes).
 func (cs *claimSet) walk(r *Root, c *starlib.Component) {
-	if k := c.Def().Kind(); k != nil && k.Verify != nil && k.Writes != "" {
-		if p, ok := c.StringAttr(k.Writes); ok && p != "" {
+	if writesPath(c) {
+		if p, ok := c.StringAttr(c.Def().Kind().Writes); ok && p != "" {
 			cs.add(r, c, filepath.Clean(p))
 		}
 	}
