@@ -119,3 +119,37 @@ App = Component(configure = _configure)
 		}
 	}
 }
+
+// A built-in kind keeps the arguments of its constructor until it is
+// added: read before, they are the values given (the same dict), and a
+// dict changed between creating and adding the File is taken as it is
+// when added.
+func TestCompileKindArgumentsUntilAdded(t *testing.T) {
+	src := `
+def _configure(self):
+    d = {"i": 1}
+    f = File("x", content = "{{ args.i }}", template_args = d, mode = None)
+    f.template_args["j"] = 0
+    self.before = "%s %s %s %s" % (f.path, f.mode, len(d), f.ensure)
+    d["i"] = 2
+    self += f
+App = Component(configure = _configure)
+`
+	dir := project(t, map[string]string{"components/app.star": src,
+		"environments/test/environment.cfg": env("h = app")})
+	m, errs := configure(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if got := value(t, m, "h", "app", "before"); got != "x None 2 file" {
+		t.Errorf("File's attributes before it is added: %q, want %q", got, "x None 2 file")
+	}
+	nodes := map[string]*plan.Node{}
+	compiled(t, m)[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	if n := nodes["Content('x')"]; n == nil || n.Attrs["content"] != "2" {
+		t.Errorf("Content('x'): %v, want content %q", n, "2")
+	}
+	if _, ok := nodes["File('x')"].Attrs["mode"]; ok {
+		t.Errorf("File('x') carries mode = None: %v", nodes["File('x')"].Attrs)
+	}
+}

@@ -36,6 +36,9 @@ type Component struct {
 	// final is set when the kind that added it said its attributes are
 	// final already (components.Sub.Final).
 	final bool
+	// rawArgs is set while native holds the arguments of a built-in kind's
+	// constructor, Starlark values as given, not yet expanded (setArg).
+	rawArgs bool
 	// Changed is set on the host when the component or a sub-component
 	// was updated.
 	Changed bool
@@ -272,15 +275,42 @@ func (c *Component) SetField(name string, v starlark.Value) error {
 // setAttr stores v, checking its type when name is declared; it returns
 // the declaration (nil when there is none).
 func (c *Component) setAttr(name string, v starlark.Value) (*AttrSpec, error) {
-	spec := c.def.attrs[name]
-	if spec != nil {
-		if err := spec.CheckValue(v); err != nil {
-			return nil, fmt.Errorf("attribute %s %w", name, err)
-		}
-		v = spec.widen(v)
+	spec, v, err := c.checkAttr(name, v)
+	if err != nil {
+		return nil, err
 	}
 	c.setValue(name, v)
 	return spec, nil
+}
+
+// checkAttr checks the type of v when name is declared and returns the
+// declaration (nil when there is none) and the value to store.
+func (c *Component) checkAttr(name string, v starlark.Value) (*AttrSpec, starlark.Value, error) {
+	spec := c.def.attrs[name]
+	if spec != nil {
+		if err := spec.CheckValue(v); err != nil {
+			return nil, nil, fmt.Errorf("attribute %s %w", name, err)
+		}
+		v = spec.widen(v)
+	}
+	return spec, v, nil
+}
+
+// setArg stores v, checked, as the argument name of the constructor. A
+// built-in kind keeps its arguments in native, as Starlark values, and
+// converts them there when it is expanded (see goAttrs): its Expand
+// takes them as a map of Go values, and most are never read from
+// Starlark.
+func (c *Component) setArg(name string, v starlark.Value) {
+	if c.def.kind == nil {
+		c.setValue(name, v)
+		return
+	}
+	if c.native == nil {
+		c.native = make(map[string]any, len(c.def.specs)+1) // goAttrs fills in the rest
+		c.rawArgs = true
+	}
+	c.native[name] = v
 }
 
 // defaultValue computes (and caches) a declared attribute's default.

@@ -114,23 +114,24 @@ func (d *Def) fillArgs(c *Component, args starlark.Tuple, kwargs []starlark.Tupl
 		if d.namevar == "" {
 			return fmt.Errorf("%s: has no namevar, so it takes no positional argument; hint: pass attributes by keyword", d.Name())
 		}
-		spec, err := c.setAttr(d.namevar, args[0])
+		spec, v, err := c.checkAttr(d.namevar, args[0])
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
+		c.setArg(d.namevar, v)
 		c.given(spec)
 	}
 	for _, kv := range kwargs {
 		name := string(kv[0].(starlark.String))
-		spec, err := c.setAttr(name, kv[1])
+		spec, v, err := c.checkAttr(name, kv[1])
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
 		if spec == nil {
-			delete(c.values, name)
 			return fmt.Errorf("%s: unknown keyword %s%s; valid names: %s", d.Name(), name,
 				suggest(name, sortedNames(d.attrs)), strings.Join(sortedNames(d.attrs), ", "))
 		}
+		c.setArg(name, v)
 		c.given(spec)
 	}
 	return nil

@@ -96,19 +96,21 @@ func (c *Component) addSub(thread *starlark.Thread, sub components.Sub) error {
 // key reads as nil; expandedSpec answers for it): a Go map of eight
 // entries grows on every assignment, also to a key it holds.
 func (c *Component) goAttrs() (map[string]any, error) {
-	if len(c.values) == 0 && c.native != nil {
+	if len(c.values) == 0 && c.native != nil && !c.rawArgs {
 		// Made by its parent's Expand: the map is the component's own.
 		return c.withDefaults(c.native)
 	}
-	out := make(map[string]any, len(c.def.specs)+1)
-	for _, spec := range c.def.specs {
-		g, err := c.goAttr(spec.Name, spec)
-		if err != nil {
+	if len(c.values) == 0 && c.rawArgs {
+		// The arguments are all there is: converted in place.
+		if err := c.goAttrsTo(c.native); err != nil {
 			return nil, err
 		}
-		if g != nil || spec.goDefault != nil { // None where None is the default: left out
-			out[spec.Name] = g
-		}
+		c.rawArgs = false
+		return c.native, nil
+	}
+	out := make(map[string]any, len(c.def.specs)+1)
+	if err := c.goAttrsTo(out); err != nil {
+		return nil, err
 	}
 	for name, x := range c.native {
 		if c.def.attrs[name] == nil {
@@ -123,6 +125,22 @@ func (c *Component) goAttrs() (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// goAttrsTo sets every declared attribute in out, as goAttrs describes.
+func (c *Component) goAttrsTo(out map[string]any) error {
+	for _, spec := range c.def.specs {
+		g, err := c.goAttr(spec.Name, spec)
+		if err != nil {
+			return err
+		}
+		if g != nil || spec.goDefault != nil { // None where None is the default: left out
+			out[spec.Name] = g
+		} else {
+			delete(out, spec.Name)
+		}
+	}
+	return nil
 }
 
 // withDefaults adds the defaults of the declared attributes a lacks.
@@ -147,7 +165,10 @@ func (c *Component) goAttr(name string, spec *AttrSpec) (any, error) {
 	v, ok := c.values[name]
 	if !ok {
 		if x, ok := c.native[name]; ok {
-			return x, nil
+			if v, ok = x.(starlark.Value); !ok || !c.rawArgs {
+				return x, nil
+			}
+			return c.goArg(name, v)
 		}
 		if !spec.HasDefault {
 			if name == c.def.namevar {
@@ -157,6 +178,11 @@ func (c *Component) goAttr(name string, spec *AttrSpec) (any, error) {
 		}
 		return spec.goDefault, nil
 	}
+	return c.goArg(name, v)
+}
+
+// goArg converts attribute name's Starlark value v to Go.
+func (c *Component) goArg(name string, v starlark.Value) (any, error) {
 	g, err := starlarkToGo(v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: attribute %s: %w", c.Label(), name, err)

@@ -24,6 +24,10 @@ import (
 // A name in values wins over the same name in native or planned, so
 // setting an attribute needs no bookkeeping; expandKind removes from
 // values the names its result replaces.
+//
+// Until a built-in kind created in Starlark is expanded, native holds the
+// arguments of its constructor as the Starlark values given (rawArgs is
+// set); goAttrs converts them in place.
 
 // value returns attribute name as set (not a default), converting a
 // native or planned value to Starlark and keeping the result, so that
@@ -50,7 +54,7 @@ func (c *Component) value(name string) (starlark.Value, bool) {
 // built-in kind: Expand set every declared attribute, the ones it set to
 // None are not in native.
 func (c *Component) expandedSpec(name string) *AttrSpec {
-	if c.native == nil || c.def.kind == nil {
+	if c.native == nil || c.def.kind == nil || c.rawArgs {
 		return nil
 	}
 	if spec := c.def.attrs[name]; spec != nil && spec.HasDefault && spec.goDefault == nil {
@@ -81,6 +85,9 @@ func (c *Component) stringValue(name string) (string, bool) {
 		return string(s), isStr
 	}
 	if x, ok := c.native[name]; ok {
+		if s, isStr := x.(starlark.String); isStr { // an argument (rawArgs)
+			return string(s), true
+		}
 		s, isStr := x.(string)
 		return s, isStr
 	}
@@ -140,7 +147,7 @@ func (c *Component) setNative(a map[string]any) {
 			delete(c.values, k)
 		}
 	}
-	c.native = a
+	c.native, c.rawArgs = a, false
 }
 
 // SetPlanAttrs gives a component on the host the attributes of its plan
