@@ -78,12 +78,16 @@ func normPath(ctx ExpandContext, a Attrs, name string) (Attrs, string, error) {
 		return nil, "", fmt.Errorf("%s must not be empty", name)
 	}
 	out := a
+	// A value that stays is not stored again: storing boxes the string
+	// anew (sub-components get both from their parent, mapped already).
 	display, _ := out[DisplayAttr].(string)
 	if display == "" {
 		display = given
+		out[DisplayAttr] = display
 	}
-	out[DisplayAttr] = display
-	out[name] = ctx.Map(given)
+	if mapped := ctx.Map(given); mapped != given {
+		out[name] = mapped
+	}
 	return out, display, nil
 }
 
