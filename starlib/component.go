@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/batou-go/batou/components"
-	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -21,12 +20,11 @@ type Component struct {
 	pos      syntax.Position
 	values   map[string]starlark.Value
 	native   map[string]any // see store.go
-	planned  plan.Attrs     // see store.go
-	resolve  func(plan.Ref) starlark.Value
+	host     *hostState     // on the host only
 	parent   *Component
 	root     *Root
 	children []*Component
-	last     starlark.Value
+	last     *Component // the sub-component added last (self._)
 	added    bool
 	frozen   bool
 	// kindSub is set when a built-in kind added the component with its
@@ -44,7 +42,6 @@ type Component struct {
 	Changed bool
 	args    uint32
 	sum     *checksum // self.checksum() so far, allocated on first use
-	label   string    // set on the host, from the plan
 	// origins records where attribute values came from (see Origin);
 	// home is the root being configured when the component was created.
 	origins *attrOrigin
@@ -93,8 +90,8 @@ func (c *Component) Children() []*Component { return c.children }
 
 // Label is the component's breadcrumb: Hello, or File('hello.conf').
 func (c *Component) Label() string {
-	if c.label != "" {
-		return c.label
+	if c.host != nil && c.host.label != "" {
+		return c.host.label
 	}
 	name := c.def.Name()
 	if c.def.namevar == "" {

@@ -3,6 +3,7 @@ package starlib
 import (
 	"fmt"
 
+	"github.com/batou-go/batou/runtime/plan"
 	"go.starlark.net/starlark"
 )
 
@@ -17,7 +18,9 @@ func NewPlainDef(name string) *Def {
 // once every component of the root exists (attributes may refer to each
 // other), with SetPlanAttrs.
 func NewHostComponent(def *Def, root *Root, parent *Component) *Component {
-	c := &Component{def: def, values: map[string]starlark.Value{}, root: root, parent: parent, added: true}
+	hc := &hostComponent{c: Component{def: def, values: map[string]starlark.Value{}, root: root, parent: parent, added: true}}
+	c := &hc.c
+	c.host = &hc.host
 	if parent != nil {
 		parent.children = append(parent.children, c)
 		parent.last = c
@@ -27,9 +30,32 @@ func NewHostComponent(def *Def, root *Root, parent *Component) *Component {
 	return c
 }
 
+// hostState is what a component on the host has from its plan node; the
+// components of configure have none.
+type hostState struct {
+	planned plan.Attrs // see store.go
+	resolve func(plan.Ref) starlark.Value
+	label   string
+}
+
+// hostComponent is a component of the host and its hostState, allocated
+// together.
+type hostComponent struct {
+	c    Component
+	host hostState
+}
+
+// hostState returns the component's host state, made on first use.
+func (c *Component) hostState() *hostState {
+	if c.host == nil {
+		c.host = &hostState{}
+	}
+	return c.host
+}
+
 // SetLabel sets the breadcrumb the component shows (on the host, the plan
 // carries it).
-func (c *Component) SetLabel(l string) { c.label = l }
+func (c *Component) SetLabel(l string) { c.hostState().label = l }
 
 // Verify runs the component's Starlark verify. It reports whether an update
 // is needed and why: update_needed() or a failing assert helper, or verify

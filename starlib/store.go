@@ -39,8 +39,8 @@ func (c *Component) value(name string) (starlark.Value, bool) {
 	var v starlark.Value
 	if x, ok := c.native[name]; ok {
 		v = goToStarlark(x)
-	} else if x, ok := c.planned[name]; ok {
-		v = FromPlan(x, c.resolve)
+	} else if x, ok := c.planned()[name]; ok {
+		v = FromPlan(x, c.host.resolve)
 	} else if spec := c.expandedSpec(name); spec != nil {
 		v = spec.Default // set by the expansion; None is left out of native
 	} else {
@@ -71,7 +71,7 @@ func (c *Component) has(name string) bool {
 	if _, ok := c.native[name]; ok {
 		return true
 	}
-	if _, ok := c.planned[name]; ok {
+	if _, ok := c.planned()[name]; ok {
 		return true
 	}
 	return c.expandedSpec(name) != nil
@@ -91,7 +91,7 @@ func (c *Component) stringValue(name string) (string, bool) {
 		s, isStr := x.(string)
 		return s, isStr
 	}
-	s, isStr := c.planned[name].(string)
+	s, isStr := c.planned()[name].(string)
 	return s, isStr
 }
 
@@ -111,7 +111,8 @@ func (c *Component) Values() map[string]starlark.Value {
 
 // valueNames returns the names of the attributes that are set, sorted.
 func (c *Component) valueNames() []string {
-	names := make([]string, 0, len(c.values)+len(c.native)+len(c.planned))
+	planned := c.planned()
+	names := make([]string, 0, len(c.values)+len(c.native)+len(planned))
 	for n := range c.values {
 		names = append(names, n)
 	}
@@ -120,7 +121,7 @@ func (c *Component) valueNames() []string {
 			names = append(names, n)
 		}
 	}
-	for n := range c.planned {
+	for n := range planned {
 		if _, dup := c.values[n]; !dup {
 			names = append(names, n)
 		}
@@ -154,7 +155,20 @@ func (c *Component) setNative(a map[string]any) {
 // node; resolve returns the component a plan.Ref points to. They are
 // converted to Starlark when read. The map is not changed.
 func (c *Component) SetPlanAttrs(a plan.Attrs, resolve func(plan.Ref) starlark.Value) {
-	c.values, c.native, c.planned, c.resolve = map[string]starlark.Value{}, nil, a, resolve
+	if c.values == nil || len(c.values) > 0 {
+		c.values = map[string]starlark.Value{}
+	}
+	h := c.hostState()
+	c.native, h.planned, h.resolve = nil, a, resolve
+}
+
+// planned returns the attributes of the component's plan node (on the
+// host; nil elsewhere).
+func (c *Component) planned() plan.Attrs {
+	if c.host == nil {
+		return nil
+	}
+	return c.host.planned
 }
 
 // PlanAttrs returns the attributes in plan form (ref decides how a
