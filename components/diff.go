@@ -76,7 +76,7 @@ func diffText(enc string, b []byte) (string, bool) {
 		return "", false
 	}
 	if enc == encLatin1 {
-		s, err := decodeText(enc, b)
+		s, err := DecodeText(enc, b)
 		return s, err == nil
 	}
 	return string(b), utf8.Valid(b)

@@ -39,8 +39,9 @@ func normEncoding(v any) (string, error) {
 	return "", fmt.Errorf("unsupported encoding %q; use utf-8, ascii, latin-1 or None (binary)", s)
 }
 
-// decodeText turns bytes in encoding enc into text.
-func decodeText(enc string, b []byte) (string, error) {
+// DecodeText turns bytes in encoding enc (a canonical name, as File's
+// Expand gives it) into text.
+func DecodeText(enc string, b []byte) (string, error) {
 	switch enc {
 	case encLatin1:
 		r := make([]rune, len(b))

@@ -55,6 +55,15 @@ func (p *testProject) ReadAsset(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
+// ReadText reads and decodes a file of the project.
+func (p *testProject) ReadText(path, enc string) (string, error) {
+	data, err := p.ReadAsset(path)
+	if err != nil {
+		return "", err
+	}
+	return DecodeText(enc, data)
+}
+
 // LargeAsset hashes a file of the project larger than InlineMax, as the
 // runtime does.
 func (p *testProject) LargeAsset(path string) (*Blob, error) {

@@ -65,6 +65,10 @@ type ExpandContext interface {
 	// ReadAsset reads a file of the project, relative to the component's
 	// defdir (absolute paths must still lie inside the project).
 	ReadAsset(path string) ([]byte, error)
+	// ReadText reads a file of the project as ReadAsset does and decodes
+	// it with DecodeText. The text may be the one of an earlier call
+	// (many Files render one template).
+	ReadText(path, enc string) (string, error)
 	// LargeAsset returns a file of the project (as for ReadAsset) that
 	// holds more than InlineMax bytes as a Blob, hashed without reading
 	// it into memory; for a smaller file it returns nil (read it with

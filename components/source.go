@@ -14,6 +14,7 @@ type rawContent struct {
 	data  []byte // literal bytes or a source file
 	isStr bool   // text is set, data is not
 	name  string // template name for errors: the source file or <content of ...>
+	asset bool   // data is the file of the project name (ReadAsset)
 }
 
 // finalContent computes the content a file must have, from content= or
@@ -95,12 +96,9 @@ func plainContent(enc string, raw rawContent) (any, error) {
 
 // renderContent decodes, renders and encodes the content.
 func renderContent(ctx ExpandContext, a Attrs, enc string, raw rawContent) (any, error) {
-	text := raw.text
-	if !raw.isStr {
-		var err error
-		if text, err = decodeText(enc, raw.data); err != nil {
-			return nil, fmt.Errorf("%s: %w", raw.name, err)
-		}
+	text, err := rawText(ctx, enc, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", raw.name, err)
 	}
 	args, _ := a["template_args"].(map[string]any)
 	if args == nil {
@@ -115,6 +113,17 @@ func renderContent(ctx ExpandContext, a Attrs, enc string, raw rawContent) (any,
 		return nil, fmt.Errorf("%s: %w", raw.name, err)
 	}
 	return v, nil
+}
+
+// rawText is the raw content as text in encoding enc.
+func rawText(ctx ExpandContext, enc string, raw rawContent) (string, error) {
+	switch {
+	case raw.isStr:
+		return raw.text, nil
+	case raw.asset:
+		return ctx.ReadText(raw.name, enc)
+	}
+	return DecodeText(enc, raw.data)
 }
 
 // contentSource finds the raw content: content=, source=, or the implicit
@@ -152,7 +161,7 @@ func readSource(ctx ExpandContext, source string) (rawContent, error) {
 	if err != nil {
 		return rawContent{}, fmt.Errorf("source %s: %w", source, err)
 	}
-	return rawContent{data: data, name: source}, nil
+	return rawContent{data: data, name: source, asset: true}, nil
 }
 
 // implicitSource reads the file of the defdir named like the target.
@@ -169,5 +178,5 @@ func implicitSource(ctx ExpandContext, a Attrs) (rawContent, error) {
 	if err != nil {
 		return rawContent{}, fmt.Errorf("implicit source %s: %w", name, err)
 	}
-	return rawContent{data: data, name: name}, nil
+	return rawContent{data: data, name: name, asset: true}, nil
 }

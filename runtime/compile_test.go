@@ -153,3 +153,35 @@ App = Component(configure = _configure)
 		t.Errorf("File('x') carries mode = None: %v", nodes["File('x')"].Attrs)
 	}
 }
+
+// Files that render one source decode it once per encoding: read as
+// utf-8, a latin-1 source fails with the reason even after a File read it
+// as latin-1; read as latin-1, it renders for every File.
+func TestCompileSourceEncodings(t *testing.T) {
+	src := `
+def _configure(self):
+    self += File("a", source = "t.tmpl", encoding = "latin-1")
+    self += File("b", source = "t.tmpl")
+App = Component(configure = _configure)
+`
+	dir := project(t, map[string]string{"components/app.star": src, "components/t.tmpl": "caf\xe9 {{ 1 + 1 }}\n",
+		"environments/test/environment.cfg": env("h = app")})
+	_, errs := configure(t, dir)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "t.tmpl: not valid utf-8 text (hint: encoding=None for binary files)") {
+		t.Fatalf("configure errors: %v, want t.tmpl not valid utf-8", errs)
+	}
+	src = strings.Replace(src, `source = "t.tmpl")`, `source = "t.tmpl", encoding = "latin-1")`, 1)
+	dir = project(t, map[string]string{"components/app.star": src, "components/t.tmpl": "caf\xe9 {{ 1 + 1 }}\n",
+		"environments/test/environment.cfg": env("h = app")})
+	m, errs := configure(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	nodes := map[string]*plan.Node{}
+	compiled(t, m)[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	for _, label := range []string{"Content('a')", "Content('b')"} {
+		if got, _ := nodes[label].Attrs["content"].(plan.Bytes); string(got) != "caf\xe9 2\n" {
+			t.Errorf("%s content: %#v, want the latin-1 bytes rendered", label, nodes[label].Attrs["content"])
+		}
+	}
+}

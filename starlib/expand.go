@@ -37,6 +37,15 @@ func (e *expandContext) ReadAsset(p string) ([]byte, error) {
 	return data, nil
 }
 
+func (e *expandContext) ReadText(p, enc string) (string, error) {
+	data, err := e.ReadAsset(p)
+	if err != nil {
+		return "", err
+	}
+	full, _ := e.c.root.assetPath(p) // found by ReadAsset
+	return e.c.root.session.assetText(full, enc, data)
+}
+
 func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
 	full, err := e.c.root.assetPath(p)
 	if err != nil {

@@ -123,6 +123,8 @@ type Session struct {
 	resolved    map[string]string
 	// assetPaths caches Root.asset.
 	assetPaths map[assetKey]assetInfo
+	// texts caches assetText.
+	texts map[textKey]decoded
 	// headers caches batou_generated_header by component path.
 	headers map[string]starlark.Value
 	// digests are the large project files hashed, by path.
@@ -257,6 +259,35 @@ func (s *Session) readAsset(full string) ([]byte, error) {
 	s.assets[full] = data
 	s.mu.Unlock()
 	return data, nil
+}
+
+// textKey names the text of a project file in an encoding.
+type textKey struct{ path, enc string }
+
+// decoded is the text of a project file, or why it is none.
+type decoded struct {
+	text string
+	err  error
+}
+
+// assetText decodes data, the project file full, as text in encoding enc,
+// once per session (many Files render one template).
+func (s *Session) assetText(full, enc string, data []byte) (string, error) {
+	key := textKey{full, enc}
+	s.mu.Lock()
+	d, ok := s.texts[key]
+	s.mu.Unlock()
+	if ok {
+		return d.text, d.err
+	}
+	d.text, d.err = components.DecodeText(enc, data)
+	s.mu.Lock()
+	if s.texts == nil {
+		s.texts = map[textKey]decoded{}
+	}
+	s.texts[key] = d
+	s.mu.Unlock()
+	return d.text, d.err
 }
 
 // resolve returns p with symlinks resolved (p itself if it does not
