@@ -48,10 +48,11 @@ func expandFile(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	subs, err := fileBase(out, ensure)
+	base, err := fileBase(out, ensure)
 	if err != nil {
 		return nil, nil, err
 	}
+	subs := append(make([]Sub, 0, 2), base) // room for the Content of a file
 	if out["mode"] != nil {
 		subs = append(subs, sub("Mode", out, Attrs{"mode": out["mode"]}))
 	}
@@ -97,17 +98,17 @@ func checkFileAttrs(a Attrs) (string, error) {
 }
 
 // fileBase is the first sub-component: Presence, Directory or Symlink.
-func fileBase(a Attrs, ensure string) ([]Sub, error) {
+func fileBase(a Attrs, ensure string) (Sub, error) {
 	switch ensure {
 	case "directory":
-		return []Sub{sub("Directory", a, Attrs{"leading": a.flag("leading"), "source": a.str("source")})}, nil
+		return sub("Directory", a, Attrs{"leading": a.flag("leading"), "source": a.str("source")}), nil
 	case "symlink":
 		if a.str("link_to") == "" {
-			return nil, errors.New(`ensure="symlink" needs link_to= (the link target)`)
+			return Sub{}, errors.New(`ensure="symlink" needs link_to= (the link target)`)
 		}
-		return []Sub{sub("Symlink", a, Attrs{"source": a.str("link_to")})}, nil
+		return sub("Symlink", a, Attrs{"source": a.str("link_to")}), nil
 	}
-	return []Sub{sub("Presence", a, Attrs{"leading": a.flag("leading")})}, nil
+	return sub("Presence", a, Attrs{"leading": a.flag("leading")}), nil
 }
 
 // fileOwnership is the Owner and Group sub-components, when asked for.
