@@ -117,12 +117,12 @@ func indexableToGo(v starlark.Indexable) (any, error) {
 
 func dictToGo(d *starlark.Dict) (any, error) {
 	m := make(map[string]any, d.Len())
-	for key, v := range d.Entries() {
-		k, ok := key.(starlark.String)
+	for _, kv := range d.Items() { // fewer allocations than d.Entries()
+		k, ok := kv[0].(starlark.String)
 		if !ok {
-			return nil, fmt.Errorf("dict keys must be strings here, not %s", key.Type())
+			return nil, fmt.Errorf("dict keys must be strings here, not %s", kv[0].Type())
 		}
-		g, err := starlarkToGo(v)
+		g, err := starlarkToGo(kv[1])
 		if err != nil {
 			return nil, err
 		}
