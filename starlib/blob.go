@@ -74,7 +74,7 @@ func blobFromPlan(b plan.Blob) components.Blob {
 }
 
 // LargeAsset implements components.ExpandContext.
-func (e *expandContext) LargeAsset(p string) (*components.Blob, error) {
+func (e expandContext) LargeAsset(p string) (*components.Blob, error) {
 	full, err := e.c.root.assetPath(p)
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (e *expandContext) LargeAsset(p string) (*components.Blob, error) {
 }
 
 // Sensitive implements components.ExpandContext.
-func (e *expandContext) Sensitive(text string) bool {
+func (e expandContext) Sensitive(text string) bool {
 	return e.c.root.session.Sensitive.Touches(text)
 }
 

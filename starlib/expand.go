@@ -12,20 +12,20 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// expandContext is the components.ExpandContext of one component.
-type expandContext struct {
-	c      *Component
-	thread *starlark.Thread
-}
+// expandContext is the components.ExpandContext of one component. It is
+// one pointer, so that passing it as the interface allocates nothing;
+// templates render on the thread configuring the component's root (a
+// kind is expanded only there).
+type expandContext struct{ c *Component }
 
-var _ components.ExpandContext = (*expandContext)(nil)
+var _ components.ExpandContext = expandContext{}
 
 // Final implements components.ExpandContext.
-func (e *expandContext) Final() bool { return e.c.final }
+func (e expandContext) Final() bool { return e.c.final }
 
-func (e *expandContext) Map(p string) string { return e.c.mapPath(p) }
+func (e expandContext) Map(p string) string { return e.c.mapPath(p) }
 
-func (e *expandContext) ReadAsset(p string) ([]byte, error) {
+func (e expandContext) ReadAsset(p string) ([]byte, error) {
 	full, err := e.c.root.assetPath(p)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func (e *expandContext) ReadAsset(p string) ([]byte, error) {
 	return data, nil
 }
 
-func (e *expandContext) ReadText(p, enc string) (string, error) {
+func (e expandContext) ReadText(p, enc string) (string, error) {
 	data, err := e.ReadAsset(p)
 	if err != nil {
 		return "", err
@@ -46,7 +46,7 @@ func (e *expandContext) ReadText(p, enc string) (string, error) {
 	return e.c.root.session.assetText(full, enc, data)
 }
 
-func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
+func (e expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
 	full, err := e.c.root.assetPath(p)
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func (e *expandContext) ReadTree(p string) ([]components.TreeEntry, error) {
 	return entries, err
 }
 
-func (e *expandContext) Render(name, text string, args any) (string, error) {
+func (e expandContext) Render(name, text string, args any) (string, error) {
 	ctx := e.c.templateComponent()
 	if ctx.root.session.Templates == nil {
 		return "", fmt.Errorf("no template engine")
@@ -71,7 +71,7 @@ func (e *expandContext) Render(name, text string, args any) (string, error) {
 	} else {
 		vars["args"] = goToStarlark(args)
 	}
-	return ctx.root.session.renderTracked(e.thread, e.c.root.relName(name), text, vars)
+	return ctx.root.session.renderTracked(e.c.root.configuring(), e.c.root.relName(name), text, vars)
 }
 
 // takeVars returns the map for the context of a template a built-in kind

@@ -63,7 +63,7 @@ func (c *Component) expandKind(thread *starlark.Thread) error {
 	if err != nil {
 		return err
 	}
-	norm, subs, err := c.def.kind.Expand(&expandContext{c: c, thread: thread}, attrs)
+	norm, subs, err := c.def.kind.Expand(expandContext{c}, attrs)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Path(), err)
 	}
