@@ -52,7 +52,7 @@ func expandContent(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := finalContent(ctx, out, fmt.Sprintf("Content('%s')", display))
+	data, err := finalContent(ctx, out, breadcrumb{"Content", display})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -57,7 +57,7 @@ func expandFile(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 		subs = append(subs, sub("Mode", out, Attrs{"mode": out["mode"]}))
 	}
 	if ensure == "file" {
-		data, err := finalContent(ctx, out, fmt.Sprintf("File('%s')", display))
+		data, err := finalContent(ctx, out, breadcrumb{"File", display})
 		if err != nil {
 			return nil, nil, err
 		}

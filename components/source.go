@@ -26,7 +26,7 @@ type rawContent struct {
 // a source file that is taken as it is (encoding None, or is_template
 // False) is hashed without being read into memory; other content is
 // computed first.
-func finalContent(ctx ExpandContext, a Attrs, label string) (any, error) {
+func finalContent(ctx ExpandContext, a Attrs, label breadcrumb) (any, error) {
 	enc, err := normEncoding(a["encoding"])
 	if err != nil {
 		return nil, err
@@ -126,9 +126,15 @@ func rawText(ctx ExpandContext, enc string, raw rawContent) (string, error) {
 	return DecodeText(enc, raw.data)
 }
 
+// breadcrumb is the label of a component of a kind for a path as the user
+// wrote it, File('x'); made only when a message or name needs it.
+type breadcrumb struct{ kind, display string }
+
+func (b breadcrumb) String() string { return b.kind + "('" + b.display + "')" }
+
 // contentSource finds the raw content: content=, source=, or the implicit
 // source named like the target's basename in the defdir.
-func contentSource(ctx ExpandContext, a Attrs, label string) (rawContent, error) {
+func contentSource(ctx ExpandContext, a Attrs, label breadcrumb) (rawContent, error) {
 	source, err := a.strOrNil("source")
 	if err != nil {
 		return rawContent{}, err
@@ -138,11 +144,11 @@ func contentSource(ctx ExpandContext, a Attrs, label string) (rawContent, error)
 	case nil:
 	case string:
 		if source == "" {
-			return rawContent{text: c, isStr: true, name: "<content of " + label + ">"}, nil
+			return rawContent{text: c, isStr: true, name: "<content of " + label.String() + ">"}, nil
 		}
 	case []byte:
 		if source == "" {
-			return rawContent{data: c, name: "<content of " + label + ">"}, nil
+			return rawContent{data: c, name: "<content of " + label.String() + ">"}, nil
 		}
 	default:
 		return rawContent{}, fmt.Errorf("content must be a string or bytes, not %s", typeName(c))

@@ -56,7 +56,7 @@ func expandSystemdUnit(ctx ExpandContext, a Attrs) (Attrs, []Sub, error) {
 	}
 	out["encoding"], out["sensitive_data"] = encUTF8, nil
 	out[DisplayAttr] = out.str("name")
-	data, err := finalContent(ctx, out, fmt.Sprintf("systemd.Unit('%s')", out.str("name")))
+	data, err := finalContent(ctx, out, breadcrumb{"systemd.Unit", out.str("name")})
 	if err != nil {
 		return nil, nil, err
 	}
