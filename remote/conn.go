@@ -32,6 +32,9 @@ type conn struct {
 	cleanup func()
 	// lost is set when the agent went away unasked (already reported).
 	lost bool
+	// transport says what the connection under the agent last said, for
+	// a lost agent: an ssh master's last lines ("" for local).
+	transport func() string
 	// plan is the host's plan; blobs answers the agent's requests for
 	// the content of its blobs.
 	plan  *plan.Plan
@@ -149,6 +152,20 @@ func (c *conn) close() error {
 		return fmt.Errorf("agent: %w%s", err, c.stderrText())
 	}
 	return nil
+}
+
+// lostText says, for a lost agent, what its stderr and its ssh master
+// said last (each on a line of its own), or "", and a hint when the
+// master said why.
+func (c *conn) lostText() (text, hint string) {
+	text = c.stderrText()
+	if c.transport != nil {
+		if said := c.transport(); said != "" {
+			text += "\nits ssh master connection said: " + said
+			hint = "check that the host is up and reachable (ssh to it), then deploy again; its agent lets go of the lock once it sees the connection gone"
+		}
+	}
+	return text, hint
 }
 
 // stderrText is what the agent wrote to stderr, for error messages.

@@ -261,6 +261,14 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 	return out.String(), nil
 }
 
+// masterSaid is the last two lines the host's ssh master printed, or "".
+func (h *sshHost) masterSaid() string {
+	if h.m == nil || h.m.stderr == nil {
+		return ""
+	}
+	return lastLines(h.m.stderr.String(), 2)
+}
+
 // sessionError describes a session that failed with err (nil when it
 // succeeded), given what it printed on stderr: that text when there is
 // some. ssh exits 255 and prints nothing when the session ended without
@@ -274,10 +282,7 @@ func (h *sshHost) sessionError(err error, stderr string) error {
 	if err == nil {
 		return nil
 	}
-	said := ""
-	if h.m != nil && h.m.stderr != nil {
-		said = lastLines(h.m.stderr.String(), 2)
-	}
+	said := h.masterSaid()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 255 {
 		if said != "" {
