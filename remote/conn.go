@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
@@ -71,7 +72,9 @@ func newConn(host string, cmd *exec.Cmd) (*conn, io.Reader, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting agent: %w", err)
 	}
-	c := &conn{host: host, wait: cmd.Wait, stdin: stdin,
+	// Waited for once: a lost agent's exit status is looked at as soon as
+	// it is lost (lostText), and again when the connection is closed.
+	c := &conn{host: host, wait: sync.OnceValue(cmd.Wait), stdin: stdin,
 		events: make(chan plan.Event, 64), stderr: stderr.buf, done: make(chan struct{})}
 	return c, stdout, nil
 }
@@ -164,8 +167,31 @@ func (c *conn) lostText() (text, hint string) {
 			text += "\nits ssh master connection said: " + said
 			hint = "check that the host is up and reachable (ssh to it), then deploy again; its agent lets go of the lock once it sees the connection gone"
 		}
+		return text, hint
+	}
+	if sig, ok := c.killedBy(time.Second); ok {
+		text += fmt.Sprintf("\nthe agent was killed by signal %d (%s)", int(sig), sig)
+		hint = "something killed it: the OOM killer (see the kernel log: journalctl -k or dmesg), a resource limit, or a kill; the next deploy takes over the lock it left"
 	}
 	return text, hint
+}
+
+// killedBy waits up to d for the agent's process to end and says whether
+// a signal killed it, and which.
+func (c *conn) killedBy(d time.Duration) (syscall.Signal, bool) {
+	done := make(chan error, 1)
+	go func() { done <- c.wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return ws.Signal(), true
+			}
+		}
+	case <-time.After(d):
+	}
+	return 0, false
 }
 
 // stderrText is what the agent wrote to stderr, for error messages.
