@@ -33,9 +33,9 @@ type conn struct {
 	cleanup func()
 	// lost is set when the agent went away unasked (already reported).
 	lost bool
-	// transport says what the connection under the agent last said, for
-	// a lost agent: an ssh master's last lines ("" for local).
-	transport func() string
+	// master tells, for an agent over ssh (nil otherwise), what the ssh
+	// master under its session said last and whether it still runs.
+	master func() (said string, up bool)
 	// plan is the host's plan; blobs answers the agent's requests for
 	// the content of its blobs.
 	plan  *plan.Plan
@@ -162,36 +162,43 @@ func (c *conn) close() error {
 // master said why.
 func (c *conn) lostText() (text, hint string) {
 	text = c.stderrText()
-	if c.transport != nil {
-		if said := c.transport(); said != "" {
+	if c.master != nil {
+		said, up := c.master()
+		if said != "" {
 			text += "\nits ssh master connection said: " + said
 			hint = "check that the host is up and reachable (ssh to it), then deploy again; its agent lets go of the lock once it sees the connection gone"
+		} else if ee := c.exitOf(time.Second); up && text == "" && ee != nil && ee.ExitCode() == 255 {
+			// The connection is there, and the session ended without an
+			// exit status: sshd saw its command die of a signal.
+			text = "\nits ssh session ended without an exit status (ssh exited 255): the agent was killed on the host"
+			hint = "something killed it: the OOM killer (see the host's kernel log: journalctl -k or dmesg), a resource limit, or a kill; the next deploy takes over the lock it left"
 		}
 		return text, hint
 	}
-	if sig, ok := c.killedBy(time.Second); ok {
-		text += fmt.Sprintf("\nthe agent was killed by signal %d (%s)", int(sig), sig)
-		hint = "something killed it: the OOM killer (see the kernel log: journalctl -k or dmesg), a resource limit, or a kill; the next deploy takes over the lock it left"
+	if ee := c.exitOf(time.Second); ee != nil {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			text += fmt.Sprintf("\nthe agent was killed by signal %d (%s)", int(ws.Signal()), ws.Signal())
+			hint = "something killed it: the OOM killer (see the kernel log: journalctl -k or dmesg), a resource limit, or a kill; the next deploy takes over the lock it left"
+		}
 	}
 	return text, hint
 }
 
-// killedBy waits up to d for the agent's process to end and says whether
-// a signal killed it, and which.
-func (c *conn) killedBy(d time.Duration) (syscall.Signal, bool) {
+// exitOf waits up to d for the agent's process (over ssh: its session's
+// ssh) to end, and returns how it failed; nil when it ended well or not
+// within d.
+func (c *conn) exitOf(d time.Duration) *exec.ExitError {
 	done := make(chan error, 1)
 	go func() { done <- c.wait() }()
 	select {
 	case err := <-done:
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				return ws.Signal(), true
-			}
+			return ee
 		}
 	case <-time.After(d):
 	}
-	return 0, false
+	return nil
 }
 
 // stderrText is what the agent wrote to stderr, for error messages.

@@ -269,6 +269,12 @@ func (h *sshHost) masterSaid() string {
 	return lastLines(h.m.stderr.String(), 2)
 }
 
+// masterState is what the host's ssh master said last, and whether it
+// still runs.
+func (h *sshHost) masterState() (said string, up bool) {
+	return h.masterSaid(), h.m != nil && !h.m.dead.Load()
+}
+
 // sessionError describes a session that failed with err (nil when it
 // succeeded), given what it printed on stderr: that text when there is
 // some. ssh exits 255 and prints nothing when the session ended without
