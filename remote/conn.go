@@ -34,8 +34,9 @@ type conn struct {
 	// lost is set when the agent went away unasked (already reported).
 	lost bool
 	// master tells, for an agent over ssh (nil otherwise), what the ssh
-	// master under its session said last and whether it still runs.
-	master func() (said string, up bool)
+	// master under its session said last and whether it still runs,
+	// waiting up to the given time for a running one to end.
+	master func(wait time.Duration) (said string, up bool)
 	// plan is the host's plan; blobs answers the agent's requests for
 	// the content of its blobs.
 	plan  *plan.Plan
@@ -158,16 +159,20 @@ func (c *conn) close() error {
 }
 
 // lostText says, for a lost agent, what its stderr and its ssh master
-// said last (each on a line of its own), or "", and a hint when the
-// master said why.
+// said last (each on a line of its own), or "", and a hint when that
+// tells why.
 func (c *conn) lostText() (text, hint string) {
+	// Once its process has ended, all it wrote to stderr has been read.
+	ee := c.exitOf(time.Second)
 	text = c.stderrText()
 	if c.master != nil {
-		said, up := c.master()
+		// A master that ended the connection (the host stopped answering)
+		// ends itself right after; one still up after that grace is.
+		said, up := c.master(2 * time.Second)
 		if said != "" {
 			text += "\nits ssh master connection said: " + said
 			hint = "check that the host is up and reachable (ssh to it), then deploy again; its agent lets go of the lock once it sees the connection gone"
-		} else if ee := c.exitOf(time.Second); up && text == "" && ee != nil && ee.ExitCode() == 255 {
+		} else if up && text == "" && ee != nil && ee.ExitCode() == 255 {
 			// The connection is there, and the session ended without an
 			// exit status: sshd saw its command die of a signal.
 			text = "\nits ssh session ended without an exit status (ssh exited 255): the agent was killed on the host"
@@ -175,7 +180,7 @@ func (c *conn) lostText() (text, hint string) {
 		}
 		return text, hint
 	}
-	if ee := c.exitOf(time.Second); ee != nil {
+	if ee != nil {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			text += fmt.Sprintf("\nthe agent was killed by signal %d (%s)", int(ws.Signal()), ws.Signal())
 			hint = "something killed it: the OOM killer (see the kernel log: journalctl -k or dmesg), a resource limit, or a kill; the next deploy takes over the lock it left"

@@ -270,9 +270,16 @@ func (h *sshHost) masterSaid() string {
 }
 
 // masterState is what the host's ssh master said last, and whether it
-// still runs.
-func (h *sshHost) masterState() (said string, up bool) {
-	return h.masterSaid(), h.m != nil && !h.m.dead.Load()
+// still runs after waiting up to wait for it to end (what it said is all
+// read once it has ended).
+func (h *sshHost) masterState(wait time.Duration) (said string, up bool) {
+	if h.m == nil {
+		return "", false
+	}
+	for deadline := time.Now().Add(wait); !h.m.dead.Load() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return h.masterSaid(), !h.m.dead.Load()
 }
 
 // sessionError describes a session that failed with err (nil when it
