@@ -97,8 +97,9 @@ func (c *conn) read(r io.Reader) {
 	defer close(c.events)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	var ep plan.EventParser
 	for sc.Scan() {
-		e, err := plan.ParseEvent(sc.Bytes())
+		e, err := ep.Parse(sc.Bytes())
 		if err != nil {
 			e = plan.Event{}
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {

@@ -103,12 +103,28 @@ func appendFloat(buf []byte, f float64) []byte {
 
 // ParseEvent parses one event written by AppendEvent (or encoding/json).
 func ParseEvent(line []byte) (Event, error) {
+	var ep EventParser
+	return ep.Parse(line)
+}
+
+// EventParser parses events as ParseEvent does, one line after the
+// other, and keeps its buffer for text with escapes (a diff) from one to
+// the next. The strings of one event share one allocation. The zero value
+// is ready to use; it is not safe for concurrent use.
+type EventParser struct {
+	scratch []byte
+}
+
+// Parse parses one event written by AppendEvent (or encoding/json).
+func (ep *EventParser) Parse(line []byte) (Event, error) {
 	var e Event
-	p := &parser{data: line}
+	p := &parser{data: line, scratch: ep.scratch, oneText: true}
+	p.text.Grow(len(line)) // no string is longer unescaped than on the line
 	err := p.object(func(key string) error { return p.eventField(&e, key) })
 	if err == nil && p.peek() != 0 {
 		err = p.fail()
 	}
+	ep.scratch = p.scratch[:0]
 	return e, err
 }
 

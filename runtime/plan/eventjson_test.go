@@ -23,6 +23,8 @@ func TestEventCodec(t *testing.T) {
 		{Type: EventBusy, Seconds: 1e22},
 		{Type: EventLog, Counts: &Counts{}, Line: -1},
 	}
+	var ep EventParser // one for every line, as the controller reads them
+	var parsed, wantParsed []Event
 	for _, e := range events {
 		var want bytes.Buffer
 		enc := json.NewEncoder(&want)
@@ -45,6 +47,13 @@ func TestEventCodec(t *testing.T) {
 		if !reflect.DeepEqual(back, std) {
 			t.Errorf("parsed differently from encoding/json:\n got %+v\nwant %+v", back, std)
 		}
+		if back, err = ep.Parse(got); err != nil {
+			t.Fatal(err)
+		}
+		parsed, wantParsed = append(parsed, back), append(wantParsed, std)
+	}
+	if !reflect.DeepEqual(parsed, wantParsed) {
+		t.Errorf("parsed one after the other:\n got %+v\nwant %+v", parsed, wantParsed)
 	}
 }
 
