@@ -106,8 +106,11 @@ func (r *renderer) text(e plan.Event) {
 		if e.Status == "skipped" {
 			r.printf("%s: Skipping component %s ... (%s)\n", e.Host, e.Root, e.Message)
 		}
-	case plan.EventComponent:
-		r.printf("%s: %s\n", e.Host, e.Path)
+	case plan.EventComponent: // written directly: a first deploy shows thousands
+		r.buf.WriteString(e.Host)
+		r.buf.WriteString(": ")
+		r.buf.WriteString(e.Path)
+		r.buf.WriteByte('\n')
 		r.textDiff(e.Diff)
 	case plan.EventBusy:
 		r.printf("%s: %s: %s ...\n", e.Host, e.Path, e.Message)
@@ -202,10 +205,15 @@ func (r *renderer) textDiff(diff string) {
 	}
 	// Each line indented, written as it stands (a first deploy shows a
 	// diff for every new file).
-	for line := range strings.SplitSeq(diff, "\n") {
+	for {
+		line, rest, more := strings.Cut(diff, "\n")
 		r.buf.WriteString("  ")
 		r.buf.WriteString(line)
 		r.buf.WriteByte('\n')
+		if !more {
+			return
+		}
+		diff = rest
 	}
 }
 

@@ -29,6 +29,7 @@ func TestRenderDiff(t *testing.T) {
 		{"none", "", "h: R > File('a')\n"},
 		{"short", "--- a\n+++ a\n@@ -0,0 +1 @@\n+x\n", "h: R > File('a')\n  --- a\n  +++ a\n  @@ -0,0 +1 @@\n  +x\n"},
 		{"no final newline, empty line", "-a\n\n+b", "h: R > File('a')\n  -a\n  \n  +b\n"},
+		{"only newlines", "\n\n", "h: R > File('a')\n  \n"},
 		{"long", long.String(), cut.String()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
