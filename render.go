@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 	"golang.org/x/term"
@@ -16,13 +17,20 @@ import (
 // renderer shows events. The text and JSON renderers see the same events;
 // sensitive values (secrets and what was computed from them) are masked
 // here, for every channel.
+//
+// The output of an event is written at once, in one write, except that of
+// a component event: it waits up to holdDelay to be written together with
+// the ones after it (a first deploy shows thousands, and a write for each
+// cost more than showing them). Any other event writes what waits before
+// it, so the order never changes.
 type renderer struct {
-	mu   sync.Mutex
-	w    io.Writer
-	buf  bytes.Buffer // the text of one event, written at once
-	json *json.Encoder
-	tty  bool
-	mask *plan.Masker
+	mu    sync.Mutex
+	w     io.Writer
+	buf   bytes.Buffer // the output not yet written
+	timer *time.Timer  // pending write, while output waits
+	json  *json.Encoder
+	tty   bool
+	mask  *plan.Masker
 	// failed counts error events, so that a run can tell whether it failed.
 	errors int
 	// lost is called once, with the error, when a write to w fails (the
@@ -35,7 +43,7 @@ type renderer struct {
 func newRenderer(w io.Writer, asJSON bool) *renderer {
 	r := &renderer{w: w}
 	if asJSON {
-		r.json = json.NewEncoder(w)
+		r.json = json.NewEncoder(&r.buf)
 		r.json.SetEscapeHTML(false)
 	}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -67,11 +75,47 @@ func (r *renderer) Event(e plan.Event) {
 	}
 	if r.json != nil {
 		r.check(r.json.Encode(e))
-		return
+	} else {
+		r.text(e)
 	}
-	r.text(e)
+	switch {
+	case e.Type != plan.EventComponent || r.buf.Len() >= holdMax:
+		r.writeLocked()
+	case r.timer == nil:
+		r.timer = time.AfterFunc(holdDelay, r.flush)
+	}
+}
+
+// holdDelay is how long the output of a component event may wait to be
+// written with the ones after it; holdMax is how many bytes may wait.
+const (
+	holdDelay = 10 * time.Millisecond
+	holdMax   = 64 << 10
+)
+
+// flush writes the output that waits.
+func (r *renderer) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writeLocked()
+}
+
+// flushUnlessBusy writes the output that waits unless a write is under
+// way (for a second Ctrl-C, which must not wait for a blocked output).
+func (r *renderer) flushUnlessBusy() {
+	if r.mu.TryLock() {
+		defer r.mu.Unlock()
+		r.writeLocked()
+	}
+}
+
+func (r *renderer) writeLocked() {
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
 	if r.buf.Len() > 0 {
-		_, err := r.w.Write(r.buf.Bytes()) // one write per event, not per line
+		_, err := r.w.Write(r.buf.Bytes())
 		r.buf.Reset()
 		r.check(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
@@ -34,10 +35,39 @@ func TestRenderDiff(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out bytes.Buffer
-			newRenderer(&out, false).Event(plan.Event{Type: plan.EventComponent, Host: "h", Path: "R > File('a')", Diff: c.diff})
+			r := newRenderer(&out, false)
+			r.Event(plan.Event{Type: plan.EventComponent, Host: "h", Path: "R > File('a')", Diff: c.diff})
+			r.flush()
 			if out.String() != c.want {
 				t.Errorf("got\n%s\nwant\n%s", out.String(), c.want)
 			}
 		})
 	}
+}
+
+// The lines of component events are written together, soon; any other
+// event writes them first, in their order, and itself at once.
+func TestRenderHoldsComponentLines(t *testing.T) {
+	out := &lockedWriter{w: &bytes.Buffer{}}
+	r := newRenderer(out, false)
+	r.Event(plan.Event{Type: plan.EventComponent, Host: "h", Path: "R > File('a')", Diff: "+a\n"})
+	r.Event(plan.Event{Type: plan.EventComponent, Host: "h", Path: "R > File('b')"})
+	r.Event(plan.Event{Type: plan.EventLog, Host: "h", Message: "done"})
+	if want := "h: R > File('a')\n  +a\nh: R > File('b')\nh: done\n"; written(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", written(out), want)
+	}
+	r.Event(plan.Event{Type: plan.EventComponent, Host: "h", Path: "R > File('c')"})
+	for deadline := time.Now().Add(5 * time.Second); !strings.HasSuffix(written(out), "h: R > File('c')\n"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the last component line was not written: %q", written(out))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// written returns what w has been given so far.
+func written(w *lockedWriter) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.(*bytes.Buffer).String()
 }
