@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Events are encoded and parsed directly too: a first deploy of a
@@ -104,23 +105,36 @@ func appendFloat(buf []byte, f float64) []byte {
 // ParseEvent parses one event written by AppendEvent (or encoding/json).
 func ParseEvent(line []byte) (Event, error) {
 	var ep EventParser
+	ep.text.Grow(len(line)) // for this line only
 	return ep.Parse(line)
 }
 
 // EventParser parses events as ParseEvent does, one line after the
-// other, and keeps its buffer for text with escapes (a diff) from one to
-// the next. The strings of one event share one allocation. The zero value
-// is ready to use; it is not safe for concurrent use.
+// other. The strings of the events it returns are parts of a few large
+// buffers (not one allocation each), and it keeps its buffer for text with
+// escapes (a diff) from one line to the next. The zero value is ready to
+// use; it is not safe for concurrent use and must not be copied after
+// use.
 type EventParser struct {
+	text    strings.Builder
 	scratch []byte
 }
 
+// eventText is the size of EventParser's buffers for strings: some
+// hundred events.
+const eventText = 32 << 10
+
 // Parse parses one event written by AppendEvent (or encoding/json).
 func (ep *EventParser) Parse(line []byte) (Event, error) {
+	// No string is longer unescaped than on the line. What was written to
+	// the buffer stays as it is, as long as the strings made of it.
+	if ep.text.Cap()-ep.text.Len() < len(line) {
+		ep.text = strings.Builder{}
+		ep.text.Grow(max(eventText, len(line)))
+	}
 	var e Event
-	p := &parser{data: line, scratch: ep.scratch, oneText: true}
-	p.text.Grow(len(line)) // no string is longer unescaped than on the line
-	err := p.object(func(key string) error { return p.eventField(&e, key) })
+	p := &parser{data: line, scratch: ep.scratch, text: &ep.text}
+	err := p.event(&e)
 	if err == nil && p.peek() != 0 {
 		err = p.fail()
 	}
@@ -128,8 +142,62 @@ func (ep *EventParser) Parse(line []byte) (Event, error) {
 	return e, err
 }
 
-func (p *parser) eventField(e *Event, key string) error {
-	switch key {
+// event parses the members of an event object into e. Its keys are read
+// in place (no string is made of them); a key with an escape is an error.
+func (p *parser) event(e *Event) error {
+	if err := p.expect('{'); err != nil {
+		return err
+	}
+	if p.peek() == '}' {
+		p.pos++
+		return nil
+	}
+	for {
+		if p.peek() != '"' {
+			return p.fail()
+		}
+		key, err := p.plainKey()
+		if err != nil {
+			return err
+		}
+		if err := p.expect(':'); err != nil {
+			return err
+		}
+		if err := p.eventField(e, key); err != nil {
+			return err
+		}
+		switch p.peek() {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return nil
+		default:
+			return p.fail()
+		}
+	}
+}
+
+// plainKey returns the text of the key at p.pos (its opening quote), which
+// must have no escapes, and moves past it.
+func (p *parser) plainKey() ([]byte, error) {
+	for i := p.pos + 1; i < len(p.data); i++ {
+		switch p.data[i] {
+		case '"':
+			key := p.data[p.pos+1 : i]
+			p.pos = i + 1
+			return key, nil
+		case '\\':
+			p.pos = i
+			return nil, p.fail()
+		}
+	}
+	p.pos = len(p.data)
+	return nil, p.fail()
+}
+
+func (p *parser) eventField(e *Event, key []byte) error {
+	switch string(key) {
 	case "changed":
 		v, err := p.word()
 		if b, ok := v.(bool); ok {
@@ -166,14 +234,14 @@ func (p *parser) eventField(e *Event, key string) error {
 		*s, err = p.str()
 		return err
 	}
-	switch key {
+	switch string(key) {
 	case "format", "line", "transfer":
 		v, err := p.number()
 		i, ok := v.(int64)
 		if err != nil || !ok || i != int64(int(i)) {
 			return p.fail()
 		}
-		switch key {
+		switch string(key) {
 		case "format":
 			e.Format = int(i)
 		case "line":
@@ -187,8 +255,8 @@ func (p *parser) eventField(e *Event, key string) error {
 }
 
 // eventString is the string field of e named key, or nil.
-func eventString(e *Event, key string) *string {
-	switch key {
+func eventString(e *Event, key []byte) *string {
+	switch string(key) {
 	case "type":
 		return &e.Type
 	case "environment":
@@ -226,8 +294,8 @@ func eventString(e *Event, key string) *string {
 }
 
 // eventInt is the int64 field of e named key, or nil.
-func eventInt(e *Event, key string) *int64 {
-	switch key {
+func eventInt(e *Event, key []byte) *int64 {
+	switch string(key) {
 	case "bytes":
 		return &e.Bytes
 	case "blob_bytes":

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -64,5 +65,24 @@ func TestParseEventRejects(t *testing.T) {
 		if _, err := ParseEvent([]byte(bad)); err == nil {
 			t.Errorf("no error for %s", bad)
 		}
+	}
+}
+
+// The events of one EventParser keep their text while it parses many
+// more (its buffers fill and are replaced).
+func TestEventParserKeepsEarlierEvents(t *testing.T) {
+	var ep EventParser
+	var want, got []Event
+	for i := range 2000 {
+		e := Event{Type: EventComponent, Root: "r", Path: fmt.Sprintf("A > File('%d')", i), Action: "update",
+			Diff: fmt.Sprintf("--- f%d\n+++ f%d\n@@ -0,0 +1 @@\n+\"%d\"\n", i, i, i), Message: "content differs"}
+		back, err := ep.Parse(AppendEvent(nil, &e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got = append(want, e), append(got, back)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("events changed while more were parsed")
 	}
 }

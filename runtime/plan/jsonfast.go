@@ -81,11 +81,10 @@ type parser struct {
 	next   int
 	// scratch holds a string with escapes while it is decoded.
 	scratch []byte
-	// oneText makes text hold every string parsed (keys too), one after
-	// the other: the strings returned are parts of it, so that all the
-	// strings of one event cost one allocation.
-	oneText bool
-	text    strings.Builder
+	// text, when set, holds every string parsed, one after the other:
+	// the strings returned are parts of it, so that the strings of many
+	// events share one allocation (EventParser).
+	text *strings.Builder
 	// parallel lets large children arrays be parsed in parts at once.
 	parallel bool
 	// follow, when set, collects the nodes whose children follow in
@@ -111,7 +110,7 @@ var commonStrings = func() map[string]string {
 // intern returns b as a string, without a new copy when it is a common
 // string or one of the last long strings.
 func (p *parser) intern(b []byte) string {
-	if p.oneText {
+	if p.text != nil {
 		start := p.text.Len()
 		p.text.Write(b)
 		return p.text.String()[start:]
