@@ -21,33 +21,27 @@ func AppendEvent(buf []byte, e *Event) []byte {
 	if e.Format != 0 {
 		buf = appendInt(buf, "format", int64(e.Format))
 	}
-	for _, f := range [...]struct {
-		name, value string
-	}{{"environment", e.Environment}, {"mode", e.Mode}, {"title", e.Title}, {"host", e.Host}, {"root", e.Root}, {"status", e.Status}} {
-		if f.value != "" {
-			buf = appendField(buf, f.name, f.value)
-		}
-	}
+	buf = appendText(buf, `,"environment":`, e.Environment)
+	buf = appendText(buf, `,"mode":`, e.Mode)
+	buf = appendText(buf, `,"title":`, e.Title)
+	buf = appendText(buf, `,"host":`, e.Host)
+	buf = appendText(buf, `,"root":`, e.Root)
+	buf = appendText(buf, `,"status":`, e.Status)
 	if e.Changed != nil {
 		buf = append(buf, `,"changed":`...)
 		buf = strconv.AppendBool(buf, *e.Changed)
 	}
-	for _, f := range [...]struct {
-		name, value string
-	}{{"via", e.Via}, {"path", e.Path}, {"action", e.Action}, {"diff", e.Diff}, {"message", e.Message}, {"file", e.File}} {
-		if f.value != "" {
-			buf = appendField(buf, f.name, f.value)
-		}
-	}
+	buf = appendText(buf, `,"via":`, e.Via)
+	buf = appendText(buf, `,"path":`, e.Path)
+	buf = appendText(buf, `,"action":`, e.Action)
+	buf = appendText(buf, `,"diff":`, e.Diff)
+	buf = appendText(buf, `,"message":`, e.Message)
+	buf = appendText(buf, `,"file":`, e.File)
 	if e.Line != 0 {
 		buf = appendInt(buf, "line", int64(e.Line))
 	}
-	if e.Hint != "" {
-		buf = appendField(buf, "hint", e.Hint)
-	}
-	if e.Detail != "" {
-		buf = appendField(buf, "detail", e.Detail)
-	}
+	buf = appendText(buf, `,"hint":`, e.Hint)
+	buf = appendText(buf, `,"detail":`, e.Detail)
 	if c := e.Counts; c != nil {
 		buf = append(buf, `,"counts":{"hosts":`...)
 		buf = strconv.AppendInt(buf, int64(c.Hosts), 10)
@@ -72,13 +66,20 @@ func AppendEvent(buf []byte, e *Event) []byte {
 			buf = appendInt(buf, f.name, f.value)
 		}
 	}
-	if e.Digest != "" {
-		buf = appendField(buf, "digest", e.Digest)
-	}
+	buf = appendText(buf, `,"digest":`, e.Digest)
 	if e.Transfer != 0 {
 		buf = appendInt(buf, "transfer", int64(e.Transfer))
 	}
 	return append(buf, '}')
+}
+
+// appendText appends the member written as key (`,"name":`) with the
+// string value v, unless v is empty.
+func appendText(buf []byte, key, v string) []byte {
+	if v == "" {
+		return buf
+	}
+	return appendString(append(buf, key...), v)
 }
 
 func appendInt(buf []byte, name string, v int64) []byte {

@@ -22,12 +22,14 @@ func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && plainByte[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
 			buf = append(buf, s[start:i]...)
 			buf = appendEscape(buf, b)
 			i++
@@ -52,6 +54,15 @@ func appendString(buf []byte, s string) []byte {
 	buf = append(buf, s[start:]...)
 	return append(buf, '"')
 }
+
+// plainByte tells the bytes that a JSON string holds as they are: ASCII
+// from 0x20 on but for the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 func appendEscape(buf []byte, b byte) []byte {
 	switch b {
