@@ -162,10 +162,11 @@ func firstDeployEvents(work string, n int) []plan.Event {
 // on their way from the agent to the output, in this process: "encode"
 // is the agent's part (each event as a JSON line, appended to the batch
 // it writes), "parse" the controller's (read the lines, parse each event),
-// "render" the text output (to /dev/null, as bench/local.sh), and "all"
-// the three in a row. ns/event, allocs/event and cpu-ns/event (the CPU time of the process,
-// garbage collection included: steadier than ns/event on a busy machine)
-// are per event of the stream.
+// "render" the text output (to /dev/null, as bench/local.sh),
+// "render-json" the output of --json, and "all" the agent's part, the
+// controller's and the text output in a row. ns/event, allocs/event and
+// cpu-ns/event (the CPU time of the process, garbage collection included:
+// steadier than ns/event on a busy machine) are per event of the stream.
 func BenchmarkEvents(b *testing.B) {
 	events := firstDeployEvents("/tmp/bench/p1/work/many", benchFiles)
 	var wire []byte
@@ -215,6 +216,14 @@ func BenchmarkEvents(b *testing.B) {
 		perEvent(b, func() {
 			for _, e := range parsed {
 				r.Event(e)
+			}
+		})
+	})
+	rj := newRenderer(devNull, true)
+	b.Run("render-json", func(b *testing.B) {
+		perEvent(b, func() {
+			for _, e := range parsed {
+				rj.Event(e)
 			}
 		})
 	})

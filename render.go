@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -28,7 +27,7 @@ type renderer struct {
 	w     io.Writer
 	buf   bytes.Buffer // the output not yet written
 	timer *time.Timer  // pending write, while output waits
-	json  *json.Encoder
+	json  bool         // JSON lines, not text
 	tty   bool
 	mask  *plan.Masker
 	// failed counts error events, so that a run can tell whether it failed.
@@ -41,11 +40,7 @@ type renderer struct {
 }
 
 func newRenderer(w io.Writer, asJSON bool) *renderer {
-	r := &renderer{w: w}
-	if asJSON {
-		r.json = json.NewEncoder(&r.buf)
-		r.json.SetEscapeHTML(false)
-	}
+	r := &renderer{w: w, json: asJSON}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		r.tty = true
 	}
@@ -73,8 +68,8 @@ func (r *renderer) Event(e plan.Event) {
 		}
 		e.Counts.Errors = r.errors
 	}
-	if r.json != nil {
-		r.check(r.json.Encode(e))
+	if r.json { // what encoding/json writes, with HTML escaping off
+		r.buf.Write(append(plan.AppendEvent(r.buf.AvailableBuffer(), &e), '\n'))
 	} else {
 		r.text(e)
 	}

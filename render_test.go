@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -70,4 +71,32 @@ func written(w *lockedWriter) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.w.(*bytes.Buffer).String()
+}
+
+// The JSON output is what encoding/json writes for each event (HTML
+// escaping off), one line each; a finish event carries the count of
+// errors shown.
+func TestRenderJSONAsEncodingJSON(t *testing.T) {
+	events := []plan.Event{
+		{Type: plan.EventComponent, Host: "h", Root: "r", Path: "R > File('<a&b>')", Action: "update", Diff: "+\"x\"\t\u2028\n", Message: "file missing"},
+		{Type: plan.EventError, Host: "h", Message: "boom", Hint: "h", File: "c.star", Line: 3},
+		{Type: plan.EventFinish, Title: "DEPLOYMENT FINISHED", Status: "ok", Seconds: 0.5, Counts: &plan.Counts{Hosts: 1, Roots: 2}, MaxRSS: 7},
+	}
+	var out, want bytes.Buffer
+	r := newRenderer(&out, true)
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	for _, e := range events {
+		r.Event(e)
+		if e.Type == plan.EventFinish {
+			e.Counts.Errors = 1
+		}
+		if err := enc.Encode(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.flush()
+	if out.String() != want.String() {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want.String())
+	}
 }
