@@ -121,17 +121,21 @@ type EventParser struct {
 	scratch []byte
 }
 
-// eventText is the size of EventParser's buffers for strings: some
-// hundred events.
-const eventText = 32 << 10
+// EventParser's buffers for strings start small (an agent of many may
+// send only a few events) and double up to some hundred events' worth.
+const (
+	firstEventText = 1 << 10
+	maxEventText   = 32 << 10
+)
 
 // Parse parses one event written by AppendEvent (or encoding/json).
 func (ep *EventParser) Parse(line []byte) (Event, error) {
 	// No string is longer unescaped than on the line. What was written to
 	// the buffer stays as it is, as long as the strings made of it.
 	if ep.text.Cap()-ep.text.Len() < len(line) {
+		size := min(max(2*ep.text.Cap(), firstEventText), maxEventText)
 		ep.text = strings.Builder{}
-		ep.text.Grow(max(eventText, len(line)))
+		ep.text.Grow(max(size, len(line)))
 	}
 	var e Event
 	p := &parser{data: line, scratch: ep.scratch, text: &ep.text}

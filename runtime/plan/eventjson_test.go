@@ -69,11 +69,15 @@ func TestParseEventRejects(t *testing.T) {
 }
 
 // The events of one EventParser keep their text while it parses many
-// more (its buffers fill and are replaced).
+// more (its buffers fill and are replaced). Its first buffer is small: a
+// deploy to many hosts has a parser for each.
 func TestEventParserKeepsEarlierEvents(t *testing.T) {
 	var ep EventParser
 	var want, got []Event
 	for i := range 2000 {
+		if i == 1 && ep.text.Cap() > firstEventText {
+			t.Errorf("one event takes a buffer of %d bytes", ep.text.Cap())
+		}
 		e := Event{Type: EventComponent, Root: "r", Path: fmt.Sprintf("A > File('%d')", i), Action: "update",
 			Diff: fmt.Sprintf("--- f%d\n+++ f%d\n@@ -0,0 +1 @@\n+\"%d\"\n", i, i, i), Message: "content differs"}
 		back, err := ep.Parse(AppendEvent(nil, &e))
