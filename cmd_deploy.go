@@ -50,9 +50,11 @@ var (
 
 // deployRun is one run of batou deploy.
 type deployRun struct {
-	r     *renderer
-	mode  mode
-	env   string
+	r    *renderer
+	mode mode
+	env  string
+	// line is the command line as the user gave it, for hints.
+	line  string
 	start time.Time
 	times []string
 	// cache keeps the plans for the next deploy (nil: configure afresh).
@@ -78,7 +80,7 @@ func runDeploy(ctx context.Context, c *cli.Command) error {
 	case c.Bool("predict-only"):
 		m = modePredict
 	}
-	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, start: time.Now()}
+	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, line: commandLine(ctx), start: time.Now()}
 	defer d.r.flush()
 	abortHooksFrom(ctx).add(d.r.flushUnlessBusy)
 	abortHooksFrom(ctx).stopOnLostOutput()
@@ -348,7 +350,7 @@ func summaryLists(sum *remote.Summary) string {
 // ended, only the rest of the summary is lost: nothing is stopped, and the
 // exit status is the run's own.
 func (d *deployRun) outputLost(err error, errw io.Writer, interrupt func()) {
-	what, hint := lostOutput(err, d.env)
+	what, hint := lostOutput(err, d.line)
 	if d.ended.Load() {
 		fmt.Fprintf(errw, "batou deploy: %s (%v) after the work had ended: the rest of the summary is not shown\n", what, err)
 		return
@@ -358,12 +360,13 @@ func (d *deployRun) outputLost(err error, errw io.Writer, interrupt func()) {
 }
 
 // lostOutput says what happened to an output that a write failed on
-// (err), and what to do: nobody reads a pipe any more (`| head`), or the
-// file it goes to cannot take more (a full disk). A deploy whose record
-// is lost stops rather than go on unseen.
-func lostOutput(err error, env string) (what, hint string) {
+// (err), and what to do, with the user's own command line (line): nobody
+// reads a pipe any more (`| head`), or the file it goes to cannot take
+// more (a full disk). A deploy whose record is lost stops rather than go
+// on unseen.
+func lostOutput(err error, line string) (what, hint string) {
 	if errors.Is(err, syscall.EPIPE) {
-		return "its output is closed", fmt.Sprintf("to deploy without watching, send the output to a file (batou deploy %s > deploy.log)", env)
+		return "its output is closed", fmt.Sprintf("to deploy without watching, send the output to a file (%s > deploy.log)", line)
 	}
-	return "cannot write its output", fmt.Sprintf("make room where the output goes, or send it elsewhere (batou deploy %s > /path/with/room/deploy.log)", env)
+	return "cannot write its output", fmt.Sprintf("make room where the output goes, or send it elsewhere (%s > /path/with/room/deploy.log)", line)
 }

@@ -16,7 +16,7 @@ func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
 // lostRun is a deploy run whose output fails with err; it records what
 // outputLost says and whether it stopped the run.
 func lostRun(err error) (d *deployRun, stderr *strings.Builder, stopped *bool) {
-	d = &deployRun{r: newRenderer(failingWriter{err}, false), mode: modeDeploy, env: "prod", start: time.Now()}
+	d = &deployRun{r: newRenderer(failingWriter{err}, false), mode: modeDeploy, env: "prod", line: "batou deploy prod", start: time.Now()}
 	stderr, stopped = &strings.Builder{}, new(bool)
 	d.r.lost = func(err error) { d.outputLost(err, stderr, func() { *stopped = true }) }
 	return d, stderr, stopped

@@ -111,7 +111,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// that comes quickly is not missed (a deploy adds SIGTERM).
 	sigs := make(chan os.Signal, 2)
 	hooks := &abortHooks{sigs: sigs}
-	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), abortKey{}, hooks))
+	ctx := context.WithValue(context.WithValue(context.Background(), abortKey{}, hooks), argsKey{}, args)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	signal.Notify(sigs, os.Interrupt)
 	defer signal.Stop(sigs)
@@ -129,6 +130,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "batou: %v\n", err)
 	return 2
+}
+
+// argsKey is the context key of batou's command line (run's args), for
+// hints that repeat it (commandLine).
+type argsKey struct{}
+
+// commandLine is the command line batou was run with, as a shell takes it.
+func commandLine(ctx context.Context) string {
+	args, _ := ctx.Value(argsKey{}).([]string)
+	line := "batou"
+	for _, a := range args[min(1, len(args)):] {
+		line += " " + shellQuote(a)
+	}
+	return line
 }
 
 func newApp(stdout, stderr io.Writer) *cli.Command {

@@ -118,13 +118,47 @@ func (t toolCmd) masked(s string) string {
 
 // outputTail formats the last lines of a command's output for an error.
 func outputTail(out string) string {
+	if tail := OutputTail(out, 20); tail != "" {
+		return ":\n  " + strings.ReplaceAll(tail, "\n", "\n  ")
+	}
+	return ""
+}
+
+// TailBytes is the most of a command's output an error quotes.
+const TailBytes = 8 << 10
+
+// OutputTail is the end of a command's output for an error message: its
+// last lines, at most maxLines of them and as many as fit in TailBytes,
+// after a line that says how many are not shown; "" for no output. Lines
+// are shown whole or not at all: part of a line could hold part of a
+// secret, which masking (it looks for whole values) would miss. A command
+// that printed megabytes so still fails with a message of a few lines.
+func OutputTail(out string, maxLines int) string {
 	out = strings.TrimRight(out, "\n")
 	if out == "" {
 		return ""
 	}
-	lines := strings.Split(out, "\n")
-	if len(lines) > 20 {
-		lines = append([]string{fmt.Sprintf("[... %d lines not shown ...]", len(lines)-20)}, lines[len(lines)-20:]...)
+	start, n := len(out), 0 // out[start:] is kept: n lines
+	for start > 0 && n < maxLines {
+		end := len(out)
+		if n > 0 {
+			end = start - 1 // the newline before the kept lines
+		}
+		prev := strings.LastIndexByte(out[:end], '\n') + 1
+		if len(out)-prev > TailBytes {
+			break
+		}
+		start, n = prev, n+1
 	}
-	return ":\n  " + strings.Join(lines, "\n  ")
+	left := strings.Count(out[:start], "\n") // each line left out ends with one,
+	if n == 0 {
+		left++ // but the last
+	}
+	switch {
+	case n == 0:
+		return fmt.Sprintf("[... %s not shown: the last one alone has %d bytes ...]", plural(left, "line", "lines"), len(out)-strings.LastIndexByte(out, '\n')-1)
+	case left > 0:
+		return fmt.Sprintf("[... %s not shown ...]\n%s", plural(left, "line", "lines"), out[start:])
+	}
+	return out[start:]
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
@@ -32,6 +33,10 @@ type conn struct {
 	cleanup func()
 	// lost is set when the agent went away unasked (already reported).
 	lost bool
+	// master tells, for an agent over ssh (nil otherwise), what the ssh
+	// master under its session said last and whether it still runs,
+	// waiting up to the given time for a running one to end.
+	master func(wait time.Duration) (said string, up bool)
 	// plan is the host's plan; blobs answers the agent's requests for
 	// the content of its blobs.
 	plan  *plan.Plan
@@ -68,7 +73,9 @@ func newConn(host string, cmd *exec.Cmd) (*conn, io.Reader, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting agent: %w", err)
 	}
-	c := &conn{host: host, wait: cmd.Wait, stdin: stdin,
+	// Waited for once: a lost agent's exit status is looked at as soon as
+	// it is lost (lostText), and again when the connection is closed.
+	c := &conn{host: host, wait: sync.OnceValue(cmd.Wait), stdin: stdin,
 		events: make(chan plan.Event, 64), stderr: stderr.buf, done: make(chan struct{})}
 	return c, stdout, nil
 }
@@ -157,6 +164,54 @@ func (c *conn) close() error {
 	}
 	if err != nil && !c.lost {
 		return fmt.Errorf("agent: %w%s", err, c.stderrText())
+	}
+	return nil
+}
+
+// lostText says, for a lost agent, what its stderr and its ssh master
+// said last (each on a line of its own), or "", and a hint when that
+// tells why.
+func (c *conn) lostText() (text, hint string) {
+	// Once its process has ended, all it wrote to stderr has been read.
+	ee := c.exitOf(time.Second)
+	text = c.stderrText()
+	if c.master != nil {
+		// A master that ended the connection (the host stopped answering)
+		// ends itself right after; one still up after that grace is.
+		said, up := c.master(2 * time.Second)
+		if said != "" {
+			text += "\nits ssh master connection said: " + said
+			hint = "check that the host is up and reachable (ssh to it), then deploy again; its agent lets go of the lock once it sees the connection gone"
+		} else if up && text == "" && ee != nil && ee.ExitCode() == 255 {
+			// The connection is there, and the session ended without an
+			// exit status: sshd saw its command die of a signal.
+			text = "\nits ssh session ended without an exit status (ssh exited 255): the agent was killed on the host"
+			hint = "something killed it: the OOM killer (see the host's kernel log: journalctl -k or dmesg), a resource limit, or a kill; the next deploy takes over the lock it left"
+		}
+		return text, hint
+	}
+	if ee != nil {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			text += fmt.Sprintf("\nthe agent was killed by signal %d (%s)", int(ws.Signal()), ws.Signal())
+			hint = "something killed it: the OOM killer (see the kernel log: journalctl -k or dmesg), a resource limit, or a kill; the next deploy takes over the lock it left"
+		}
+	}
+	return text, hint
+}
+
+// exitOf waits up to d for the agent's process (over ssh: its session's
+// ssh) to end, and returns how it failed; nil when it ended well or not
+// within d.
+func (c *conn) exitOf(d time.Duration) *exec.ExitError {
+	done := make(chan error, 1)
+	go func() { done <- c.wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee
+		}
+	case <-time.After(d):
 	}
 	return nil
 }

@@ -161,8 +161,9 @@ func (s *scheduler) run(i int) {
 		e, ok := c.next()
 		if !ok {
 			c.lost = true
-			emit(plan.Event{Type: plan.EventError, Host: r.Host, Root: r.Root,
-				Message: fmt.Sprintf("lost the connection to the agent while deploying %s (last: %s)%s", r.Root, last, c.stderrText())})
+			why, hint := c.lostText()
+			emit(plan.Event{Type: plan.EventError, Host: r.Host, Root: r.Root, Hint: hint,
+				Message: fmt.Sprintf("lost the connection to the agent while deploying %s (last: %s)%s", r.Root, last, why)})
 			emit(plan.Event{Type: plan.EventRootFinish, Host: r.Host, Root: r.Root, Status: "failed", Changed: plan.Bool(false)})
 			s.results <- res
 			return

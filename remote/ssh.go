@@ -109,7 +109,12 @@ func (m *master) start(ctx context.Context) error {
 	args = append(args, "-N", m.dest)
 	cmd := exec.Command("ssh", args...)
 	cmd.Stderr = m.newStderr()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: should batou be killed (kill -9, the OOM killer), the
+	// kernel ends the master too, instead of leaving it connected until
+	// the next deploy finds it. The kernel sends it when the thread that
+	// started ssh ends; Go ends a thread only when a goroutine locked to
+	// it (LockOSThread) returns, which batou's goroutines never are.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return finalError{fmt.Errorf("starting ssh: %w", err)}
 	}
@@ -256,6 +261,27 @@ func (h *sshHost) run(remote string, stdin []byte) (string, error) {
 	return out.String(), nil
 }
 
+// masterSaid is the last two lines the host's ssh master printed, or "".
+func (h *sshHost) masterSaid() string {
+	if h.m == nil || h.m.stderr == nil {
+		return ""
+	}
+	return lastLines(h.m.stderr.String(), 2)
+}
+
+// masterState is what the host's ssh master said last, and whether it
+// still runs after waiting up to wait for it to end (what it said is all
+// read once it has ended).
+func (h *sshHost) masterState(wait time.Duration) (said string, up bool) {
+	if h.m == nil {
+		return "", false
+	}
+	for deadline := time.Now().Add(wait); !h.m.dead.Load() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return h.masterSaid(), !h.m.dead.Load()
+}
+
 // sessionError describes a session that failed with err (nil when it
 // succeeded), given what it printed on stderr: that text when there is
 // some. ssh exits 255 and prints nothing when the session ended without
@@ -269,10 +295,7 @@ func (h *sshHost) sessionError(err error, stderr string) error {
 	if err == nil {
 		return nil
 	}
-	said := ""
-	if h.m != nil && h.m.stderr != nil {
-		said = lastLines(h.m.stderr.String(), 2)
-	}
+	said := h.masterSaid()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 255 {
 		if said != "" {

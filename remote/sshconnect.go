@@ -102,6 +102,9 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, likely *agentFile, req pl
 		return nil, err
 	}
 	c, err := startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
+	if err == nil {
+		c.master = h.masterState
+	}
 	return withPlan(c, err, req)
 }
 
@@ -190,6 +193,7 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 	if err != nil {
 		return nil, nil, err
 	}
+	c.master = h.masterState
 	// Sent before the answer is known, so the agent has its plan one round
 	// trip earlier. When the probe answers instead, the script reads the
 	// plan away, and it is sent again to the agent started later. A failed

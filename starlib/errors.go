@@ -33,8 +33,10 @@ func AsUpdateNeeded(err error) (*UpdateNeeded, bool) {
 type CmdError struct {
 	Cmd      string
 	ExitCode int
-	Stdout   string
-	Stderr   string
+	// Stdout and Stderr are the end of its output that the error quotes
+	// (components.OutputTail).
+	Stdout string
+	Stderr string
 }
 
 func (e *CmdError) Error() string {

@@ -68,7 +68,7 @@ func (c *Component) run(thread *starlark.Thread, a cmdArgs) (string, string, err
 		if a.ignoreRC {
 			err = nil
 		} else {
-			err = &CmdError{Cmd: line, ExitCode: exit.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String()}
+			err = &CmdError{Cmd: line, ExitCode: exit.ExitCode(), Stdout: c.outputTail(stdout.String()), Stderr: c.outputTail(stderr.String())}
 		}
 	} else if errors.Is(err, exec.ErrWaitDelay) && (ctx == nil || ctx.Err() == nil) { // it exited 0
 		err = components.HeldOutputError("`" + line + "`")
@@ -76,6 +76,16 @@ func (c *Component) run(thread *starlark.Thread, a cmdArgs) (string, string, err
 		err = fmt.Errorf("running %s: %w", line, err)
 	}
 	return stdout.String(), stderr.String(), err
+}
+
+// cmdTailLines is how many of the last lines of a failed command's
+// stdout and stderr its error quotes.
+const cmdTailLines = 40
+
+// outputTail is the end of a failed command's output, for its error:
+// masked whole before it is cut, so that no part of a secret is left.
+func (c *Component) outputTail(out string) string {
+	return components.OutputTail(c.root.session.Sensitive.Mask(out), cmdTailLines)
 }
 
 func cmdMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -85,9 +85,10 @@ type agent struct {
 	blobs *blobs
 }
 
-// emit writes one event, with secret values masked.
+// emit writes one event, with secret values masked, and texts of
+// megabytes cut (plan.CapEvent) once masked.
 func (a *agent) emit(e plan.Event) {
-	a.out.write(a.mask.MaskEvent(e))
+	a.out.write(plan.CapEvent(a.mask.MaskEvent(e)))
 }
 
 // read passes requests on; interrupts take effect at once.

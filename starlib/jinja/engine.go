@@ -60,6 +60,11 @@ func (e *Engine) RenderTaint(thread *starlark.Thread, name, source string, vars 
 	if thread == nil {
 		thread = &starlark.Thread{Name: "template " + name}
 	}
+	if plainText(source) {
+		// Nothing to evaluate: the text is the output, newlines
+		// normalized as a parse would, without lexing megabytes of it.
+		return normalizeNewlines(source), false, nil
+	}
 	r := &renderer{thread: thread, vars: vars, out: &strings.Builder{}, sensitive: sensitive}
 	r.check, _ = thread.Local(CheckKey).(func(uint64) error)
 	defer func() {
@@ -112,6 +117,13 @@ func (e *Engine) parse(source string) *parsed {
 	}
 	e.cache[source] = t
 	return t
+}
+
+// plainText reports whether source has nothing a template evaluates: no
+// "{" (which starts every tag, expression and comment) and no line
+// statement prefix.
+func plainText(source string) bool {
+	return !strings.Contains(source, "{") && !strings.Contains(source, lineStatementPrefix)
 }
 
 // parseSafely parses source; a panic in the lexer becomes a syntax error.

@@ -294,3 +294,32 @@ func TestLoopIterationsKeepTheirOwnVariables(t *testing.T) {
 		}
 	}
 }
+
+// A text with nothing to evaluate is its own output without being parsed
+// (a 70 MB static file took seconds to lex); what it gives must be what
+// the parse gives: the same text with newlines normalized.
+func TestPlainTextRendersAsParsed(t *testing.T) {
+	for _, src := range []string{
+		"", "a\n", "no trailing newline", "windows\r\nlines\r\n", "old mac\rline", "\n\n\n",
+		`back\slash \\ and \n`, "} alone }}", "# comment? %} 50% @ not a prefix", "  \t indented\n",
+		"quotes ' \" `", "unicode é ü 中文\n",
+	} {
+		got, err := render(t, src, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		// The same text with an expression that adds nothing goes through the parser.
+		parsed, err := render(t, src+"{{ '' }}", nil)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if got != parsed {
+			t.Errorf("%q: plain %q, parsed %q", src, got, parsed)
+		}
+	}
+	// A line statement is not plain text.
+	got, err := render(t, "@@ for i in [1, 2]\nx{{ i }}\n@@ endfor\n", nil)
+	if err != nil || got != "x1\nx2\n" {
+		t.Errorf("line statement: %q, %v", got, err)
+	}
+}
