@@ -81,6 +81,8 @@ func runDeploy(ctx context.Context, c *cli.Command) error {
 		m = modePredict
 	}
 	d := &deployRun{r: newRenderer(c.Root().Writer, c.Bool("json")), mode: m, env: env, line: commandLine(ctx), start: time.Now()}
+	defer d.r.flush()
+	abortHooksFrom(ctx).add(d.r.flushUnlessBusy)
 	abortHooksFrom(ctx).stopOnLostOutput()
 	d.r.lost = func(err error) { d.outputLost(err, c.Root().ErrWriter, abortHooksFrom(ctx).interrupt) }
 	s, done, err := projectSession(ctx, c)

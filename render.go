@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 	"golang.org/x/term"
@@ -16,13 +16,20 @@ import (
 // renderer shows events. The text and JSON renderers see the same events;
 // sensitive values (secrets and what was computed from them) are masked
 // here, for every channel.
+//
+// The output of an event is written at once, in one write, except that of
+// a component event: it waits up to holdDelay to be written together with
+// the ones after it (a first deploy shows thousands, and a write for each
+// cost more than showing them). Any other event writes what waits before
+// it, so the order never changes.
 type renderer struct {
-	mu   sync.Mutex
-	w    io.Writer
-	buf  bytes.Buffer // the text of one event, written at once
-	json *json.Encoder
-	tty  bool
-	mask *plan.Masker
+	mu    sync.Mutex
+	w     io.Writer
+	buf   bytes.Buffer // the output not yet written
+	timer *time.Timer  // pending write, while output waits
+	json  bool         // JSON lines, not text
+	tty   bool
+	mask  *plan.Masker
 	// failed counts error events, so that a run can tell whether it failed.
 	errors int
 	// lost is called once, with the error, when a write to w fails (the
@@ -33,11 +40,7 @@ type renderer struct {
 }
 
 func newRenderer(w io.Writer, asJSON bool) *renderer {
-	r := &renderer{w: w}
-	if asJSON {
-		r.json = json.NewEncoder(w)
-		r.json.SetEscapeHTML(false)
-	}
+	r := &renderer{w: w, json: asJSON}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		r.tty = true
 	}
@@ -65,13 +68,49 @@ func (r *renderer) Event(e plan.Event) {
 		}
 		e.Counts.Errors = r.errors
 	}
-	if r.json != nil {
-		r.check(r.json.Encode(e))
-		return
+	if r.json { // what encoding/json writes, with HTML escaping off
+		r.buf.Write(append(plan.AppendEvent(r.buf.AvailableBuffer(), &e), '\n'))
+	} else {
+		r.text(e)
 	}
-	r.text(e)
+	switch {
+	case e.Type != plan.EventComponent || r.buf.Len() >= holdMax:
+		r.writeLocked()
+	case r.timer == nil:
+		r.timer = time.AfterFunc(holdDelay, r.flush)
+	}
+}
+
+// holdDelay is how long the output of a component event may wait to be
+// written with the ones after it; holdMax is how many bytes may wait.
+const (
+	holdDelay = 10 * time.Millisecond
+	holdMax   = 64 << 10
+)
+
+// flush writes the output that waits.
+func (r *renderer) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writeLocked()
+}
+
+// flushUnlessBusy writes the output that waits unless a write is under
+// way (for a second Ctrl-C, which must not wait for a blocked output).
+func (r *renderer) flushUnlessBusy() {
+	if r.mu.TryLock() {
+		defer r.mu.Unlock()
+		r.writeLocked()
+	}
+}
+
+func (r *renderer) writeLocked() {
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
 	if r.buf.Len() > 0 {
-		_, err := r.w.Write(r.buf.Bytes()) // one write per event, not per line
+		_, err := r.w.Write(r.buf.Bytes())
 		r.buf.Reset()
 		r.check(err)
 	}
@@ -106,8 +145,11 @@ func (r *renderer) text(e plan.Event) {
 		if e.Status == "skipped" {
 			r.printf("%s: Skipping component %s ... (%s)\n", e.Host, e.Root, e.Message)
 		}
-	case plan.EventComponent:
-		r.printf("%s: %s\n", e.Host, e.Path)
+	case plan.EventComponent: // written directly: a first deploy shows thousands
+		r.buf.WriteString(e.Host)
+		r.buf.WriteString(": ")
+		r.buf.WriteString(e.Path)
+		r.buf.WriteByte('\n')
 		r.textDiff(e.Diff)
 	case plan.EventBusy:
 		r.printf("%s: %s: %s ...\n", e.Host, e.Path, e.Message)
@@ -202,10 +244,15 @@ func (r *renderer) textDiff(diff string) {
 	}
 	// Each line indented, written as it stands (a first deploy shows a
 	// diff for every new file).
-	for line := range strings.SplitSeq(diff, "\n") {
+	for {
+		line, rest, more := strings.Cut(diff, "\n")
 		r.buf.WriteString("  ")
 		r.buf.WriteString(line)
 		r.buf.WriteByte('\n')
+		if !more {
+			return
+		}
+		diff = rest
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Events are encoded and parsed directly too: a first deploy of a
@@ -20,33 +21,27 @@ func AppendEvent(buf []byte, e *Event) []byte {
 	if e.Format != 0 {
 		buf = appendInt(buf, "format", int64(e.Format))
 	}
-	for _, f := range [...]struct {
-		name, value string
-	}{{"environment", e.Environment}, {"mode", e.Mode}, {"title", e.Title}, {"host", e.Host}, {"root", e.Root}, {"status", e.Status}} {
-		if f.value != "" {
-			buf = appendField(buf, f.name, f.value)
-		}
-	}
+	buf = appendText(buf, `,"environment":`, e.Environment)
+	buf = appendText(buf, `,"mode":`, e.Mode)
+	buf = appendText(buf, `,"title":`, e.Title)
+	buf = appendText(buf, `,"host":`, e.Host)
+	buf = appendText(buf, `,"root":`, e.Root)
+	buf = appendText(buf, `,"status":`, e.Status)
 	if e.Changed != nil {
 		buf = append(buf, `,"changed":`...)
 		buf = strconv.AppendBool(buf, *e.Changed)
 	}
-	for _, f := range [...]struct {
-		name, value string
-	}{{"via", e.Via}, {"path", e.Path}, {"action", e.Action}, {"diff", e.Diff}, {"message", e.Message}, {"file", e.File}} {
-		if f.value != "" {
-			buf = appendField(buf, f.name, f.value)
-		}
-	}
+	buf = appendText(buf, `,"via":`, e.Via)
+	buf = appendText(buf, `,"path":`, e.Path)
+	buf = appendText(buf, `,"action":`, e.Action)
+	buf = appendText(buf, `,"diff":`, e.Diff)
+	buf = appendText(buf, `,"message":`, e.Message)
+	buf = appendText(buf, `,"file":`, e.File)
 	if e.Line != 0 {
 		buf = appendInt(buf, "line", int64(e.Line))
 	}
-	if e.Hint != "" {
-		buf = appendField(buf, "hint", e.Hint)
-	}
-	if e.Detail != "" {
-		buf = appendField(buf, "detail", e.Detail)
-	}
+	buf = appendText(buf, `,"hint":`, e.Hint)
+	buf = appendText(buf, `,"detail":`, e.Detail)
 	if c := e.Counts; c != nil {
 		buf = append(buf, `,"counts":{"hosts":`...)
 		buf = strconv.AppendInt(buf, int64(c.Hosts), 10)
@@ -71,13 +66,20 @@ func AppendEvent(buf []byte, e *Event) []byte {
 			buf = appendInt(buf, f.name, f.value)
 		}
 	}
-	if e.Digest != "" {
-		buf = appendField(buf, "digest", e.Digest)
-	}
+	buf = appendText(buf, `,"digest":`, e.Digest)
 	if e.Transfer != 0 {
 		buf = appendInt(buf, "transfer", int64(e.Transfer))
 	}
 	return append(buf, '}')
+}
+
+// appendText appends the member written as key (`,"name":`) with the
+// string value v, unless v is empty.
+func appendText(buf []byte, key, v string) []byte {
+	if v == "" {
+		return buf
+	}
+	return appendString(append(buf, key...), v)
 }
 
 func appendInt(buf []byte, name string, v int64) []byte {
@@ -103,17 +105,104 @@ func appendFloat(buf []byte, f float64) []byte {
 
 // ParseEvent parses one event written by AppendEvent (or encoding/json).
 func ParseEvent(line []byte) (Event, error) {
+	var ep EventParser
+	ep.text.Grow(len(line)) // for this line only
+	return ep.Parse(line)
+}
+
+// EventParser parses events as ParseEvent does, one line after the
+// other. The strings of the events it returns are parts of a few large
+// buffers (not one allocation each), and it keeps its buffer for text with
+// escapes (a diff) from one line to the next. The zero value is ready to
+// use; it is not safe for concurrent use and must not be copied after
+// use.
+type EventParser struct {
+	text    strings.Builder
+	scratch []byte
+}
+
+// EventParser's buffers for strings start small (an agent of many may
+// send only a few events) and double up to some hundred events' worth.
+const (
+	firstEventText = 1 << 10
+	maxEventText   = 32 << 10
+)
+
+// Parse parses one event written by AppendEvent (or encoding/json).
+func (ep *EventParser) Parse(line []byte) (Event, error) {
+	// No string is longer unescaped than on the line. What was written to
+	// the buffer stays as it is, as long as the strings made of it.
+	if ep.text.Cap()-ep.text.Len() < len(line) {
+		size := min(max(2*ep.text.Cap(), firstEventText), maxEventText)
+		ep.text = strings.Builder{}
+		ep.text.Grow(max(size, len(line)))
+	}
 	var e Event
-	p := &parser{data: line}
-	err := p.object(func(key string) error { return p.eventField(&e, key) })
+	p := &parser{data: line, scratch: ep.scratch, text: &ep.text}
+	err := p.event(&e)
 	if err == nil && p.peek() != 0 {
 		err = p.fail()
 	}
+	ep.scratch = p.scratch[:0]
 	return e, err
 }
 
-func (p *parser) eventField(e *Event, key string) error {
-	switch key {
+// event parses the members of an event object into e. Its keys are read
+// in place (no string is made of them); a key with an escape is an error.
+func (p *parser) event(e *Event) error {
+	if err := p.expect('{'); err != nil {
+		return err
+	}
+	if p.peek() == '}' {
+		p.pos++
+		return nil
+	}
+	for {
+		if p.peek() != '"' {
+			return p.fail()
+		}
+		key, err := p.plainKey()
+		if err != nil {
+			return err
+		}
+		if err := p.expect(':'); err != nil {
+			return err
+		}
+		if err := p.eventField(e, key); err != nil {
+			return err
+		}
+		switch p.peek() {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return nil
+		default:
+			return p.fail()
+		}
+	}
+}
+
+// plainKey returns the text of the key at p.pos (its opening quote), which
+// must have no escapes, and moves past it.
+func (p *parser) plainKey() ([]byte, error) {
+	for i := p.pos + 1; i < len(p.data); i++ {
+		switch p.data[i] {
+		case '"':
+			key := p.data[p.pos+1 : i]
+			p.pos = i + 1
+			return key, nil
+		case '\\':
+			p.pos = i
+			return nil, p.fail()
+		}
+	}
+	p.pos = len(p.data)
+	return nil, p.fail()
+}
+
+func (p *parser) eventField(e *Event, key []byte) error {
+	switch string(key) {
 	case "changed":
 		v, err := p.word()
 		if b, ok := v.(bool); ok {
@@ -150,14 +239,14 @@ func (p *parser) eventField(e *Event, key string) error {
 		*s, err = p.str()
 		return err
 	}
-	switch key {
+	switch string(key) {
 	case "format", "line", "transfer":
 		v, err := p.number()
 		i, ok := v.(int64)
 		if err != nil || !ok || i != int64(int(i)) {
 			return p.fail()
 		}
-		switch key {
+		switch string(key) {
 		case "format":
 			e.Format = int(i)
 		case "line":
@@ -171,8 +260,8 @@ func (p *parser) eventField(e *Event, key string) error {
 }
 
 // eventString is the string field of e named key, or nil.
-func eventString(e *Event, key string) *string {
-	switch key {
+func eventString(e *Event, key []byte) *string {
+	switch string(key) {
 	case "type":
 		return &e.Type
 	case "environment":
@@ -210,8 +299,8 @@ func eventString(e *Event, key string) *string {
 }
 
 // eventInt is the int64 field of e named key, or nil.
-func eventInt(e *Event, key string) *int64 {
-	switch key {
+func eventInt(e *Event, key []byte) *int64 {
+	switch string(key) {
 	case "bytes":
 		return &e.Bytes
 	case "blob_bytes":

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -23,6 +24,8 @@ func TestEventCodec(t *testing.T) {
 		{Type: EventBusy, Seconds: 1e22},
 		{Type: EventLog, Counts: &Counts{}, Line: -1},
 	}
+	var ep EventParser // one for every line, as the controller reads them
+	var parsed, wantParsed []Event
 	for _, e := range events {
 		var want bytes.Buffer
 		enc := json.NewEncoder(&want)
@@ -45,6 +48,13 @@ func TestEventCodec(t *testing.T) {
 		if !reflect.DeepEqual(back, std) {
 			t.Errorf("parsed differently from encoding/json:\n got %+v\nwant %+v", back, std)
 		}
+		if back, err = ep.Parse(got); err != nil {
+			t.Fatal(err)
+		}
+		parsed, wantParsed = append(parsed, back), append(wantParsed, std)
+	}
+	if !reflect.DeepEqual(parsed, wantParsed) {
+		t.Errorf("parsed one after the other:\n got %+v\nwant %+v", parsed, wantParsed)
 	}
 }
 
@@ -55,5 +65,28 @@ func TestParseEventRejects(t *testing.T) {
 		if _, err := ParseEvent([]byte(bad)); err == nil {
 			t.Errorf("no error for %s", bad)
 		}
+	}
+}
+
+// The events of one EventParser keep their text while it parses many
+// more (its buffers fill and are replaced). Its first buffer is small: a
+// deploy to many hosts has a parser for each.
+func TestEventParserKeepsEarlierEvents(t *testing.T) {
+	var ep EventParser
+	var want, got []Event
+	for i := range 2000 {
+		if i == 1 && ep.text.Cap() > firstEventText {
+			t.Errorf("one event takes a buffer of %d bytes", ep.text.Cap())
+		}
+		e := Event{Type: EventComponent, Root: "r", Path: fmt.Sprintf("A > File('%d')", i), Action: "update",
+			Diff: fmt.Sprintf("--- f%d\n+++ f%d\n@@ -0,0 +1 @@\n+\"%d\"\n", i, i, i), Message: "content differs"}
+		back, err := ep.Parse(AppendEvent(nil, &e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got = append(want, e), append(got, back)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("events changed while more were parsed")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -21,12 +22,14 @@ func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && plainByte[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
 			buf = append(buf, s[start:i]...)
 			buf = appendEscape(buf, b)
 			i++
@@ -51,6 +54,15 @@ func appendString(buf []byte, s string) []byte {
 	buf = append(buf, s[start:]...)
 	return append(buf, '"')
 }
+
+// plainByte tells the bytes that a JSON string holds as they are: ASCII
+// from 0x20 on but for the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 func appendEscape(buf []byte, b byte) []byte {
 	switch b {
@@ -80,6 +92,10 @@ type parser struct {
 	next   int
 	// scratch holds a string with escapes while it is decoded.
 	scratch []byte
+	// text, when set, holds every string parsed, one after the other:
+	// the strings returned are parts of it, so that the strings of many
+	// events share one allocation (EventParser).
+	text *strings.Builder
 	// parallel lets large children arrays be parsed in parts at once.
 	parallel bool
 	// follow, when set, collects the nodes whose children follow in
@@ -105,6 +121,11 @@ var commonStrings = func() map[string]string {
 // intern returns b as a string, without a new copy when it is a common
 // string or one of the last long strings.
 func (p *parser) intern(b []byte) string {
+	if p.text != nil {
+		start := p.text.Len()
+		p.text.Write(b)
+		return p.text.String()[start:]
+	}
 	if len(b) <= 16 {
 		if s, ok := commonStrings[string(b)]; ok {
 			return s
