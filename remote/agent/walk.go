@@ -125,9 +125,9 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 		return false, w.d.failure(p, cp.Path(), errInterrupted), false
 	}
 	path, _ := p.Attrs["path"].(string)
-	if w.ahead != nil && w.ahead.stage != nil {
+	if w.ahead != nil && (w.ahead.stage != nil || w.ahead.missing) {
 		w.d.busy.mark(cp, false)
-		if res, done := components.CreateStaged(w.kindContext(cq), path); done {
+		if res, done := w.createAhead(path, q, cq); done {
 			w.created(path, p, cp, q, cq, res)
 			return true, nil, true
 		}
@@ -148,8 +148,30 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 		changed, ev = w.apply(p, cp, v)
 		return changed, ev, false
 	}
+	if w.ahead != nil {
+		w.ahead.missing = true
+	}
 	w.created(path, p, cp, q, cq, res)
 	return true, nil, true
+}
+
+// createAhead creates the file path of the next File of the run (its
+// Content q, component cq) without verifying its Presence first: from
+// what was written ahead, or, once a File of the run was found missing,
+// if nothing stands at path. It returns what Content's verify would have
+// found after Presence created the file, and false, with nothing
+// changed, when the deploy must verify as usual.
+func (w *walker) createAhead(path string, q *plan.Node, cq *starlib.Component) (components.Result, bool) {
+	ctx := w.kindContext(cq)
+	if res, done := components.CreateStaged(ctx, path); done {
+		return res, true
+	}
+	if !w.ahead.missing {
+		return components.Result{}, false
+	}
+	res, done := components.CreateIfMissing(ctx, w.d.kindAttrs(w.d.session.Kinds.Get(q.Kind), q.Attrs))
+	w.ahead.missing = done
+	return res, done
 }
 
 // created reports that the missing file path of the Presence p (component
