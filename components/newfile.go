@@ -75,5 +75,5 @@ func createdResult(a Attrs, p string, data []byte) Result {
 	if len(data) == 0 {
 		return Result{}
 	}
-	return contentChange(a, p, []byte{}, "content differs")
+	return contentChangeTo(a, p, []byte{}, data, "content differs")
 }

@@ -3,6 +3,7 @@ package components
 import (
 	"errors"
 	"io/fs"
+	"sync"
 	"sync/atomic"
 	"syscall"
 )
@@ -18,6 +19,7 @@ import (
 type Prefetch struct {
 	files   map[string]*prefetched
 	order   []*prefetched
+	spare   []prefetched // entries for the next Adds, allocated together
 	next    atomic.Int64
 	stopped atomic.Bool
 }
@@ -32,7 +34,7 @@ const (
 type prefetched struct {
 	path  string
 	state atomic.Int32
-	done  chan struct{}
+	done  sync.WaitGroup // done when read (from the Add on, for whoever reads)
 	res   readResult
 }
 
@@ -53,7 +55,13 @@ func (p *Prefetch) Add(ctx *Context, path string) {
 	if p.files[path] != nil {
 		return
 	}
-	e := &prefetched{path: path, done: make(chan struct{})}
+	if len(p.spare) == 0 {
+		p.spare = make([]prefetched, 64)
+	}
+	e := &p.spare[0]
+	p.spare = p.spare[1:]
+	e.path = path
+	e.done.Add(1)
 	p.files[path] = e
 	p.order = append(p.order, e)
 }
@@ -83,7 +91,7 @@ func (p *Prefetch) work() {
 func (e *prefetched) read(from int32) {
 	if e.state.CompareAndSwap(from, prefetchReading) {
 		e.res = readRegular(e.path, prefetchMax)
-		close(e.done)
+		e.done.Done()
 	}
 }
 
@@ -109,7 +117,7 @@ func (p *Prefetch) take(path string) ([]byte, error, bool) {
 		// may never close, as nobody read it ahead.
 		return nil, nil, false
 	}
-	<-e.done // reading: the worker closes done when it has the bytes
+	e.done.Wait() // reading: the worker is done when it has the bytes
 	if !e.state.CompareAndSwap(prefetchReading, prefetchTaken) || e.res.skip || p.stopped.Load() {
 		return nil, nil, false
 	}
@@ -132,7 +140,7 @@ func (p *Prefetch) stat(path string) (fs.FileMode, error, bool) {
 	if e.state.Load() == prefetchTaken {
 		return 0, nil, false
 	}
-	<-e.done
+	e.done.Wait()
 	switch err := e.res.err; {
 	case p.stopped.Load():
 		return 0, nil, false

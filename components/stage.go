@@ -55,7 +55,7 @@ type staged struct {
 	pos       int // in Stage.jobs
 	path, tmp string
 	state     atomic.Int32
-	done      chan struct{}
+	done      sync.WaitGroup // done when written or left (stageDone)
 	res       Result
 }
 
@@ -68,12 +68,15 @@ type staged struct {
 func StartStage(ctx *Context, paths []string, attrs func(i int) Attrs, workers int) *Stage {
 	s := &Stage{ctx: ctx, attrs: attrs, byPath: make(map[string]*staged, len(paths))}
 	s.moved = sync.NewCond(&s.mu)
+	all := make([]staged, len(paths))
 	for i, path := range paths {
 		p := ctx.hostPath(path)
 		if s.byPath[p] != nil {
 			continue
 		}
-		j := &staged{index: i, pos: len(s.jobs), path: p, tmp: tmpName(p), done: make(chan struct{})}
+		j := &all[i]
+		j.index, j.pos, j.path, j.tmp = i, len(s.jobs), p, tmpName(p)
+		j.done.Add(1)
 		s.byPath[p] = j
 		s.jobs = append(s.jobs, j)
 	}
@@ -94,7 +97,7 @@ func (s *Stage) work() {
 		if j := s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
 			s.write(j)
 			j.state.Store(stageDone)
-			close(j.done)
+			j.done.Done()
 		}
 	}
 }
@@ -162,7 +165,7 @@ func (s *Stage) take(path string) (*staged, bool) {
 				return nil, false
 			}
 		case stageWriting:
-			<-j.done
+			j.done.Wait()
 		case stageDone:
 			if j.state.CompareAndSwap(stageDone, stageTaken) {
 				return j, j.tmp != ""

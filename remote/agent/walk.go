@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
@@ -110,9 +111,12 @@ func (w *walker) apply(n *plan.Node, c *starlib.Component, v verdict) (bool, *pl
 // file (as every File with content has), which deployPair may deploy in
 // one step.
 func (w *walker) pairs(p, q *plan.Node) bool {
-	return p.Kind == "Presence" && q.Kind == "Content" && p.Def == nil && q.Def == nil &&
-		len(p.Children) == 0 && len(q.Children) == 0 && !w.d.predict && len(w.hr.handlers) == 0 &&
-		p.Attrs["path"] == q.Attrs["path"] && p.Attrs["path"] != nil
+	if p.Kind != "Presence" || q.Kind != "Content" || p.Def != nil || q.Def != nil ||
+		len(p.Children) != 0 || len(q.Children) != 0 || w.d.predict || len(w.hr.handlers) != 0 {
+		return false
+	}
+	path := p.Attrs["path"]
+	return path != nil && path == q.Attrs["path"]
 }
 
 // deployPair deploys the Presence p and the Content q of one file. When
@@ -163,8 +167,10 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 // changed, when the deploy must verify as usual.
 func (w *walker) createAhead(path string, q *plan.Node, cq *starlib.Component) (components.Result, bool) {
 	ctx := w.kindContext(cq)
-	if res, done := components.CreateStaged(ctx, path); done {
-		return res, true
+	if w.ahead.stage != nil {
+		if res, done := components.CreateStaged(ctx, path); done {
+			return res, true
+		}
 	}
 	if !w.ahead.missing {
 		return components.Result{}, false
@@ -182,13 +188,23 @@ func (w *walker) created(path string, p *plan.Node, cp *starlib.Component, q *pl
 	cp.Changed = true
 	// The new file is on the file system of its directory (it was renamed
 	// into it): flush looks at each directory once, not at every file.
-	if dir := filepath.Dir(expandHome(path, w.d.home)); len(w.touched) == 0 || w.touched[len(w.touched)-1] != dir {
-		w.touched = append(w.touched, dir)
+	if !w.touchedDirOf(path) {
+		w.touched = append(w.touched, filepath.Dir(expandHome(path, w.d.home)))
 	}
 	if res.NeedsUpdate {
 		w.report(cq.Path(), w.verdictOf(res, q))
 		cq.Changed = true
 	}
+}
+
+// touchedDirOf reports whether the directory of path is the last one
+// noted in touched (as it is for most Files of a run).
+func (w *walker) touchedDirOf(path string) bool {
+	if len(w.touched) == 0 {
+		return false
+	}
+	i := strings.LastIndexByte(path, '/')
+	return i > 0 && path[:i] == w.touched[len(w.touched)-1]
 }
 
 func (w *walker) report(path string, v verdict) {
