@@ -17,11 +17,18 @@ import (
 // host (an update, or Starlark code running); after that every verify reads
 // for itself again, so nothing stale is ever compared.
 type Prefetch struct {
-	files   map[string]*prefetched
-	order   []*prefetched
-	spare   []prefetched // entries for the next Adds, allocated together
-	next    atomic.Int64
-	stopped atomic.Bool
+	// UntilMissing ends reading ahead at the first file found missing
+	// (set it before Start): a deploy creates that file when it comes to
+	// it, which stops the prefetch, so the files after it would be read
+	// in vain (all of them in a first deploy). Their verifies read for
+	// themselves.
+	UntilMissing bool
+	files        map[string]*prefetched
+	order        []*prefetched
+	spare        []prefetched // entries for the next Adds, allocated together
+	next         atomic.Int64
+	stopped      atomic.Bool
+	ended        atomic.Bool // no more reading ahead (UntilMissing)
 }
 
 // Entry states.
@@ -77,22 +84,31 @@ func (p *Prefetch) Start(workers int) {
 }
 
 func (p *Prefetch) work() {
-	for !p.stopped.Load() {
+	for !p.stopped.Load() && !p.ended.Load() {
 		i := int(p.next.Add(1)) - 1
 		if i >= len(p.order) {
 			return
 		}
-		p.order[i].read(prefetchPending)
+		p.read(p.order[i], prefetchPending)
 	}
 }
 
-// read reads the entry's file unless someone else got there first (its
-// state is not from).
-func (e *prefetched) read(from int32) {
+// read reads the file of e unless someone else got there first (its state
+// is not from).
+func (p *Prefetch) read(e *prefetched, from int32) {
 	if e.state.CompareAndSwap(from, prefetchReading) {
 		e.res = readRegular(e.path, prefetchMax)
+		if p.UntilMissing && isMissing(e.res.err) {
+			p.ended.Store(true)
+		}
 		e.done.Done()
 	}
+}
+
+// isMissing reports whether err says that a file or a directory on its
+// path does not exist.
+func isMissing(err error) bool {
+	return err != nil && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR))
 }
 
 // Stop ends the prefetch: from now on every verify reads for itself.
@@ -136,7 +152,7 @@ func (p *Prefetch) stat(path string) (fs.FileMode, error, bool) {
 	if e == nil {
 		return 0, nil, false
 	}
-	e.read(prefetchPending)
+	p.read(e, prefetchPending)
 	if e.state.Load() == prefetchTaken {
 		return 0, nil, false
 	}
@@ -146,7 +162,7 @@ func (p *Prefetch) stat(path string) (fs.FileMode, error, bool) {
 		return 0, nil, false
 	case err == nil:
 		return e.res.mode, nil, true
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+	case isMissing(err):
 		return 0, err, true
 	}
 	return 0, nil, false
