@@ -28,7 +28,8 @@ func CreateWithContent(ctx *Context, a Attrs) (res Result, done bool) {
 // RENAME_NOREPLACE where the file system has it). So it does at once what
 // Presence's verify, Presence and Content do to a missing file, without
 // looking first. done is false, with nothing changed, when something
-// stands at the path or CreateWithContent could not create the file.
+// stands at the path or CreateWithContent could not create the file. It
+// keeps nothing of a (the caller may reuse the map).
 func CreateIfMissing(ctx *Context, a Attrs) (res Result, done bool) {
 	return createNew(ctx, a, renameNoReplace)
 }

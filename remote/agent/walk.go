@@ -26,6 +26,10 @@ type walker struct {
 	// ctx is the context built-in kinds get, for the component cur.
 	ctx *components.Context
 	cur *starlib.Component
+	// scratch holds the attributes of one component of scratchKind at a
+	// time (scratchAttrs).
+	scratch     components.Attrs
+	scratchKind *components.Kind
 }
 
 // verdict is what verify found out about one component.
@@ -175,9 +179,38 @@ func (w *walker) createAhead(path string, q *plan.Node, cq *starlib.Component) (
 	if !w.ahead.missing {
 		return components.Result{}, false
 	}
-	res, done := components.CreateIfMissing(ctx, w.d.kindAttrs(w.d.session.Kinds.Get(q.Kind), q.Attrs))
+	k := w.d.session.Kinds.Get(q.Kind)
+	res, done := components.CreateIfMissing(ctx, w.scratchAttrs(k, q.Attrs))
+	w.resetScratch(k, q.Attrs)
 	w.ahead.missing = done
 	return res, done
+}
+
+// scratchAttrs is kindAttrs in a map the walker reuses, for a call that
+// keeps nothing of the attributes (components.CreateIfMissing): that
+// saves a copy of the defaults per File. resetScratch(k, a) must follow
+// the call.
+func (w *walker) scratchAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
+	if w.scratchKind != k {
+		w.scratch, w.scratchKind = withDefaults(w.d.kindDefaults(k), nil), k
+	}
+	for name, v := range a {
+		w.scratch[name] = goValue(v)
+	}
+	return w.scratch
+}
+
+// resetScratch puts the defaults back where scratchAttrs(k, a) set a's
+// attributes.
+func (w *walker) resetScratch(k *components.Kind, a plan.Attrs) {
+	def := w.d.kindDefaults(k)
+	for name := range a {
+		if v, ok := def[name]; ok {
+			w.scratch[name] = v
+		} else {
+			delete(w.scratch, name)
+		}
+	}
 }
 
 // created reports that the missing file path of the Presence p (component
