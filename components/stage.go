@@ -20,8 +20,11 @@ import (
 // Content of the same path: each writes its own path and nothing else, so
 // no component between the deploy and a file written ahead can see the
 // temporary file. A file is written ahead only when its target is missing
-// when a worker comes to it; anything else is left to the deploy. The
-// workers stay at most stageWindow files ahead of the deploy, so that
+// when a worker comes to it; anything else is left to the deploy. (Once a
+// worker found a target missing, as in a first deploy where all are, the
+// workers write without looking first, until the deploy finds a target
+// there after all: moving the file into place fails then and changes
+// nothing, and the deploy removes it.) The workers stay at most stageWindow files ahead of the deploy, so that
 // what waits (space, inodes, the diffs to show, the files a killed agent
 // leaves) stays small however long the run.
 type Stage struct {
@@ -31,6 +34,8 @@ type Stage struct {
 	byPath  map[string]*staged
 	next    atomic.Int64
 	stopped atomic.Bool
+	// missing: the targets are likely missing (see write).
+	missing atomic.Bool
 	wg      sync.WaitGroup
 	// mu and moved guard reached: the jobs before it are the deploy's.
 	mu      sync.Mutex
@@ -126,12 +131,16 @@ func (s *Stage) advance(i int) {
 }
 
 // write writes j's content to its temporary file when its target is
-// missing; j.tmp is cleared when it did not.
+// missing, or likely missing (s.missing); j.tmp is cleared when it did
+// not.
 func (s *Stage) write(j *staged) {
-	var st syscall.Stat_t
-	if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) {
-		j.tmp = ""
-		return
+	if !s.missing.Load() {
+		var st syscall.Stat_t
+		if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) {
+			j.tmp = ""
+			return
+		}
+		s.missing.Store(true)
 	}
 	a := s.attrs(j.index)
 	if _, blob := a["content"].(Blob); blob || s.ctx.Atomic.note(j.tmp) != nil {
@@ -210,6 +219,9 @@ func CreateStaged(ctx *Context, path string) (res Result, done bool) {
 		return Result{}, false
 	}
 	if err := renameNoReplace(j.tmp, p); err != nil {
+		if errors.Is(err, syscall.EEXIST) { // written without looking: look again
+			ctx.Stage.missing.Store(false)
+		}
 		_ = os.Remove(j.tmp)
 		return Result{}, false
 	}

@@ -17,18 +17,27 @@ import (
 // on one core as on two: a file with the same content is left alone, one
 // with other content rewritten, a dangling symlink replaced by the file,
 // a directory replaced (Presence says what it was), a symlink to a file
-// with the same content followed.
+// with the same content followed. The first file is large, so that on two
+// cores the writers are ahead of the deploy (they write those files
+// ahead too, without looking, after finding the ones before missing).
 func TestFirstDeployFindsWhatStandsThere(t *testing.T) {
-	names := make([]string, 20)
+	names := make([]string, 40)
 	for i := range names {
 		names[i] = fmt.Sprintf("f%02d.conf", i)
 	}
-	content := func(i int) string { return fmt.Sprintf("line %d\n", i) }
+	content := func(i int) string {
+		if i == 0 {
+			return aheadContent(0)
+		}
+		return fmt.Sprintf("line %d\n", i)
+	}
 	var want []string
 	for i, name := range names {
 		file := "Files > File('" + name + "') > "
 		created := "@@ -0,0 +1 @@\n+" + content(i)
 		switch i {
+		case 0:
+			want = append(want, file+"Presence('"+name+"') file missing ", file+"Content('"+name+"') content differs ")
 		case 5, 17:
 		case 8:
 			want = append(want, file+"Content('"+name+"') content differs @@ -1 +1 @@\n-old\n+"+content(i))
@@ -67,8 +76,10 @@ func TestFirstDeployFindsWhatStandsThere(t *testing.T) {
 				t.Errorf("%d cores: error: %s %s", cores, e.Path, e.Message)
 			case plan.EventComponent:
 				_, diff, _ := strings.Cut(e.Diff, "@@")
-				if diff != "" {
+				if diff != "" && !strings.Contains(e.Path, names[0]) {
 					diff = "@@" + diff
+				} else {
+					diff = ""
 				}
 				got = append(got, e.Path+" "+e.Message+" "+diff)
 			}
