@@ -171,7 +171,13 @@ const tmpSuffix = ".batou-tmp"
 
 // tmpName is the deterministic temporary name used to replace path.
 func tmpName(path string) string {
-	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+tmpSuffix)
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	if dir == "." || strings.HasSuffix(dir, string(filepath.Separator)) {
+		return filepath.Join(dir, "."+base+tmpSuffix)
+	}
+	// What Join gives, in one step: dir is clean and not a root, base
+	// holds no separator.
+	return dir + string(filepath.Separator) + "." + base + tmpSuffix
 }
 
 // note tells Record, if any, about the temporary file tmp.

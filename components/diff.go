@@ -85,12 +85,12 @@ func diffText(enc string, b []byte) (string, bool) {
 // capLines shortens a long diff (or list) to its first and last diffLead
 // lines, with a line saying how many were left out.
 func capLines(s string) string {
+	if n := strings.Count(s, "\n"); n+1 <= maxDiffLines || (n == maxDiffLines && strings.HasSuffix(s, "\n")) {
+		return s // counted, not split: most diffs are short
+	}
 	lines := strings.SplitAfter(s, "\n")
 	if lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
-	}
-	if len(lines) <= maxDiffLines {
-		return s
 	}
 	cut := len(lines) - 2*diffLead
 	var b strings.Builder

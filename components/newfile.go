@@ -19,6 +19,24 @@ import (
 // missing parent directory or any other error. Then Presence and Content
 // run one after the other and report what went wrong in their words.
 func CreateWithContent(ctx *Context, a Attrs) (res Result, done bool) {
+	return createNew(ctx, a, rename)
+}
+
+// CreateIfMissing is CreateWithContent for a file that is not known to be
+// missing: the new file is moved to the path only if nothing stands there
+// (not even a dangling symlink), in the same step (renameat2 with
+// RENAME_NOREPLACE where the file system has it). So it does at once what
+// Presence's verify, Presence and Content do to a missing file, without
+// looking first. done is false, with nothing changed, when something
+// stands at the path or CreateWithContent could not create the file. It
+// keeps nothing of a (the caller may reuse the map).
+func CreateIfMissing(ctx *Context, a Attrs) (res Result, done bool) {
+	return createNew(ctx, a, renameNoReplace)
+}
+
+// createNew writes the content of a to a new temporary file and moves it
+// to the path with move.
+func createNew(ctx *Context, a Attrs, move func(oldpath, newpath string) error) (res Result, done bool) {
 	if _, blob := a["content"].(Blob); blob {
 		return Result{}, false
 	}
@@ -28,7 +46,7 @@ func CreateWithContent(ctx *Context, a Attrs) (res Result, done bool) {
 	if ctx.Atomic.note(tmp) != nil || writeNewTemp(tmp, data) != nil {
 		return Result{}, false
 	}
-	if rename(tmp, p) != nil {
+	if move(tmp, p) != nil {
 		_ = os.Remove(tmp)
 		return Result{}, false
 	}
@@ -58,5 +76,5 @@ func createdResult(a Attrs, p string, data []byte) Result {
 	if len(data) == 0 {
 		return Result{}
 	}
-	return contentChange(a, p, []byte{}, "content differs")
+	return contentChangeTo(a, p, []byte{}, data, "content differs")
 }

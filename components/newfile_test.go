@@ -3,6 +3,7 @@ package components
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +68,51 @@ func TestCreateWithContent(t *testing.T) {
 	}
 	if _, done := CreateWithContent(p.ctx(false), Attrs{"path": p.work("blob"), "content": Blob{SHA256: "00", Size: 1}}); done {
 		t.Fatal("content held by digest was written")
+	}
+}
+
+// CreateIfMissing creates a missing file as CreateWithContent does, and
+// leaves whatever stands at the path (a file, a dangling symlink, a
+// directory) as it is, with no temporary file left.
+func TestCreateIfMissing(t *testing.T) {
+	p := newProject(t)
+	path := p.work("new.conf")
+	a := Attrs{"path": path, "content": "a\nb\n", "encoding": "utf-8"}
+	got, done := CreateIfMissing(p.ctx(false), a)
+	if !done {
+		t.Fatal("a missing file was not created")
+	}
+	want, _ := CreateWithContent(p.ctx(false), Attrs{"path": p.work("other.conf"), "content": "a\nb\n", "encoding": "utf-8"})
+	if got.Diff != strings.ReplaceAll(want.Diff, "other.conf", "new.conf") || got.Reason != want.Reason {
+		t.Fatalf("result %#v, CreateWithContent gives %#v", got, want)
+	}
+	if data, err := os.ReadFile(path); err != nil || string(data) != "a\nb\n" {
+		t.Fatalf("content %q, %v", data, err)
+	}
+
+	file := p.work("file")
+	writeFile(t, file, "old", 0o600)
+	dangling := p.work("dangling")
+	if err := os.Symlink(p.work("nowhere"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	dir := p.work("dir")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{path, file, dangling, dir} {
+		before, _ := os.Lstat(target)
+		if _, done := CreateIfMissing(p.ctx(false), Attrs{"path": target, "content": "x"}); done {
+			t.Fatalf("%s: done, but something stands there", target)
+		}
+		if after, err := os.Lstat(target); err != nil || !os.SameFile(before, after) || after.ModTime() != before.ModTime() {
+			t.Fatalf("%s: changed (%v)", target, err)
+		}
+		if _, err := os.Lstat(tmpName(target)); !os.IsNotExist(err) {
+			t.Fatalf("%s: temporary file left (%v)", target, err)
+		}
+	}
+	if _, err := os.Lstat(p.work("nowhere")); !os.IsNotExist(err) {
+		t.Fatalf("the dangling symlink's target was created: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package components
 import (
 	"errors"
 	"io/fs"
+	"sync"
 	"sync/atomic"
 	"syscall"
 )
@@ -16,10 +17,18 @@ import (
 // host (an update, or Starlark code running); after that every verify reads
 // for itself again, so nothing stale is ever compared.
 type Prefetch struct {
-	files   map[string]*prefetched
-	order   []*prefetched
-	next    atomic.Int64
-	stopped atomic.Bool
+	// UntilMissing ends reading ahead at the first file found missing
+	// (set it before Start): a deploy creates that file when it comes to
+	// it, which stops the prefetch, so the files after it would be read
+	// in vain (all of them in a first deploy). Their verifies read for
+	// themselves.
+	UntilMissing bool
+	files        map[string]*prefetched
+	order        []*prefetched
+	spare        []prefetched // entries for the next Adds, allocated together
+	next         atomic.Int64
+	stopped      atomic.Bool
+	ended        atomic.Bool // no more reading ahead (UntilMissing)
 }
 
 // Entry states.
@@ -32,7 +41,7 @@ const (
 type prefetched struct {
 	path  string
 	state atomic.Int32
-	done  chan struct{}
+	done  sync.WaitGroup // done when read (from the Add on, for whoever reads)
 	res   readResult
 }
 
@@ -53,7 +62,13 @@ func (p *Prefetch) Add(ctx *Context, path string) {
 	if p.files[path] != nil {
 		return
 	}
-	e := &prefetched{path: path, done: make(chan struct{})}
+	if len(p.spare) == 0 {
+		p.spare = make([]prefetched, 64)
+	}
+	e := &p.spare[0]
+	p.spare = p.spare[1:]
+	e.path = path
+	e.done.Add(1)
 	p.files[path] = e
 	p.order = append(p.order, e)
 }
@@ -69,22 +84,31 @@ func (p *Prefetch) Start(workers int) {
 }
 
 func (p *Prefetch) work() {
-	for !p.stopped.Load() {
+	for !p.stopped.Load() && !p.ended.Load() {
 		i := int(p.next.Add(1)) - 1
 		if i >= len(p.order) {
 			return
 		}
-		p.order[i].read(prefetchPending)
+		p.read(p.order[i], prefetchPending)
 	}
 }
 
-// read reads the entry's file unless someone else got there first (its
-// state is not from).
-func (e *prefetched) read(from int32) {
+// read reads the file of e unless someone else got there first (its state
+// is not from).
+func (p *Prefetch) read(e *prefetched, from int32) {
 	if e.state.CompareAndSwap(from, prefetchReading) {
 		e.res = readRegular(e.path, prefetchMax)
-		close(e.done)
+		if p.UntilMissing && isMissing(e.res.err) {
+			p.ended.Store(true)
+		}
+		e.done.Done()
 	}
+}
+
+// isMissing reports whether err says that a file or a directory on its
+// path does not exist.
+func isMissing(err error) bool {
+	return err != nil && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR))
 }
 
 // Stop ends the prefetch: from now on every verify reads for itself.
@@ -109,7 +133,7 @@ func (p *Prefetch) take(path string) ([]byte, error, bool) {
 		// may never close, as nobody read it ahead.
 		return nil, nil, false
 	}
-	<-e.done // reading: the worker closes done when it has the bytes
+	e.done.Wait() // reading: the worker is done when it has the bytes
 	if !e.state.CompareAndSwap(prefetchReading, prefetchTaken) || e.res.skip || p.stopped.Load() {
 		return nil, nil, false
 	}
@@ -128,17 +152,17 @@ func (p *Prefetch) stat(path string) (fs.FileMode, error, bool) {
 	if e == nil {
 		return 0, nil, false
 	}
-	e.read(prefetchPending)
+	p.read(e, prefetchPending)
 	if e.state.Load() == prefetchTaken {
 		return 0, nil, false
 	}
-	<-e.done
+	e.done.Wait()
 	switch err := e.res.err; {
 	case p.stopped.Load():
 		return 0, nil, false
 	case err == nil:
 		return e.res.mode, nil, true
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+	case isMissing(err):
 		return 0, err, true
 	}
 	return 0, nil, false

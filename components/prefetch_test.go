@@ -159,3 +159,47 @@ func TestPrefetchTakenBeforeRead(t *testing.T) {
 		}
 	}
 }
+
+// With UntilMissing the prefetch reads no file after one it finds
+// missing (a deploy would stop it there); the verifies of those files
+// read them themselves, and the files before it are handed out as ever.
+func TestPrefetchUntilMissing(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"a", "gone", "b", "c", "d"}
+	for _, name := range names {
+		if name != "gone" {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ctx := &Context{Workdir: dir}
+	pf := NewPrefetch()
+	pf.UntilMissing = true
+	for _, name := range names {
+		pf.Add(ctx, name)
+	}
+	pf.Start(1)
+	deadline := time.Now().Add(5 * time.Second)
+	for !pf.ended.Load() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if !pf.ended.Load() {
+		t.Fatal("the prefetch did not end at the missing file")
+	}
+	for _, e := range pf.order[2:] {
+		if e.state.Load() != prefetchPending {
+			t.Errorf("%s was read after the missing file", e.path)
+		}
+	}
+	ctx.Files = pf
+	if _, err, ok := pf.stat(filepath.Join(dir, "gone")); !ok || !os.IsNotExist(err) {
+		t.Errorf("gone: want missing from the prefetch, got %v %v", err, ok)
+	}
+	for _, name := range []string{"a", "c"} {
+		if got, err := ctx.readFile(filepath.Join(dir, name)); string(got) != name || err != nil {
+			t.Errorf("%s: %q, %v", name, got, err)
+		}
+	}
+}

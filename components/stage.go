@@ -20,8 +20,11 @@ import (
 // Content of the same path: each writes its own path and nothing else, so
 // no component between the deploy and a file written ahead can see the
 // temporary file. A file is written ahead only when its target is missing
-// when a worker comes to it; anything else is left to the deploy. The
-// workers stay at most stageWindow files ahead of the deploy, so that
+// when a worker comes to it; anything else is left to the deploy. (Once a
+// worker found a target missing, as in a first deploy where all are, the
+// workers write without looking first, until the deploy finds a target
+// there after all: moving the file into place fails then and changes
+// nothing, and the deploy removes it.) The workers stay at most stageWindow files ahead of the deploy, so that
 // what waits (space, inodes, the diffs to show, the files a killed agent
 // leaves) stays small however long the run.
 type Stage struct {
@@ -31,6 +34,8 @@ type Stage struct {
 	byPath  map[string]*staged
 	next    atomic.Int64
 	stopped atomic.Bool
+	// missing: the targets are likely missing (see write).
+	missing atomic.Bool
 	wg      sync.WaitGroup
 	// mu and moved guard reached: the jobs before it are the deploy's.
 	mu      sync.Mutex
@@ -55,7 +60,7 @@ type staged struct {
 	pos       int // in Stage.jobs
 	path, tmp string
 	state     atomic.Int32
-	done      chan struct{}
+	done      sync.WaitGroup // done when written or left (stageDone)
 	res       Result
 }
 
@@ -68,12 +73,15 @@ type staged struct {
 func StartStage(ctx *Context, paths []string, attrs func(i int) Attrs, workers int) *Stage {
 	s := &Stage{ctx: ctx, attrs: attrs, byPath: make(map[string]*staged, len(paths))}
 	s.moved = sync.NewCond(&s.mu)
+	all := make([]staged, len(paths))
 	for i, path := range paths {
 		p := ctx.hostPath(path)
 		if s.byPath[p] != nil {
 			continue
 		}
-		j := &staged{index: i, pos: len(s.jobs), path: p, tmp: tmpName(p), done: make(chan struct{})}
+		j := &all[i]
+		j.index, j.pos, j.path, j.tmp = i, len(s.jobs), p, tmpName(p)
+		j.done.Add(1)
 		s.byPath[p] = j
 		s.jobs = append(s.jobs, j)
 	}
@@ -94,7 +102,7 @@ func (s *Stage) work() {
 		if j := s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
 			s.write(j)
 			j.state.Store(stageDone)
-			close(j.done)
+			j.done.Done()
 		}
 	}
 }
@@ -123,12 +131,16 @@ func (s *Stage) advance(i int) {
 }
 
 // write writes j's content to its temporary file when its target is
-// missing; j.tmp is cleared when it did not.
+// missing, or likely missing (s.missing); j.tmp is cleared when it did
+// not.
 func (s *Stage) write(j *staged) {
-	var st syscall.Stat_t
-	if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) {
-		j.tmp = ""
-		return
+	if !s.missing.Load() {
+		var st syscall.Stat_t
+		if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) {
+			j.tmp = ""
+			return
+		}
+		s.missing.Store(true)
 	}
 	a := s.attrs(j.index)
 	if _, blob := a["content"].(Blob); blob || s.ctx.Atomic.note(j.tmp) != nil {
@@ -162,7 +174,7 @@ func (s *Stage) take(path string) (*staged, bool) {
 				return nil, false
 			}
 		case stageWriting:
-			<-j.done
+			j.done.Wait()
 		case stageDone:
 			if j.state.CompareAndSwap(stageDone, stageTaken) {
 				return j, j.tmp != ""
@@ -207,6 +219,9 @@ func CreateStaged(ctx *Context, path string) (res Result, done bool) {
 		return Result{}, false
 	}
 	if err := renameNoReplace(j.tmp, p); err != nil {
+		if errors.Is(err, syscall.EEXIST) { // written without looking: look again
+			ctx.Stage.missing.Store(false)
+		}
 		_ = os.Remove(j.tmp)
 		return Result{}, false
 	}

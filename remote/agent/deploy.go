@@ -226,6 +226,7 @@ func (d *deployer) deployRoot(r *plan.Root) (bool, *plan.Event) {
 // prefetch starts reading the files the root's verifies will compare.
 func (d *deployer) prefetch(r *plan.Root, workdir string) *components.Prefetch {
 	pf := components.NewPrefetch()
+	pf.UntilMissing = !d.predict // a missing file stops the prefetch when the deploy comes to it
 	ctx := &components.Context{Workdir: workdir, Home: d.home}
 	r.Node.Walk(func(n *plan.Node) {
 		if k := d.session.Kinds.Get(n.Kind); n.Def == nil && k != nil && k.ReadAhead != "" {

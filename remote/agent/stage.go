@@ -19,6 +19,11 @@ type ahead struct {
 	after []*plan.Node
 	// stage writes them ahead (nil until one is found missing).
 	stage *components.Stage
+	// missing is set once a File of the run was found missing (as in a
+	// first deploy, where the rest are too): the next ones are then
+	// created without looking first (components.CreateIfMissing), until
+	// one is not missing.
+	missing bool
 }
 
 // findRun looks at the run of Files that starts with nodes[i]. When it is

@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/batou-go/batou/components"
 	"github.com/batou-go/batou/runtime/plan"
@@ -25,6 +26,10 @@ type walker struct {
 	// ctx is the context built-in kinds get, for the component cur.
 	ctx *components.Context
 	cur *starlib.Component
+	// scratch holds the attributes of one component of scratchKind at a
+	// time (scratchAttrs).
+	scratch     components.Attrs
+	scratchKind *components.Kind
 }
 
 // verdict is what verify found out about one component.
@@ -110,9 +115,12 @@ func (w *walker) apply(n *plan.Node, c *starlib.Component, v verdict) (bool, *pl
 // file (as every File with content has), which deployPair may deploy in
 // one step.
 func (w *walker) pairs(p, q *plan.Node) bool {
-	return p.Kind == "Presence" && q.Kind == "Content" && p.Def == nil && q.Def == nil &&
-		len(p.Children) == 0 && len(q.Children) == 0 && !w.d.predict && len(w.hr.handlers) == 0 &&
-		p.Attrs["path"] == q.Attrs["path"] && p.Attrs["path"] != nil
+	if p.Kind != "Presence" || q.Kind != "Content" || p.Def != nil || q.Def != nil ||
+		len(p.Children) != 0 || len(q.Children) != 0 || w.d.predict || len(w.hr.handlers) != 0 {
+		return false
+	}
+	path := p.Attrs["path"]
+	return path != nil && path == q.Attrs["path"]
 }
 
 // deployPair deploys the Presence p and the Content q of one file. When
@@ -125,9 +133,9 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 		return false, w.d.failure(p, cp.Path(), errInterrupted), false
 	}
 	path, _ := p.Attrs["path"].(string)
-	if w.ahead != nil && w.ahead.stage != nil {
+	if w.ahead != nil && (w.ahead.stage != nil || w.ahead.missing) {
 		w.d.busy.mark(cp, false)
-		if res, done := components.CreateStaged(w.kindContext(cq), path); done {
+		if res, done := w.createAhead(path, q, cq); done {
 			w.created(path, p, cp, q, cq, res)
 			return true, nil, true
 		}
@@ -148,8 +156,61 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 		changed, ev = w.apply(p, cp, v)
 		return changed, ev, false
 	}
+	if w.ahead != nil {
+		w.ahead.missing = true
+	}
 	w.created(path, p, cp, q, cq, res)
 	return true, nil, true
+}
+
+// createAhead creates the file path of the next File of the run (its
+// Content q, component cq) without verifying its Presence first: from
+// what was written ahead, or, once a File of the run was found missing,
+// if nothing stands at path. It returns what Content's verify would have
+// found after Presence created the file, and false, with nothing
+// changed, when the deploy must verify as usual.
+func (w *walker) createAhead(path string, q *plan.Node, cq *starlib.Component) (components.Result, bool) {
+	ctx := w.kindContext(cq)
+	if w.ahead.stage != nil {
+		if res, done := components.CreateStaged(ctx, path); done {
+			return res, true
+		}
+	}
+	if !w.ahead.missing {
+		return components.Result{}, false
+	}
+	k := w.d.session.Kinds.Get(q.Kind)
+	res, done := components.CreateIfMissing(ctx, w.scratchAttrs(k, q.Attrs))
+	w.resetScratch(k, q.Attrs)
+	w.ahead.missing = done
+	return res, done
+}
+
+// scratchAttrs is kindAttrs in a map the walker reuses, for a call that
+// keeps nothing of the attributes (components.CreateIfMissing): that
+// saves a copy of the defaults per File. resetScratch(k, a) must follow
+// the call.
+func (w *walker) scratchAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
+	if w.scratchKind != k {
+		w.scratch, w.scratchKind = withDefaults(w.d.kindDefaults(k), nil), k
+	}
+	for name, v := range a {
+		w.scratch[name] = goValue(v)
+	}
+	return w.scratch
+}
+
+// resetScratch puts the defaults back where scratchAttrs(k, a) set a's
+// attributes.
+func (w *walker) resetScratch(k *components.Kind, a plan.Attrs) {
+	def := w.d.kindDefaults(k)
+	for name := range a {
+		if v, ok := def[name]; ok {
+			w.scratch[name] = v
+		} else {
+			delete(w.scratch, name)
+		}
+	}
 }
 
 // created reports that the missing file path of the Presence p (component
@@ -160,13 +221,23 @@ func (w *walker) created(path string, p *plan.Node, cp *starlib.Component, q *pl
 	cp.Changed = true
 	// The new file is on the file system of its directory (it was renamed
 	// into it): flush looks at each directory once, not at every file.
-	if dir := filepath.Dir(expandHome(path, w.d.home)); len(w.touched) == 0 || w.touched[len(w.touched)-1] != dir {
-		w.touched = append(w.touched, dir)
+	if !w.touchedDirOf(path) {
+		w.touched = append(w.touched, filepath.Dir(expandHome(path, w.d.home)))
 	}
 	if res.NeedsUpdate {
 		w.report(cq.Path(), w.verdictOf(res, q))
 		cq.Changed = true
 	}
+}
+
+// touchedDirOf reports whether the directory of path is the last one
+// noted in touched (as it is for most Files of a run).
+func (w *walker) touchedDirOf(path string) bool {
+	if len(w.touched) == 0 {
+		return false
+	}
+	i := strings.LastIndexByte(path, '/')
+	return i > 0 && path[:i] == w.touched[len(w.touched)-1]
 }
 
 func (w *walker) report(path string, v verdict) {
