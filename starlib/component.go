@@ -110,11 +110,27 @@ func (c *Component) Label() string {
 }
 
 // Path is the breadcrumb path from the root: Hello > File('x') > Content('x').
+// It is put together in one allocation, whatever the depth.
 func (c *Component) Path() string {
 	if c.parent == nil {
 		return c.Label()
 	}
-	return c.parent.Path() + " > " + c.Label()
+	var stack [8]string
+	labels, size := stack[:0], 0
+	for x := c; x != nil; x = x.parent {
+		l := x.Label()
+		labels = append(labels, l)
+		size += len(l) + len(" > ")
+	}
+	var b strings.Builder
+	b.Grow(size - len(" > "))
+	for i := len(labels) - 1; i >= 0; i-- {
+		b.WriteString(labels[i])
+		if i > 0 {
+			b.WriteString(" > ")
+		}
+	}
+	return b.String()
 }
 
 func (c *Component) String() string {

@@ -16,16 +16,60 @@ func NewPlainDef(name string) *Def {
 // NewHostComponent creates a component on the host, as a child of parent
 // (nil for a root's top component). Its attributes are set
 // once every component of the root exists (attributes may refer to each
-// other), with SetPlanAttrs.
+// other), with SetPlanAttrs. A HostBuilder creates many at less cost.
 func NewHostComponent(def *Def, root *Root, parent *Component) *Component {
-	hc := &hostComponent{c: Component{def: def, values: map[string]starlark.Value{}, root: root, parent: parent, added: true}}
-	c := &hc.c
+	return (&HostBuilder{root: root}).Add(def, parent, "", 0)
+}
+
+// HostBuilder creates the components of one root on the host. It
+// allocates them, and their lists of sub-components, in blocks: a root
+// of a thousand Files has three thousand components, and allocating each
+// (and growing each list) on its own was most of the allocations of
+// building them.
+type HostBuilder struct {
+	root  *Root
+	left  int // how many components are still to come (a hint)
+	comps []hostComponent
+	kids  []*Component
+}
+
+// Blocks of components and of lists of sub-components hold at most this
+// many each.
+const hostBlock = 1024
+
+// NewHostBuilder returns a builder for the components of root; n is how
+// many there will be.
+func NewHostBuilder(root *Root, n int) *HostBuilder {
+	return &HostBuilder{root: root, left: n}
+}
+
+// Add creates a component on the host, as a child of parent (nil for the
+// root's top component), with the label of its plan node (SetLabel) and
+// room for kids sub-components. Its attributes are set once every
+// component of the root exists, with SetPlanAttrs.
+func (b *HostBuilder) Add(def *Def, parent *Component, label string, kids int) *Component {
+	if len(b.comps) == 0 {
+		b.comps = make([]hostComponent, min(max(b.left, 1), hostBlock))
+	}
+	hc := &b.comps[0]
+	b.comps = b.comps[1:]
+	b.left--
+	c := &hc.c // zero, as made: set field by field (no copy of a whole Component)
+	c.def, c.root, c.parent, c.added = def, b.root, parent, true
 	c.host = &hc.host
+	c.host.label = label
+	if kids > 0 {
+		if len(b.kids) < kids {
+			b.kids = make([]*Component, max(kids, min(max(b.left, 1), hostBlock)))
+		}
+		c.children = b.kids[:0:kids]
+		b.kids = b.kids[kids:]
+	}
 	if parent != nil {
 		parent.children = append(parent.children, c)
 		parent.last = c
 	} else {
-		root.Top = c
+		b.root.Top = c
 	}
 	return c
 }

@@ -155,8 +155,8 @@ func (c *Component) setNative(a map[string]any) {
 // node; resolve returns the component a plan.Ref points to. They are
 // converted to Starlark when read. The map is not changed.
 func (c *Component) SetPlanAttrs(a plan.Attrs, resolve func(plan.Ref) starlark.Value) {
-	if c.values == nil || len(c.values) > 0 {
-		c.values = map[string]starlark.Value{}
+	if len(c.values) > 0 {
+		c.values = nil // made again on first use (setValue)
 	}
 	h := c.hostState()
 	c.native, h.planned, h.resolve = nil, a, resolve

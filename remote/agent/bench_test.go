@@ -148,3 +148,22 @@ func floorWrite(p string, data []byte) error {
 	}
 	return err
 }
+
+// BenchmarkBuildRoot builds the host components of a root of 1,000 Files
+// and reads the path of each Presence and Content (as the events of a
+// first deploy do).
+func BenchmarkBuildRoot(b *testing.B) {
+	p, _ := filesPlan(b, 1000)
+	d := newDeployer(p, os.Getenv("HOME"), func(plan.Event) {}, nil)
+	for b.Loop() {
+		hr, err := d.build(p.Roots[0], p.Roots[0].Workdir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range hr.sroot.Top.Children() {
+			for _, c := range f.Children() {
+				_ = c.Path()
+			}
+		}
+	}
+}

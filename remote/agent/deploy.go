@@ -190,8 +190,11 @@ func (d *deployer) findRoot(name string) *plan.Root {
 
 // hostRoot holds the components of one root during its deploy.
 type hostRoot struct {
-	sroot    *starlib.Root
-	byID     map[int]*starlib.Component
+	sroot *starlib.Root
+	// byID holds the components by the ID of their node: IDs count from
+	// 1 within a root; the ones out of its range are in sparse.
+	byID     []*starlib.Component
+	sparse   map[int]*starlib.Component
 	handlers []*starlib.Component // components with a before-update handler
 	pos      map[*starlib.Component]int
 }
@@ -277,21 +280,22 @@ func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 	sroot.DefdirRel, sroot.Defdir = r.Defdir, r.Defdir
 	hr := &hostRoot{sroot: sroot}
 	resolve := func(ref plan.Ref) starlark.Value {
-		if c := hr.byID[int(ref)]; c != nil {
+		if c := hr.component(int(ref)); c != nil {
 			return c
 		}
 		return starlark.None
 	}
+	count := countNodes(r.Node)
+	b := starlib.NewHostBuilder(sroot, count)
 	var create func(n *plan.Node, parent *starlib.Component) error
 	create = func(n *plan.Node, parent *starlib.Component) error {
 		def, err := d.defOf(n)
 		if err != nil {
 			return err
 		}
-		c := starlib.NewHostComponent(def, sroot, parent)
-		c.SetLabel(n.Label)
+		c := b.Add(def, parent, n.Label, len(n.Children))
 		c.SetPlanAttrs(n.Attrs, resolve) // converted when read, after build
-		hr.byID[n.ID] = c
+		hr.setComponent(n.ID, c)
 		for _, ch := range n.Children {
 			if err := create(ch, c); err != nil {
 				return err
@@ -299,12 +303,33 @@ func (d *deployer) build(r *plan.Root, workdir string) (*hostRoot, error) {
 		}
 		return nil
 	}
-	hr.byID = make(map[int]*starlib.Component, countNodes(r.Node))
+	hr.byID = make([]*starlib.Component, count+1) // IDs count from 1
 	if err := create(r.Node, nil); err != nil {
 		return nil, err
 	}
 	hr.indexHandlers()
 	return hr, nil
+}
+
+// component returns the component of the node with the given ID (nil
+// when there is none).
+func (hr *hostRoot) component(id int) *starlib.Component {
+	if id >= 0 && id < len(hr.byID) {
+		return hr.byID[id]
+	}
+	return hr.sparse[id]
+}
+
+// setComponent records c as the component of the node with the given ID.
+func (hr *hostRoot) setComponent(id int, c *starlib.Component) {
+	if id >= 0 && id < len(hr.byID) {
+		hr.byID[id] = c
+		return
+	}
+	if hr.sparse == nil {
+		hr.sparse = map[int]*starlib.Component{}
+	}
+	hr.sparse[id] = c
 }
 
 func countNodes(n *plan.Node) int {
