@@ -39,7 +39,8 @@ func BenchmarkDecodePlan(b *testing.B) {
 	for b.Loop() {
 		for _, parallel := range []bool{true, false} {
 			start := time.Now()
-			p := &parser{data: tail, parallel: parallel}
+			p := newPlanParser(tail)
+			p.parallel = parallel
 			if _, err := p.roots(); err != nil {
 				b.Fatal(err)
 			}

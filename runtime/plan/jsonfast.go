@@ -101,6 +101,11 @@ type parser struct {
 	// follow, when set, collects the nodes whose children follow in
 	// lines of their own (else such a node is an error).
 	follow *[]following
+	// src, when set, is data as a string: a string without escapes is
+	// a part of it. blocks, when set, are what nodes and the other
+	// strings are allocated from (newPlanParser).
+	src    string
+	blocks *blocks
 }
 
 // commonStrings are object keys and values that come in every plan; the
@@ -199,16 +204,9 @@ func (p *parser) word() (Value, error) {
 }
 
 func (p *parser) number() (Value, error) {
-	p.skipSpace()
-	start, isFloat := p.pos, false
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		if c == '.' || c == 'e' || c == 'E' {
-			isFloat = true
-		} else if !(c >= '0' && c <= '9' || c == '-' || c == '+') {
-			break
-		}
-		p.pos++
+	start, isFloat := p.numberEnd()
+	if n, ok := smallInt(p.data[start:p.pos]); ok && !isFloat {
+		return n, nil
 	}
 	text := string(p.data[start:p.pos])
 	if isFloat {
@@ -344,6 +342,9 @@ func (p *parser) str() (string, error) {
 		return p.escapedStr(start, start+q)
 	}
 	p.pos = start + q + 1
+	if p.src != "" {
+		return p.src[start : start+q], nil
+	}
 	return p.intern(p.data[start : start+q]), nil
 }
 
@@ -367,6 +368,9 @@ func (p *parser) escapedStr(start, quote int) (string, error) {
 		if b < 0 {
 			buf = append(buf, p.data[p.pos:quote]...)
 			p.pos = quote + 1
+			if p.blocks != nil {
+				return p.keepBytes(buf), nil
+			}
 			return p.intern(buf), nil
 		}
 		buf = append(buf, p.data[p.pos:p.pos+b]...)
@@ -425,4 +429,60 @@ func (p *parser) hex4() (rune, error) {
 	}
 	p.pos += 4
 	return rune(n), nil
+}
+
+// numberEnd moves p past the number at p.pos and returns where it
+// starts and whether it has a fraction or an exponent.
+func (p *parser) numberEnd() (start int, isFloat bool) {
+	p.skipSpace()
+	start = p.pos
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '.' || c == 'e' || c == 'E' {
+			isFloat = true
+		} else if !(c >= '0' && c <= '9' || c == '-' || c == '+') {
+			break
+		}
+		p.pos++
+	}
+	return start, isFloat
+}
+
+// integer parses a number that must be an integer (without boxing it in
+// a Value, as number does).
+func (p *parser) integer() (int64, error) {
+	start, isFloat := p.numberEnd()
+	if n, ok := smallInt(p.data[start:p.pos]); ok && !isFloat {
+		return n, nil
+	}
+	p.pos = start
+	v, err := p.number()
+	n, ok := v.(int64)
+	if err != nil || !ok {
+		return 0, p.fail()
+	}
+	return n, nil
+}
+
+// smallInt parses b when it is an integer of at most 18 digits, with an
+// optional minus sign (as strconv.ParseInt would, without a string).
+func smallInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }

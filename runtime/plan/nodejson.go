@@ -178,11 +178,14 @@ func (p *parser) node(n *Node, parent *Node) error {
 	}
 	hasLabel, filled := false, false
 	var same []string
+	if p.blocks != nil {
+		defer p.blocks.keepSame(len(p.blocks.same))
+	}
 	// fill completes n from its parent, before its children need it.
 	fill := func() error {
 		filled = true
 		if !hasLabel && parent != nil {
-			n.Label = derivedLabel(n.Kind, parent.Label)
+			n.Label = p.derivedLabel(n.Kind, parent.Label)
 		}
 		for _, k := range same {
 			v, ok := parent.attr(k)
@@ -199,10 +202,9 @@ func (p *parser) node(n *Node, parent *Node) error {
 	err := p.object(func(key string) error {
 		switch key {
 		case "id":
-			v, err := p.number()
-			id, ok := v.(int64)
-			if err != nil || !ok {
-				return p.fail()
+			id, err := p.integer()
+			if err != nil {
+				return err
 			}
 			n.ID = int(id)
 			return nil
@@ -223,9 +225,8 @@ func (p *parser) node(n *Node, parent *Node) error {
 			}
 			return p.children(n)
 		case "children_follow":
-			v, err := p.number()
-			count, ok := v.(int64)
-			if err != nil || !ok || count < 1 || count > maxFollow || p.follow == nil {
+			count, err := p.integer()
+			if err != nil || count < 1 || count > maxFollow || p.follow == nil {
 				return p.fail()
 			}
 			if err := fill(); err != nil {
@@ -253,9 +254,14 @@ func (n *Node) attr(k string) (Value, bool) {
 	return v, ok
 }
 
-// names parses an array of strings.
+// names parses an array of strings (into the parser's blocks, when it
+// has them: see node).
 func (p *parser) names() ([]string, error) {
 	var out []string
+	start := 0
+	if p.blocks != nil {
+		out, start = p.blocks.same, len(p.blocks.same)
+	}
 	err := p.array(func() error {
 		if p.peek() != '"' {
 			return p.fail()
@@ -264,7 +270,22 @@ func (p *parser) names() ([]string, error) {
 		out = append(out, s)
 		return err
 	})
-	return out, err
+	if p.blocks != nil {
+		p.blocks.same = out
+	}
+	return out[start:], err
+}
+
+// keepSame drops the names parsed since same held n of them.
+func (b *blocks) keepSame(n int) { b.same = b.same[:n] }
+
+// derivedLabel is derivedLabel(kind, parent), in the parser's text.
+func (p *parser) derivedLabel(kind, parent string) string {
+	i := strings.IndexByte(parent, '(')
+	if i < 0 {
+		return ""
+	}
+	return p.keepJoined(kind, parent[i:])
 }
 
 func (p *parser) nodeString(n *Node, key string) error {
@@ -296,14 +317,33 @@ func (p *parser) children(n *Node) error {
 	if ok, err := p.parallelChildren(n); ok {
 		return err
 	}
-	return p.array(func() error {
-		c := &Node{}
-		if err := p.node(c, n); err != nil {
-			return err
-		}
-		n.Children = append(n.Children, c)
-		return nil
+	if p.blocks == nil {
+		return p.array(func() error {
+			c := &Node{}
+			if err := p.node(c, n); err != nil {
+				return err
+			}
+			n.Children = append(n.Children, c)
+			return nil
+		})
+	}
+	b := p.blocks
+	start := len(b.stack)
+	err := p.array(func() error {
+		c := p.newNode()
+		b.stack = append(b.stack, c)
+		return p.node(c, n)
 	})
+	if kids := b.stack[start:]; len(kids) > 0 {
+		if n.Children == nil {
+			n.Children = p.nodeList(kids)
+		} else {
+			n.Children = append(n.Children, kids...)
+		}
+	}
+	clear(b.stack[start:])
+	b.stack = b.stack[:start]
+	return err
 }
 
 func (p *parser) defRef(d *DefRef) error {

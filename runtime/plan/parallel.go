@@ -47,14 +47,17 @@ func (p *parser) parallelChildren(n *Node) (ok bool, err error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sub := &parser{data: p.data}
+			sub := &parser{data: p.data, src: p.src}
+			if p.blocks != nil {
+				sub.blocks = &blocks{}
+			}
 			if p.follow != nil {
 				sub.follow = &pt.follow
 			}
 			pt.nodes = make([]*Node, 0, pt.to-pt.from)
 			for _, s := range spans[pt.from:pt.to] {
 				sub.pos = s.start
-				c := &Node{}
+				c := sub.newNode()
 				if pt.err = sub.node(c, n); pt.err != nil {
 					return
 				}

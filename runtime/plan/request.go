@@ -219,7 +219,8 @@ func DecodeRequest(line []byte) (Request, error) {
 	if req.Plan == nil {
 		return req, fmt.Errorf("roots without a plan")
 	}
-	p := &parser{data: tail, parallel: true, follow: &req.follow}
+	p := newPlanParser(tail)
+	p.parallel, p.follow = true, &req.follow
 	roots, err := p.roots()
 	if err != nil {
 		return req, fmt.Errorf("decoding the plan's roots: %w", err)
@@ -263,9 +264,9 @@ func (r *Request) ParseChildren(line []byte) (*Children, error) {
 	}
 	parent := r.follow[k].node
 	c := &Children{k: k}
-	p := &parser{data: rest[end+2:]}
+	p := newPlanParser(rest[end+2:])
 	err = p.array(func() error {
-		n := &Node{}
+		n := p.newNode()
 		if err := p.node(n, parent); err != nil {
 			return err
 		}
@@ -315,7 +316,7 @@ func (p *parser) root(r *Root) error {
 	return p.object(func(key string) error {
 		switch key {
 		case "node":
-			r.Node = &Node{}
+			r.Node = p.newNode()
 			return p.node(r.Node, nil)
 		case "ignore":
 			v, err := p.word()
