@@ -18,10 +18,21 @@ import (
 	"github.com/batou-go/batou/starlib"
 )
 
-// phaseStat sums the time and the allocated bytes of one phase.
+// phaseStat sums the time, the CPU time of the benchmark's thread and
+// the allocated bytes of one phase.
 type phaseStat struct {
-	d     time.Duration
-	bytes uint64
+	d, cpu time.Duration
+	bytes  uint64
+}
+
+// threadCPU is the CPU time the calling thread has used so far (on
+// Linux; elsewhere the process's).
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(rusageThread, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkControllerPhases runs the controller's part of a deploy of
@@ -32,7 +43,10 @@ type phaseStat struct {
 // its time before the agent verifies anything. The phase "lookup" is
 // what a deploy does instead of configure, compile and encode when
 // nothing configure reads has changed: find the kept plans and check
-// every read they depend on (runtime.PlanCache).
+// every read they depend on (runtime.PlanCache). Each phase's CPU time
+// on the benchmark's thread (cpums: the phase's own work, without the
+// garbage collector's background workers) is steadier than its time on
+// a busy machine.
 func BenchmarkControllerPhases(b *testing.B) {
 	dir := b.TempDir()
 	if err := workload.Gen(dir, 1000); err != nil {
@@ -43,10 +57,12 @@ func BenchmarkControllerPhases(b *testing.B) {
 	names := []string{"load", "lookup", "configure", "compile", "encode", "decode"}
 	stats := make([]phaseStat, len(names))
 	var ms rt.MemStats
-	mark := func() (time.Time, uint64) {
+	mark := func() (time.Time, time.Duration, uint64) {
 		rt.ReadMemStats(&ms)
-		return time.Now(), ms.TotalAlloc
+		return time.Now(), threadCPU(), ms.TotalAlloc
 	}
+	rt.LockOSThread()
+	defer rt.UnlockOSThread()
 	n := 0
 	var buf []byte
 	for b.Loop() {
@@ -89,16 +105,18 @@ func BenchmarkControllerPhases(b *testing.B) {
 			},
 		}
 		for i, f := range steps {
-			t0, a0 := mark()
+			t0, c0, a0 := mark()
 			f()
-			t1, a1 := mark()
+			t1, c1, a1 := mark()
 			stats[i].d += t1.Sub(t0)
+			stats[i].cpu += c1 - c0
 			stats[i].bytes += a1 - a0
 		}
 		n++
 	}
 	for i, s := range stats {
 		b.ReportMetric(float64(s.d.Microseconds())/1000/float64(n), names[i]+"-ms")
+		b.ReportMetric(float64(s.cpu.Microseconds())/1000/float64(n), names[i]+"-cpums")
 		b.ReportMetric(float64(s.bytes)/1024/float64(n), names[i]+"-kB")
 	}
 	b.ReportMetric(float64(len(buf))/1024, "plan-kB")

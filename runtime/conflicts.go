@@ -75,6 +75,9 @@ func writesPath(c *starlib.Component) bool {
 type claimSet struct {
 	first  map[string]int32 // index of the first claim on a path
 	claims []claimRef
+	// given and clean are the last path cleaned and its clean form: a
+	// File's Presence and Content claim the same path one after the other.
+	given, clean string
 }
 
 // claimRef is a built-in component that manages a path, and the index of
@@ -93,7 +96,10 @@ type claimRef struct {
 func (cs *claimSet) walk(r *Root, c *starlib.Component) {
 	if writesPath(c) {
 		if p, ok := c.StringAttr(c.Def().Kind().Writes); ok && p != "" {
-			cs.add(r, c, filepath.Clean(p))
+			if p != cs.given {
+				cs.given, cs.clean = p, filepath.Clean(p)
+			}
+			cs.add(r, c, cs.clean)
 		}
 	}
 	for _, ch := range c.Children() {

@@ -386,7 +386,18 @@ func (c *Component) mapPath(p string) string {
 	if p == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") {
 		return p
 	}
-	return path.Join(c.root.Workdir, p)
+	return joinPath(c.root.Workdir, p)
+}
+
+// joinPath is path.Join(dir, p) for a p that is not empty; when the
+// joined path is clean already (the common case), it is made with one
+// allocation instead of path.Join's two.
+func joinPath(dir, p string) string {
+	if dir == "" {
+		return path.Clean(p)
+	}
+	s := dir + "/" + p
+	return path.Clean(s) // s itself when clean: Clean copies only a path it changes
 }
 
 // Binary implements self += X (and self + X) for sub-components. X may be

@@ -30,20 +30,28 @@ func (e expandContext) ReadAsset(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := e.c.root.session.readAsset(full)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", e.c.root.rel(full), unwrapPathError(err))
-	}
-	return data, nil
+	return e.c.root.readAsset(full)
 }
 
 func (e expandContext) ReadText(p, enc string) (string, error) {
-	data, err := e.ReadAsset(p)
+	full, err := e.c.root.assetPath(p)
 	if err != nil {
 		return "", err
 	}
-	full, _ := e.c.root.assetPath(p) // found by ReadAsset
+	data, err := e.c.root.readAsset(full)
+	if err != nil {
+		return "", err
+	}
 	return e.c.root.session.assetText(full, enc, data)
+}
+
+// readAsset reads the project file full (found by assetPath).
+func (r *Root) readAsset(full string) ([]byte, error) {
+	data, err := r.session.readAsset(full)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", r.rel(full), unwrapPathError(err))
+	}
+	return data, nil
 }
 
 func (e expandContext) ReadTree(p string) ([]components.TreeEntry, error) {

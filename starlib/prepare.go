@@ -143,16 +143,17 @@ func (c *Component) goAttrsTo(out map[string]any) error {
 	return nil
 }
 
-// withDefaults adds the defaults of the declared attributes a lacks.
+// withDefaults adds the defaults of the declared attributes a lacks; a
+// is native, and values is empty (what goAttr would find is the default).
 func (c *Component) withDefaults(a map[string]any) (map[string]any, error) {
 	for _, spec := range c.def.specs {
 		if _, ok := a[spec.Name]; !ok {
-			g, err := c.goAttr(spec.Name, spec)
-			if err != nil {
+			if !spec.HasDefault {
+				_, err := c.goAttr(spec.Name, spec) // the error
 				return nil, err
 			}
-			if g != nil {
-				a[spec.Name] = g
+			if spec.goDefault != nil {
+				a[spec.Name] = spec.goDefault
 			}
 		}
 	}

@@ -323,7 +323,9 @@ func goMapToPlan(m map[string]any, ref func(*Component) plan.Value) *plan.Dict {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	out := &plan.Dict{Keys: make([]plan.Value, len(keys)), Values: make([]plan.Value, len(keys))}
+	n := len(keys)
+	kv := make([]plan.Value, 2*n) // keys and values in one allocation
+	out := &plan.Dict{Keys: kv[:n:n], Values: kv[n:]}
 	for i, k := range keys {
 		out.Keys[i], out.Values[i] = k, goToPlan(m[k], ref)
 	}

@@ -209,3 +209,62 @@ func TestBrokenTransferKeepsTheOldFile(t *testing.T) {
 		})
 	}
 }
+
+// TestNewFileFromBrokenTransferLeavesNothing: a File whose large content
+// comes as a blob is created whole by its Content; a transfer that fails
+// leaves no file at its path (before, its Presence had created it empty,
+// and the empty file stayed), and no temporary file. A transfer that
+// completes gives the file, reported as Presence then Content.
+func TestNewFileFromBrokenTransferLeavesNothing(t *testing.T) {
+	content := bytes.Repeat([]byte("new content "), 300<<10)
+	sum := sha256.Sum256(content)
+	filePlan := func(target string) *plan.Plan {
+		p := filepath.Join(target, "big")
+		top := &plan.Node{ID: 1, Kind: "Files", Label: "Files", Children: []*plan.Node{{ID: 2, Kind: "File", Label: "File('big')",
+			Attrs: plan.Attrs{"path": p}, Children: []*plan.Node{
+				{ID: 3, Kind: "Presence", Label: "Presence('big')", Attrs: plan.Attrs{"path": p}},
+				{ID: 4, Kind: "Content", Label: "Content('big')", Attrs: plan.Attrs{"path": p, "_display": "big", "encoding": nil, "sensitive_data": nil,
+					"content": plan.Blob{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(content))}}},
+			}}}}
+		return &plan.Plan{Format: plan.Format, Version: testVersion, Host: plan.HostInfo{Name: "localhost", FQDN: "localhost"},
+			TargetDirectory: target, Roots: []*plan.Root{{Name: "files", Workdir: filepath.Join(target, "work", "files"), Node: top}}}
+	}
+	for _, broken := range []bool{true, false} {
+		target := t.TempDir()
+		a := startBlobAgent(t, filePlan(target))
+		var seen []string
+		e := a.next()
+		for ; e.Type == plan.EventComponent; e = a.next() {
+			seen = append(seen, e.Path)
+		}
+		if e.Type != plan.EventBlob {
+			t.Fatalf("want a blob request, got %+v", e)
+		}
+		if _, err := os.Lstat(filepath.Join(target, "big")); err == nil {
+			t.Errorf("the file exists before its content came")
+		}
+		if broken {
+			a.send(plan.Request{Type: "blob", Blob: &plan.BlobChunk{Transfer: e.Transfer, Size: 1 << 20}}, content[:1<<20])
+			a.send(plan.Request{Type: "blob", Blob: &plan.BlobChunk{Transfer: e.Transfer, Error: "big.bin changed"}}, nil)
+			if e = a.next(); e.Type != plan.EventError {
+				t.Fatalf("want an error, got %+v", e)
+			}
+			if f := a.finish(); f.Status != "failed" {
+				t.Fatalf("root-finish %+v", f)
+			}
+			checkAll(t, target, map[string][]byte{})
+			if _, err := os.Lstat(filepath.Join(target, "big")); err == nil {
+				t.Errorf("a failed transfer left a file at the path")
+			}
+			continue
+		}
+		a.chunks(e.Transfer, content, 1<<20)
+		if f := a.finish(); f.Status != "ok" {
+			t.Fatalf("root-finish %+v", f)
+		}
+		checkAll(t, target, map[string][]byte{"big": content})
+		if strings.Join(seen, ", ") != "Files > File('big') > Presence('big'), Files > File('big') > Content('big')" {
+			t.Errorf("reports %q", seen)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -126,8 +127,9 @@ func (w *walker) pairs(p, q *plan.Node) bool {
 // deployPair deploys the Presence p and the Content q of one file. When
 // the file is missing it is created with its content at once
 // (components.CreateWithContent), with the same reports as deploying p
-// and then q gives; otherwise, or when that cannot be done, p is deployed
-// as usual and q is left to the caller (both false).
+// and then q gives; content that comes as a blob is left to q, which
+// creates the file whole (both true). Otherwise, or when that cannot be
+// done, p is deployed as usual and q is left to the caller (both false).
 func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, cq *starlib.Component) (changed bool, ev *plan.Event, both bool) {
 	if w.d.interrupted != nil && w.d.interrupted.Load() {
 		return false, w.d.failure(p, cp.Path(), errInterrupted), false
@@ -151,8 +153,19 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 	w.files.Stop() // the host changes from here on
 	w.writeAhead()
 	k := w.d.session.Kinds.Get(q.Kind)
-	res, done := components.CreateWithContent(w.kindContext(cq), w.d.kindAttrs(k, q.Attrs))
+	attrs := w.d.kindAttrs(k, q.Attrs)
+	res, done := components.CreateWithContent(w.kindContext(cq), attrs)
 	if !done {
+		if _, blob := attrs["content"].(components.Blob); blob && isDir(filepath.Dir(expandHome(path, w.d.home))) {
+			// Large content comes as a blob, streamed into a temporary
+			// file moved into place: the Content creates the file whole.
+			// An empty file first (Presence) would stay at the target
+			// should the transfer fail (a full disk, Ctrl-C).
+			w.report(cp.Path(), v)
+			cp.Changed = true
+			_, ev = w.deploy(q, cq)
+			return true, ev, true
+		}
 		changed, ev = w.apply(p, cp, v)
 		return changed, ev, false
 	}
@@ -379,4 +392,10 @@ func (hr *hostRoot) indexHandlers() {
 		hr.pos[c] = len(hr.pos)
 	}
 	walk(hr.sroot.Top)
+}
+
+// isDir reports whether p is a directory (following symlinks).
+func isDir(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.IsDir()
 }

@@ -46,7 +46,7 @@ func (n *Node) appendJSON(buf []byte, parent *Node, enc *nodeEncoding) ([]byte, 
 	buf = append(buf, `{"id":`...)
 	buf = strconv.AppendInt(buf, int64(n.ID), 10)
 	buf = appendField(buf, "kind", n.Kind)
-	if !compact || parent == nil || n.Label == "" || n.Label != derivedLabel(n.Kind, parent.Label) {
+	if !compact || parent == nil || n.Label == "" || !isDerivedLabel(n.Label, n.Kind, parent.Label) {
 		buf = appendField(buf, "label", n.Label)
 	}
 	if n.Def != nil {
@@ -55,7 +55,8 @@ func (n *Node) appendJSON(buf []byte, parent *Node, enc *nodeEncoding) ([]byte, 
 	}
 	var same []string
 	if compact && parent != nil {
-		same = sharedAttrs(n.Attrs, parent.Attrs)
+		var room [4]string // a File's sub-components share path and content
+		same = sharedAttrs(room[:0], n.Attrs, parent.Attrs)
 	}
 	if len(n.Attrs) > len(same) {
 		buf = append(buf, `,"attrs":`...)
@@ -101,10 +102,17 @@ func derivedLabel(kind, parent string) string {
 	return kind + parent[i:]
 }
 
-// sharedAttrs lists (sorted) the string attributes of a that hold the same
-// text as the one of the same name in parent.
-func sharedAttrs(a, parent Attrs) []string {
-	var same []string
+// isDerivedLabel reports whether label is derivedLabel(kind, parent),
+// without making that string.
+func isDerivedLabel(label, kind, parent string) bool {
+	i := strings.IndexByte(parent, '(')
+	return i >= 0 && len(label) == len(kind)+len(parent)-i &&
+		label[:len(kind)] == kind && label[len(kind):] == parent[i:]
+}
+
+// sharedAttrs appends to same (sorted) the string attributes of a that
+// hold the same text as the one of the same name in parent.
+func sharedAttrs(same []string, a, parent Attrs) []string {
 	for k, v := range a {
 		s, ok := v.(string)
 		if !ok || len(s) < minShared {

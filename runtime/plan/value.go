@@ -152,6 +152,27 @@ func writeList(buf *bytes.Buffer, items []Value) error {
 	return nil
 }
 
+// writeDict writes d tagged as a list of its [key, value] pairs.
+func writeDict(buf *bytes.Buffer, d *Dict) error {
+	buf.WriteString(`{"$dict":[`)
+	for i := range d.Keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteByte('[')
+		if err := writeValue(buf, d.Keys[i]); err != nil {
+			return err
+		}
+		buf.WriteByte(',')
+		if err := writeValue(buf, d.Values[i]); err != nil {
+			return err
+		}
+		buf.WriteByte(']')
+	}
+	buf.WriteString("]}")
+	return nil
+}
+
 func writeValue(buf *bytes.Buffer, v Value) error {
 	switch v := v.(type) {
 	case nil:
@@ -171,13 +192,7 @@ func writeValue(buf *bytes.Buffer, v Value) error {
 	case Tuple:
 		return writeTagged(buf, "tuple", func() error { return writeList(buf, v) })
 	case *Dict:
-		return writeTagged(buf, "dict", func() error {
-			pairs := make([]Value, len(v.Keys))
-			for i := range v.Keys {
-				pairs[i] = []Value{v.Keys[i], v.Values[i]}
-			}
-			return writeList(buf, pairs)
-		})
+		return writeDict(buf, v)
 	case Bytes:
 		return writeTagged(buf, "bytes", func() error {
 			writeString(buf, base64.StdEncoding.EncodeToString(v))

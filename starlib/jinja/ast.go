@@ -129,8 +129,11 @@ type (
 	}
 	forStmt struct {
 		at
-		target    target
-		iter      expr
+		target target
+		iter   expr
+		// consts holds the items of iter when it is a list or tuple of
+		// constants, made once at parse time (see loopItems).
+		consts    starlark.Tuple
 		cond      expr
 		body      []stmt
 		orelse    []stmt

@@ -9,6 +9,9 @@ import (
 )
 
 func (r *renderer) execFor(st *forStmt, s *scope) error {
+	if st.consts != nil { // what loopItems would make: the constants
+		return r.runLoop(st, s, st.consts, 1)
+	}
 	items, err := r.loopItems(st.iter, s)
 	if err != nil {
 		return err
@@ -35,6 +38,30 @@ func (r *renderer) loopItems(x expr, s *scope) (starlark.Indexable, error) {
 		return loopSeq(v)
 	}
 	return starlark.Tuple(items), err
+}
+
+// constItems returns the items of a list or tuple written with constants
+// only (for k in ["a", "b"]), else nil.
+func constItems(x expr) starlark.Tuple {
+	var items []expr
+	switch x := x.(type) {
+	case *listExpr:
+		items = x.items
+	case *tupleExpr:
+		items = x.items
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	out := make(starlark.Tuple, len(items))
+	for i, it := range items {
+		c, ok := it.(*constExpr)
+		if !ok {
+			return nil
+		}
+		out[i] = c.v
+	}
+	return out
 }
 
 // runLoop runs the body of st once per item, each iteration in a scope of

@@ -232,6 +232,7 @@ func (p *parser) parseFor() (stmt, error) {
 	if s.iter, err = p.parseTuple(tupleOpts{extraEnd: []string{"recursive"}}); err != nil {
 		return nil, err
 	}
+	s.consts = constItems(s.iter)
 	if p.skipName("if") {
 		if s.cond, err = p.parseExpression(true); err != nil {
 			return nil, err
