@@ -109,12 +109,7 @@ func (m *master) start(ctx context.Context) error {
 	args = append(args, "-N", m.dest)
 	cmd := exec.Command("ssh", args...)
 	cmd.Stderr = m.newStderr()
-	// Pdeathsig: should batou be killed (kill -9, the OOM killer), the
-	// kernel ends the master too, instead of leaving it connected until
-	// the next deploy finds it. The kernel sends it when the thread that
-	// started ssh ends; Go ends a thread only when a goroutine locked to
-	// it (LockOSThread) returns, which batou's goroutines never are.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = masterAttr()
 	if err := cmd.Start(); err != nil {
 		return finalError{fmt.Errorf("starting ssh: %w", err)}
 	}
