@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/batou-go/batou/runtime/plan"
 	"golang.org/x/term"
@@ -18,18 +15,14 @@ import (
 // here, for every channel.
 //
 // The output of an event is written at once, in one write, except that of
-// a component event: it waits up to holdDelay to be written together with
-// the ones after it (a first deploy shows thousands, and a write for each
-// cost more than showing them). Any other event writes what waits before
-// it, so the order never changes.
+// a component event: it is held to be written together with the ones
+// after it (plan.Held). Any other event writes what waits before it, so
+// the order never changes. out's lock guards the renderer.
 type renderer struct {
-	mu    sync.Mutex
-	w     io.Writer
-	buf   bytes.Buffer // the output not yet written
-	timer *time.Timer  // pending write, while output waits
-	json  bool         // JSON lines, not text
-	tty   bool
-	mask  *plan.Masker
+	out  *plan.Held
+	json bool // JSON lines, not text
+	tty  bool
+	mask *plan.Masker
 	// failed counts error events, so that a run can tell whether it failed.
 	errors int
 	// lost is called once, with the error, when a write to w fails (the
@@ -40,7 +33,8 @@ type renderer struct {
 }
 
 func newRenderer(w io.Writer, asJSON bool) *renderer {
-	r := &renderer{w: w, json: asJSON}
+	r := &renderer{json: asJSON}
+	r.out = plan.NewHeld(w, r.check)
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		r.tty = true
 	}
@@ -49,15 +43,15 @@ func newRenderer(w io.Writer, asJSON bool) *renderer {
 
 // setMasker makes the renderer mask the values of m, as m grows.
 func (r *renderer) setMasker(m *plan.Masker) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.out.Lock()
+	defer r.out.Unlock()
 	r.mask = m
 }
 
 // Event shows one event.
 func (r *renderer) Event(e plan.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.out.Lock()
+	defer r.out.Unlock()
 	e = r.mask.MaskEvent(e)
 	if e.Type == plan.EventError {
 		r.errors++
@@ -69,56 +63,32 @@ func (r *renderer) Event(e plan.Event) {
 		e.Counts.Errors = r.errors
 	}
 	if r.json { // what encoding/json writes, with HTML escaping off
-		r.buf.Write(append(plan.AppendEvent(r.buf.AvailableBuffer(), &e), '\n'))
+		r.out.Buf.Write(append(plan.AppendEvent(r.out.Buf.AvailableBuffer(), &e), '\n'))
 	} else {
 		r.text(e)
 	}
-	switch {
-	case e.Type != plan.EventComponent || r.buf.Len() >= holdMax:
-		r.writeLocked()
-	case r.timer == nil:
-		r.timer = time.AfterFunc(holdDelay, r.flush)
+	if e.Type == plan.EventComponent {
+		r.out.Hold()
+	} else {
+		r.out.Send()
 	}
 }
 
-// holdDelay is how long the output of a component event may wait to be
-// written with the ones after it; holdMax is how many bytes may wait.
-const (
-	holdDelay = 10 * time.Millisecond
-	holdMax   = 64 << 10
-)
-
 // flush writes the output that waits.
-func (r *renderer) flush() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.writeLocked()
-}
+func (r *renderer) flush() { r.out.Flush() }
 
 // flushUnlessBusy writes the output that waits unless a write is under
 // way (for a second Ctrl-C, which must not wait for a blocked output).
 func (r *renderer) flushUnlessBusy() {
-	if r.mu.TryLock() {
-		defer r.mu.Unlock()
-		r.writeLocked()
-	}
-}
-
-func (r *renderer) writeLocked() {
-	if r.timer != nil {
-		r.timer.Stop()
-		r.timer = nil
-	}
-	if r.buf.Len() > 0 {
-		_, err := r.w.Write(r.buf.Bytes())
-		r.buf.Reset()
-		r.check(err)
+	if r.out.TryLock() {
+		defer r.out.Unlock()
+		r.out.Send()
 	}
 }
 
 // check reports the first failed write to lost.
 func (r *renderer) check(err error) {
-	if err == nil || r.gone {
+	if r.gone {
 		return
 	}
 	r.gone = true
@@ -127,7 +97,7 @@ func (r *renderer) check(err error) {
 	}
 }
 
-func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(&r.buf, format, args...) }
+func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(&r.out.Buf, format, args...) }
 
 func (r *renderer) text(e plan.Event) {
 	switch e.Type {
@@ -146,10 +116,10 @@ func (r *renderer) text(e plan.Event) {
 			r.printf("%s: Skipping component %s ... (%s)\n", e.Host, e.Root, e.Message)
 		}
 	case plan.EventComponent: // written directly: a first deploy shows thousands
-		r.buf.WriteString(e.Host)
-		r.buf.WriteString(": ")
-		r.buf.WriteString(e.Path)
-		r.buf.WriteByte('\n')
+		r.out.Buf.WriteString(e.Host)
+		r.out.Buf.WriteString(": ")
+		r.out.Buf.WriteString(e.Path)
+		r.out.Buf.WriteByte('\n')
 		r.textDiff(e.Diff)
 	case plan.EventBusy:
 		r.printf("%s: %s: %s ...\n", e.Host, e.Path, e.Message)
@@ -246,9 +216,9 @@ func (r *renderer) textDiff(diff string) {
 	// diff for every new file).
 	for {
 		line, rest, more := strings.Cut(diff, "\n")
-		r.buf.WriteString("  ")
-		r.buf.WriteString(line)
-		r.buf.WriteByte('\n')
+		r.out.Buf.WriteString("  ")
+		r.out.Buf.WriteString(line)
+		r.out.Buf.WriteByte('\n')
 		if !more {
 			return
 		}
