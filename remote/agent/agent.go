@@ -152,7 +152,7 @@ func readChildren(in *bufio.Reader, req *plan.Request) (cut bool, err error) {
 			}
 			return true, fmt.Errorf("reading the plan (line %d of %d after it): %w", i+1, n, rerr)
 		}
-		line = bytes.Clone(line) // readLine's buffer is reused by the next read
+		line = bytes.Clone(line) // readLine's buffer is reused by the next read; ParseChildren keeps this copy
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -1,6 +1,9 @@
 package plan
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // A plan of a thousand Files has three thousand nodes, and parsing each
 // took a dozen allocations: the node, its list of children, a copy of
@@ -22,6 +25,15 @@ const (
 // strings it returns share blocks, and strings share data's copy.
 func newPlanParser(data []byte) *parser {
 	return &parser{data: data, src: string(data), blocks: &blocks{}}
+}
+
+// ownPlanParser is newPlanParser for data that no one changes again: its
+// strings are parts of data itself, without a copy.
+func ownPlanParser(data []byte) *parser {
+	if len(data) == 0 {
+		return newPlanParser(data)
+	}
+	return &parser{data: data, src: unsafe.String(&data[0], len(data)), blocks: &blocks{}}
 }
 
 // blocks are what a plan parser allocates from.

@@ -249,8 +249,10 @@ type Children struct {
 	nodes []*Node
 }
 
-// ParseChildren parses one of the lines after the plan request r. It
-// keeps no reference into line, and may run for several lines at once.
+// ParseChildren parses one of the lines after the plan request r, and
+// may run for several lines at once. It takes line over: the strings of
+// the nodes it returns are parts of it (no copy of a plan's largest
+// lines), so line must not be changed afterwards.
 func (r *Request) ParseChildren(line []byte) (*Children, error) {
 	line = bytes.TrimRight(line, "\r\n")
 	rest, ok := bytes.CutPrefix(line, []byte(followHead))
@@ -264,7 +266,7 @@ func (r *Request) ParseChildren(line []byte) (*Children, error) {
 	}
 	parent := r.follow[k].node
 	c := &Children{k: k}
-	p := newPlanParser(rest[end+2:])
+	p := ownPlanParser(rest[end+2:])
 	err = p.array(func() error {
 		n := p.newNode()
 		if err := p.node(n, parent); err != nil {
