@@ -157,7 +157,7 @@ func (c *PlanCache) Lookup(m *Model) (*Reused, string) {
 			return nil, "damaged"
 		}
 		if h.Wire > 0 {
-			h.Plan.Wire = &plan.Wire{Roots: rest[:h.Wire:h.Wire], Blobs: h.Blobs}
+			h.Plan.Wire = &plan.Wire{Parts: [][]byte{rest[:h.Wire:h.Wire]}, Blobs: h.Blobs}
 			rest = rest[h.Wire:]
 		}
 		out.Plans = append(out.Plans, h.Plan)
@@ -242,11 +242,11 @@ func (c *PlanCache) Store(m *Model, plans []*plan.Plan, wires []*plan.Wire, sche
 		head := *p
 		cp := cachedPlan{Plan: &head}
 		if len(p.Roots) > 0 {
-			if i >= len(wires) || wires[i] == nil || len(wires[i].Roots) == 0 {
+			if i >= len(wires) || wires[i] == nil || wires[i].Len() == 0 {
 				return nil // not sent: nothing to keep
 			}
-			cp.Wire, cp.Blobs = len(wires[i].Roots), p.BlobSources()
-			wire = append(wire, wires[i].Roots)
+			cp.Wire, cp.Blobs = wires[i].Len(), p.BlobSources()
+			wire = append(wire, wires[i].Parts...)
 		}
 		head.Roots, head.Wire = nil, nil
 		hdr.Hosts = append(hdr.Hosts, cp)
@@ -259,13 +259,14 @@ func (c *PlanCache) Store(m *Model, plans []*plan.Plan, wires []*plan.Wire, sche
 }
 
 // write writes the cache file of m atomically, then removes entries
-// older than cacheMaxAge.
+// older than cacheMaxAge. The file holds a line of magic, checksum and
+// length, then line, a newline and the pieces of wire.
 func (c *PlanCache) write(m *Model, line []byte, wire [][]byte) error {
-	var rest bytes.Buffer
-	rest.Write(line)
-	rest.WriteByte('\n')
-	for _, w := range wire {
-		rest.Write(w)
+	pieces := append([][]byte{line, {'\n'}}, wire...)
+	sum, size := uint32(0), 0
+	for _, p := range pieces {
+		sum = crc32.Update(sum, castagnoli(), p)
+		size += len(p)
 	}
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return fmt.Errorf("keeping the plans: %w", err)
@@ -275,8 +276,12 @@ func (c *PlanCache) write(m *Model, line []byte, wire [][]byte) error {
 		return fmt.Errorf("keeping the plans: %w", err)
 	}
 	bw := bufio.NewWriter(f)
-	fmt.Fprintf(bw, "%s %08x %d\n", cacheMagic, crc32.Checksum(rest.Bytes(), castagnoli()), rest.Len())
-	_, err = bw.Write(rest.Bytes())
+	fmt.Fprintf(bw, "%s %08x %d\n", cacheMagic, sum, size)
+	for _, p := range pieces {
+		if err == nil {
+			_, err = bw.Write(p)
+		}
+	}
 	if err == nil {
 		err = bw.Flush()
 	}

@@ -81,8 +81,8 @@ App = Component(configure = _configure)
 		t.Fatalf("kept %d plans, %d logs, %d warnings, %d roots", len(r.Plans), len(r.Logs), len(r.Warnings), len(r.Schedule.Roots))
 	}
 	for i, p := range r.Plans {
-		if p.Host.Name != plans[i].Host.Name || p.Roots != nil || !bytes.Equal(p.Wire.Roots, wires[i].Roots) {
-			t.Errorf("plan %d: host %s, wire differs: %v", i, p.Host.Name, !bytes.Equal(p.Wire.Roots, wires[i].Roots))
+		if p.Host.Name != plans[i].Host.Name || p.Roots != nil || !bytes.Equal(p.Wire.Bytes(), wires[i].Bytes()) {
+			t.Errorf("plan %d: host %s, wire differs: %v", i, p.Host.Name, !bytes.Equal(p.Wire.Bytes(), wires[i].Bytes()))
 		}
 	}
 	var sent, want bytes.Buffer

@@ -44,9 +44,28 @@ type Plan struct {
 // children after them). It does not depend on the request's other fields
 // or on the plan's head, so it can be kept and sent again.
 type Wire struct {
-	Roots []byte
+	// Parts are that wire form in pieces, one after the other: the pieces
+	// WriteRequest wrote, kept without a copy.
+	Parts [][]byte
 	// Blobs are the plan's BlobSources.
 	Blobs map[string]BlobSource
+}
+
+// Len is the length of the wire form.
+func (w *Wire) Len() int {
+	n := 0
+	for _, p := range w.Parts {
+		n += len(p)
+	}
+	return n
+}
+
+// Bytes returns the wire form in one piece.
+func (w *Wire) Bytes() []byte {
+	if len(w.Parts) == 1 {
+		return w.Parts[0]
+	}
+	return bytes.Join(w.Parts, nil)
 }
 
 // EnvInfo is what components see as self.environment on the host.

@@ -65,7 +65,7 @@ func AppendRequest(buf []byte, req Request) ([]byte, error) {
 func WriteRequest(w io.Writer, req Request) (int64, error) {
 	fl := &flusher{w: w, apart: &[]*Node{}}
 	if req.Keep != nil && req.Plan != nil && (len(req.Plan.Roots) > 0 || req.Plan.Wire != nil) {
-		fl.keep = &[]byte{}
+		fl.keep = &[][]byte{}
 	}
 	buf, err := appendRequest(make([]byte, 0, flushSize+flushSize/4), req, fl)
 	if err != nil {
@@ -94,7 +94,7 @@ func WriteRequest(w io.Writer, req Request) (int64, error) {
 		return fl.n, &WriteError{Err: fl.err}
 	}
 	if fl.keep != nil {
-		req.Keep.Roots = *fl.keep
+		req.Keep.Parts = *fl.keep
 	}
 	return fl.n, nil
 }
@@ -117,9 +117,9 @@ type flusher struct {
 	err error
 	// apart collects the nodes whose children are sent after the plan.
 	apart *[]*Node
-	// keep, when set, collects what is written after the first skip
-	// bytes (the request's head and its tab).
-	keep *[]byte
+	// keep, when set, collects the pieces written, without the first
+	// skip bytes (the request's head and its tab).
+	keep *[][]byte
 	skip int
 }
 
@@ -129,14 +129,17 @@ func (f *flusher) flush(buf []byte, force bool) []byte {
 	if f == nil || (!force && len(buf) < flushSize) || len(buf) == 0 {
 		return buf
 	}
-	if f.keep != nil {
-		*f.keep = append(*f.keep, buf[f.skip:]...)
-		f.skip = 0
-	}
 	if f.err == nil {
 		n, err := f.w.Write(buf)
 		f.n += int64(n)
 		f.err = err
+	}
+	if f.keep != nil {
+		// The piece is kept as it is; the encoding goes on in a new
+		// buffer (no copy, and no buffer that grows to the plan's size).
+		*f.keep = append(*f.keep, buf[f.skip:len(buf):len(buf)])
+		f.skip = 0
+		return make([]byte, 0, cap(buf))
 	}
 	return buf[:0]
 }
@@ -165,7 +168,10 @@ func appendRequest(buf []byte, req Request, fl *flusher) ([]byte, error) {
 		fl.skip = len(buf)
 	}
 	if w := req.Plan.Wire; w != nil {
-		return append(buf, w.Roots...), nil
+		for _, p := range w.Parts {
+			buf = append(buf, p...)
+		}
+		return buf, nil
 	}
 	buf = append(buf, '[')
 	for i, r := range roots {

@@ -312,8 +312,8 @@ func TestWriteRequestKeepsWire(t *testing.T) {
 	if _, err := WriteRequest(&first, Request{Type: "plan", Plan: p, Holder: &Holder{User: "first"}, Keep: kept}); err != nil {
 		t.Fatal(err)
 	}
-	if len(kept.Roots) == 0 || bytes.Contains(kept.Roots, []byte(`"holder"`)) || kept.Roots[0] != '[' {
-		t.Fatalf("kept %d bytes starting %.40q, want the roots only", len(kept.Roots), kept.Roots)
+	if k := kept.Bytes(); len(k) == 0 || bytes.Contains(k, []byte(`"holder"`)) || k[0] != '[' || len(kept.Parts) < 2 {
+		t.Fatalf("kept %d bytes in %d parts starting %.40q, want the roots only, in the pieces written", len(k), len(kept.Parts), k)
 	}
 	holder := &Holder{User: "second"}
 	var want, got bytes.Buffer
@@ -333,7 +333,7 @@ func TestWriteRequestKeepsWire(t *testing.T) {
 	if _, err := WriteRequest(io.Discard, Request{Type: "plan", Plan: &again, Keep: kept2}); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(kept2.Roots, kept.Roots) {
+	if !bytes.Equal(kept2.Bytes(), kept.Bytes()) {
 		t.Errorf("keeping a kept plan's wire changes it")
 	}
 }
