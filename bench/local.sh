@@ -12,8 +12,11 @@
 # deploy depends much on it: on ext4 without a journal every new inode
 # costs a scan of the recently freed ones). BASE=/path/to/another/batou
 # runs that binary too, in the same rounds (first deploy, no-op, and a
-# first deploy to its emptied target), and prints its figures and the
-# ratio of this batou to it.
+# first deploy to its emptied target; before this batou in odd rounds,
+# after it in even ones), and prints its figures and the ratio of this
+# batou to it. Besides the ratio of the medians, each round's own ratio
+# (a deploy over the floor run next to it) is shown as a median: it is
+# steadier when the machine's speed drifts during the run.
 #
 # Each round deploys a project never deployed before (configure runs),
 # then the no-op (configure does not run: nothing it reads changed, the
@@ -50,25 +53,41 @@ run_ms() { # run_ms CMD...: prints elapsed milliseconds
 }
 
 first=""; fw=""; fws=""; noop=""; fc=""; fcs=""; bfirst=""; bnoop=""; brefill=""; nocache=""; refill=""
+rfirst=""; rnoop=""; rbfirst=""
+
+# base_round R: the base's first deploy, no-op and refill of round R.
+base_round() {
+    B="$OUT/b$1"; mkdir -p "$B"; "$OUT/floor" gen "$B" "$N"
+    bf1=$(cd "$B" && run_ms "$BASE" deploy bench)
+    bfirst="$bfirst $bf1"
+    bnoop="$bnoop $(cd "$B" && run_ms "$BASE" deploy bench)"
+    rm -rf "$B/work"
+    brefill="$brefill $(cd "$B" && run_ms "$BASE" deploy bench)"
+    rm -rf "$B"
+}
+
+# per_round X Y: X/Y with three decimals (a ratio of one round).
+per_round() { awk "BEGIN{printf \"%.3f\", $1/($2>0?$2:1)}"; }
+
 for r in $(seq "$RUNS"); do
     P="$OUT/p$r"; mkdir -p "$P"; "$OUT/floor" gen "$P" "$N"
-    if [ -n "${BASE:-}" ]; then
-        B="$OUT/b$r"; mkdir -p "$B"; "$OUT/floor" gen "$B" "$N"
-        bfirst="$bfirst $(cd "$B" && run_ms "$BASE" deploy bench)"
-        bnoop="$bnoop $(cd "$B" && run_ms "$BASE" deploy bench)"
-        rm -rf "$B/work"
-        brefill="$brefill $(cd "$B" && run_ms "$BASE" deploy bench)"
-        rm -rf "$B"
-    fi
-    first="$first $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
-    fw="$fw $(run_ms "$OUT/floor" write "$OUT/f$r" "$N")"
+    # The base goes first in odd rounds and last in even ones: neither
+    # batou always runs right after the other's work.
+    if [ -n "${BASE:-}" ] && [ $((r % 2)) -eq 1 ]; then base_round "$r"; fi
+    f1=$(cd "$P" && run_ms "$OUT/batou" deploy bench)
+    w1=$(run_ms "$OUT/floor" write "$OUT/f$r" "$N")
+    first="$first $f1"; fw="$fw $w1"
     fws="$fws $(run_ms "$OUT/floor" write-std "$OUT/s$r" "$N")"
-    noop="$noop $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
-    fc="$fc $(run_ms "$OUT/floor" check "$P/work/many" "$N")"
+    n1=$(cd "$P" && run_ms "$OUT/batou" deploy bench)
+    c1=$(run_ms "$OUT/floor" check "$P/work/many" "$N")
+    noop="$noop $n1"; fc="$fc $c1"
     fcs="$fcs $(run_ms "$OUT/floor" check-std "$P/work/many" "$N")"
     nocache="$nocache $(cd "$P" && run_ms "$OUT/batou" deploy --no-cache bench)"
     rm -rf "$P/work"
     refill="$refill $(cd "$P" && run_ms "$OUT/batou" deploy bench)"
+    if [ -n "${BASE:-}" ] && [ $((r % 2)) -eq 0 ]; then base_round "$r"; fi
+    rfirst="$rfirst $(per_round "$f1" "$w1")"; rnoop="$rnoop $(per_round "$n1" "$c1")"
+    if [ -n "${BASE:-}" ]; then rbfirst="$rbfirst $(per_round "$f1" "$bf1")"; fi
 done
 m() { v=$(echo $1 | tr ' ' '\n' | median); [ "$v" -gt 0 ] || v=1; echo "$v"; }
 ratio() { awk "BEGIN{printf \"%.1f\", $1/$2}"; }
@@ -79,10 +98,15 @@ echo "first deploy: ${fd} ms   floor write: ${w} ms   ratio $(ratio "$fd" "$w")x
 echo "no-op deploy: ${nd} ms   floor check: ${c} ms   ratio $(ratio "$nd" "$c")x   (standard-library floor: ${cs} ms, $(ratio "$nd" "$cs")x)"
 echo "  the no-op with --no-cache (configure runs): ${ncd} ms, ratio $(ratio "$ncd" "$c")x"
 echo "  a first deploy to an emptied target, the plans kept from before: ${rd} ms, ratio $(ratio "$rd" "$w")x to the floor's write"
+# The median of each round's own ratio: a round's deploy and floor run
+# seconds apart, so a machine that is slower for a while slows both.
+mr() { echo $1 | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
+echo "  per round (each round's deploy over its own floor, median): first deploy $(mr "$rfirst")x, no-op $(mr "$rnoop")x"
 if [ -n "${BASE:-}" ]; then
     bf=$(m "$bfirst"); bn=$(m "$bnoop"); br=$(m "$brefill")
     echo "base $BASE: first deploy ${bf} ms (this batou $(ratio "$fd" "$bf")x of it, floor ratio $(ratio "$bf" "$w")x), no-op ${bn} ms (this batou $(ratio "$nd" "$bn")x of it, floor ratio $(ratio "$bn" "$c")x)"
     echo "  base, a first deploy to an emptied target (its plans kept, if it keeps them): ${br} ms (this batou $(ratio "$rd" "$br")x of it, floor ratio $(ratio "$br" "$w")x)"
+    echo "  per round, this batou's first deploy over the base's (median): $(mr "$rbfirst")x"
 fi
 if [ -x /usr/bin/time ]; then
     P="$OUT/p1"
