@@ -29,7 +29,7 @@ import (
 // leaves) stays small however long the run.
 type Stage struct {
 	ctx     *Context
-	attrs   func(i int) Attrs
+	attrs   func(i int, dst Attrs) Attrs
 	jobs    []*staged
 	byPath  map[string]*staged
 	next    atomic.Int64
@@ -67,10 +67,12 @@ type staged struct {
 // StartStage starts writing ahead the files at paths (path attributes of
 // Contents, in deploy order), with the given number of goroutines; the
 // workers get the Content attributes of the file at index i with
-// attrs(i), which must be safe to call from several goroutines. ctx
-// gives the workdir, home and Atomic; it must not change while the stage
-// runs.
-func StartStage(ctx *Context, paths []string, attrs func(i int) Attrs, workers int) *Stage {
+// attrs(i, dst), which must be safe to call from several goroutines. dst
+// is nil or what the calling worker's previous call returned: the stage
+// keeps nothing of the attributes, so attrs may fill dst and return it
+// (a map per worker instead of one per file). ctx gives the workdir, home
+// and Atomic; it must not change while the stage runs.
+func StartStage(ctx *Context, paths []string, attrs func(i int, dst Attrs) Attrs, workers int) *Stage {
 	s := &Stage{ctx: ctx, attrs: attrs, byPath: make(map[string]*staged, len(paths))}
 	s.moved = sync.NewCond(&s.mu)
 	all := make([]staged, len(paths))
@@ -94,13 +96,14 @@ func StartStage(ctx *Context, paths []string, attrs func(i int) Attrs, workers i
 
 func (s *Stage) work() {
 	defer s.wg.Done()
+	var scratch Attrs // the worker's attributes map (see StartStage)
 	for !s.stopped.Load() {
 		i := int(s.next.Add(1)) - 1
 		if i >= len(s.jobs) || !s.wait(i) {
 			return
 		}
 		if j := s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
-			s.write(j)
+			scratch = s.write(j, scratch)
 			j.state.Store(stageDone)
 			j.done.Done()
 		}
@@ -132,27 +135,29 @@ func (s *Stage) advance(i int) {
 
 // write writes j's content to its temporary file when its target is
 // missing, or likely missing (s.missing); j.tmp is cleared when it did
-// not.
-func (s *Stage) write(j *staged) {
+// not. scratch is the worker's attributes map, which write returns for
+// the next file; nothing else keeps it.
+func (s *Stage) write(j *staged, scratch Attrs) Attrs {
 	if !s.missing.Load() {
 		var st syscall.Stat_t
 		if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) {
 			j.tmp = ""
-			return
+			return scratch
 		}
 		s.missing.Store(true)
 	}
-	a := s.attrs(j.index)
+	a := s.attrs(j.index, scratch)
 	if _, blob := a["content"].(Blob); blob || s.ctx.Atomic.note(j.tmp) != nil {
 		j.tmp = ""
-		return
+		return a
 	}
 	data := contentBytes(a["content"])
 	if writeNewTemp(j.tmp, data) != nil {
 		j.tmp = ""
-		return
+		return a
 	}
 	j.res = createdResult(a, j.path, data)
+	return a
 }
 
 // take hands the deploy the job of path: ok is false when there is none
