@@ -21,9 +21,17 @@ const (
 // from old to new, and false when either side is not text in enc, so that
 // no diff can be shown.
 func textDiff(path, enc string, old, new []byte) (string, bool) {
-	o, ok1 := diffText(enc, old)
-	n, ok2 := diffText(enc, new)
-	if !ok1 || !ok2 {
+	n, ok := diffText(enc, new)
+	if !ok {
+		return "", false
+	}
+	return textDiffTo(path, enc, old, n)
+}
+
+// textDiffTo is textDiff with the new side already text, n.
+func textDiffTo(path, enc string, old []byte, n string) (string, bool) {
+	o, ok := diffText(enc, old)
+	if !ok {
 		return "", false
 	}
 	if o == "" {
@@ -67,6 +75,15 @@ func addedDiff(path, text string) string {
 		text = rest
 	}
 	return b.String()
+}
+
+// contentText is diffText for a content attribute (a string or bytes):
+// text that needs no decoding is the string itself, not a copy.
+func contentText(enc string, v any) (string, bool) {
+	if s, ok := v.(string); ok && enc != encLatin1 {
+		return s, enc != "" && strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
+	}
+	return diffText(enc, contentBytes(v))
 }
 
 // diffText decodes b for a diff; binary data (NUL bytes, invalid text, or

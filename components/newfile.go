@@ -71,10 +71,11 @@ func writeNewTemp(tmp string, data []byte) error {
 }
 
 // createdResult is what Content's verify (attributes a) finds at p right
-// after Presence created the file empty: the diff from nothing to data.
+// after Presence created the file empty: the diff from nothing to a's
+// content, whose bytes data are.
 func createdResult(a Attrs, p string, data []byte) Result {
 	if len(data) == 0 {
 		return Result{}
 	}
-	return contentChangeTo(a, p, []byte{}, data, "content differs")
+	return contentChange(a, p, []byte{}, "content differs")
 }
