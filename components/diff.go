@@ -48,20 +48,28 @@ func addedDiff(path, text string) string {
 		return ""
 	}
 	lines := strings.Count(text, "\n")
-	last := !strings.HasSuffix(text, "\n")
-	if last {
+	count := "" // of the lines, unless 1
+	// The diff's exact size (one allocation of it, no slack): the
+	// headers, and each line with a '+' before it and a newline after.
+	size := len("--- \n+++ \n@@ -0,0 +1 @@\n") + 2*len(path) + len(text) + lines
+	if !strings.HasSuffix(text, "\n") {
 		lines++
+		size += len("+\n" + noNewline)
+	}
+	if lines != 1 {
+		count = strconv.Itoa(lines)
+		size += 1 + len(count)
 	}
 	var b strings.Builder
-	b.Grow(len(path)*2 + len(text) + lines + 64)
+	b.Grow(size)
 	b.WriteString("--- ")
 	b.WriteString(path)
 	b.WriteString("\n+++ ")
 	b.WriteString(path)
 	b.WriteString("\n@@ -0,0 +1")
-	if lines != 1 {
+	if count != "" {
 		b.WriteByte(',')
-		b.WriteString(strconv.Itoa(lines))
+		b.WriteString(count)
 	}
 	b.WriteString(" @@\n")
 	for text != "" {
@@ -70,12 +78,15 @@ func addedDiff(path, text string) string {
 		b.WriteString(line)
 		b.WriteByte('\n')
 		if !found {
-			b.WriteString("\\ No newline at end of file\n")
+			b.WriteString(noNewline)
 		}
 		text = rest
 	}
 	return b.String()
 }
+
+// noNewline ends a diff whose last line has no newline.
+const noNewline = "\\ No newline at end of file\n"
 
 // contentText is diffText for a content attribute (a string or bytes):
 // text that needs no decoding is the string itself, not a copy.
