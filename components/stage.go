@@ -30,7 +30,7 @@ import (
 type Stage struct {
 	ctx     *Context
 	attrs   func(i int, dst Attrs) Attrs
-	jobs    []*staged
+	jobs    []staged // one per path, in order (a path twice is one job)
 	byPath  map[string]*staged
 	next    atomic.Int64
 	stopped atomic.Bool
@@ -56,12 +56,12 @@ const (
 )
 
 type staged struct {
-	index     int // of its attributes (Stage.attrs)
-	pos       int // in Stage.jobs
 	path, tmp string
-	state     atomic.Int32
-	done      sync.WaitGroup // done when written or left (stageDone)
 	res       Result
+	done      sync.WaitGroup // done when written or left (stageDone)
+	index     int32          // of its attributes (Stage.attrs)
+	pos       int32          // in Stage.jobs
+	state     atomic.Int32
 }
 
 // StartStage starts writing ahead the files at paths (path attributes of
@@ -75,17 +75,17 @@ type staged struct {
 func StartStage(ctx *Context, paths []string, attrs func(i int, dst Attrs) Attrs, workers int) *Stage {
 	s := &Stage{ctx: ctx, attrs: attrs, byPath: make(map[string]*staged, len(paths))}
 	s.moved = sync.NewCond(&s.mu)
-	all := make([]staged, len(paths))
+	s.jobs = make([]staged, 0, len(paths))
 	for i, path := range paths {
 		p := ctx.hostPath(path)
 		if s.byPath[p] != nil {
 			continue
 		}
-		j := &all[i]
-		j.index, j.pos, j.path, j.tmp = i, len(s.jobs), p, tmpName(p)
+		s.jobs = s.jobs[:len(s.jobs)+1]
+		j := &s.jobs[len(s.jobs)-1]
+		j.index, j.pos, j.path, j.tmp = int32(i), int32(len(s.jobs)-1), p, tmpName(p)
 		j.done.Add(1)
 		s.byPath[p] = j
-		s.jobs = append(s.jobs, j)
 	}
 	for range workers {
 		s.wg.Add(1)
@@ -102,7 +102,7 @@ func (s *Stage) work() {
 		if i >= len(s.jobs) || !s.wait(i) {
 			return
 		}
-		if j := s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
+		if j := &s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
 			scratch = s.write(j, scratch)
 			j.state.Store(stageDone)
 			j.done.Done()
@@ -146,7 +146,7 @@ func (s *Stage) write(j *staged, scratch Attrs) Attrs {
 		}
 		s.missing.Store(true)
 	}
-	a := s.attrs(j.index, scratch)
+	a := s.attrs(int(j.index), scratch)
 	if _, blob := a["content"].(Blob); blob || s.ctx.Atomic.note(j.tmp) != nil {
 		j.tmp = ""
 		return a
@@ -171,7 +171,7 @@ func (s *Stage) take(path string) (*staged, bool) {
 	if j == nil {
 		return nil, false
 	}
-	s.advance(j.pos)
+	s.advance(int(j.pos))
 	for {
 		switch j.state.Load() {
 		case stagePending:
@@ -200,7 +200,8 @@ func (s *Stage) Stop() {
 	s.moved.Broadcast() // workers waiting for the deploy see the stop
 	s.mu.Unlock()
 	s.wg.Wait()
-	for _, j := range s.jobs {
+	for i := range s.jobs {
+		j := &s.jobs[i]
 		if j.state.CompareAndSwap(stagePending, stageTaken) {
 			continue
 		}
