@@ -151,7 +151,7 @@ func (s *Stage) write(j *staged, scratch Attrs) Attrs {
 		j.tmp = ""
 		return a
 	}
-	data := contentBytes(a["content"])
+	data := writtenBytes(a["content"])
 	if writeNewTemp(j.tmp, data) != nil {
 		j.tmp = ""
 		return a
