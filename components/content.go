@@ -116,16 +116,16 @@ func sameContent(have []byte, want any) bool {
 }
 
 // contentChange describes a needed content change, with a diff unless the
-// content is binary or sensitive.
+// content is binary or sensitive. The diff is made from the content
+// attribute itself (no copy of a string).
 func contentChange(a Attrs, path string, have []byte, reason string) Result {
-	return contentChangeTo(a, path, have, contentBytes(a["content"]), reason)
-}
-
-// contentChangeTo is contentChange with the content's bytes, want.
-func contentChangeTo(a Attrs, path string, have, want []byte, reason string) Result {
 	res := Result{NeedsUpdate: true, Reason: reason}
 	enc, _ := a["encoding"].(string)
-	diff, ok := textDiff(path, enc, have, want)
+	want, ok := contentText(enc, a["content"])
+	var diff string
+	if ok {
+		diff, ok = textDiffTo(path, enc, have, want)
+	}
 	switch {
 	case !ok && have != nil:
 		res.Reason = "binary content differs"

@@ -21,9 +21,17 @@ const (
 // from old to new, and false when either side is not text in enc, so that
 // no diff can be shown.
 func textDiff(path, enc string, old, new []byte) (string, bool) {
-	o, ok1 := diffText(enc, old)
-	n, ok2 := diffText(enc, new)
-	if !ok1 || !ok2 {
+	n, ok := diffText(enc, new)
+	if !ok {
+		return "", false
+	}
+	return textDiffTo(path, enc, old, n)
+}
+
+// textDiffTo is textDiff with the new side already text, n.
+func textDiffTo(path, enc string, old []byte, n string) (string, bool) {
+	o, ok := diffText(enc, old)
+	if !ok {
 		return "", false
 	}
 	if o == "" {
@@ -40,20 +48,28 @@ func addedDiff(path, text string) string {
 		return ""
 	}
 	lines := strings.Count(text, "\n")
-	last := !strings.HasSuffix(text, "\n")
-	if last {
+	count := "" // of the lines, unless 1
+	// The diff's exact size (one allocation of it, no slack): the
+	// headers, and each line with a '+' before it and a newline after.
+	size := len("--- \n+++ \n@@ -0,0 +1 @@\n") + 2*len(path) + len(text) + lines
+	if !strings.HasSuffix(text, "\n") {
 		lines++
+		size += len("+\n" + noNewline)
+	}
+	if lines != 1 {
+		count = strconv.Itoa(lines)
+		size += 1 + len(count)
 	}
 	var b strings.Builder
-	b.Grow(len(path)*2 + len(text) + lines + 64)
+	b.Grow(size)
 	b.WriteString("--- ")
 	b.WriteString(path)
 	b.WriteString("\n+++ ")
 	b.WriteString(path)
 	b.WriteString("\n@@ -0,0 +1")
-	if lines != 1 {
+	if count != "" {
 		b.WriteByte(',')
-		b.WriteString(strconv.Itoa(lines))
+		b.WriteString(count)
 	}
 	b.WriteString(" @@\n")
 	for text != "" {
@@ -62,11 +78,23 @@ func addedDiff(path, text string) string {
 		b.WriteString(line)
 		b.WriteByte('\n')
 		if !found {
-			b.WriteString("\\ No newline at end of file\n")
+			b.WriteString(noNewline)
 		}
 		text = rest
 	}
 	return b.String()
+}
+
+// noNewline ends a diff whose last line has no newline.
+const noNewline = "\\ No newline at end of file\n"
+
+// contentText is diffText for a content attribute (a string or bytes):
+// text that needs no decoding is the string itself, not a copy.
+func contentText(enc string, v any) (string, bool) {
+	if s, ok := v.(string); ok && enc != encLatin1 {
+		return s, enc != "" && strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
+	}
+	return diffText(enc, contentBytes(v))
 }
 
 // diffText decodes b for a diff; binary data (NUL bytes, invalid text, or

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The text encodings File and Content support. The empty string stands for
@@ -101,6 +102,17 @@ func finalValue(enc string, b []byte) any {
 		return string(b)
 	}
 	return b
+}
+
+// writtenBytes returns a content attribute as bytes to write to a file:
+// a string is not copied, its bytes are handed over as they are, for
+// reading only (as os.File.WriteString does). A first deploy so writes
+// each new file's content without a copy of it.
+func writtenBytes(v any) []byte {
+	if s, ok := v.(string); ok {
+		return unsafe.Slice(unsafe.StringData(s), len(s))
+	}
+	return contentBytes(v)
 }
 
 // contentBytes returns a content attribute as bytes.

@@ -41,7 +41,7 @@ func createNew(ctx *Context, a Attrs, move func(oldpath, newpath string) error) 
 		return Result{}, false
 	}
 	p := ctx.hostPath(a.str("path"))
-	data := contentBytes(a["content"])
+	data := writtenBytes(a["content"])
 	tmp := tmpName(p)
 	if ctx.Atomic.note(tmp) != nil || writeNewTemp(tmp, data) != nil {
 		return Result{}, false
@@ -54,7 +54,8 @@ func createNew(ctx *Context, a Attrs, move func(oldpath, newpath string) error) 
 }
 
 // writeNewTemp writes data into tmp, a new file (mode 0644 minus the
-// umask, as Presence creates a file); on failure nothing is left.
+// umask, as Presence creates a file); on failure nothing is left. It only
+// reads data (which may be a string's bytes, writtenBytes).
 func writeNewTemp(tmp string, data []byte) error {
 	fd, err := openMode(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
@@ -71,10 +72,11 @@ func writeNewTemp(tmp string, data []byte) error {
 }
 
 // createdResult is what Content's verify (attributes a) finds at p right
-// after Presence created the file empty: the diff from nothing to data.
+// after Presence created the file empty: the diff from nothing to a's
+// content, whose bytes data are.
 func createdResult(a Attrs, p string, data []byte) Result {
 	if len(data) == 0 {
 		return Result{}
 	}
-	return contentChangeTo(a, p, []byte{}, data, "content differs")
+	return contentChange(a, p, []byte{}, "content differs")
 }

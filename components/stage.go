@@ -29,8 +29,8 @@ import (
 // leaves) stays small however long the run.
 type Stage struct {
 	ctx     *Context
-	attrs   func(i int) Attrs
-	jobs    []*staged
+	attrs   func(i int, dst Attrs) Attrs
+	jobs    []staged // one per path, in order (a path twice is one job)
 	byPath  map[string]*staged
 	next    atomic.Int64
 	stopped atomic.Bool
@@ -56,34 +56,36 @@ const (
 )
 
 type staged struct {
-	index     int // of its attributes (Stage.attrs)
-	pos       int // in Stage.jobs
 	path, tmp string
-	state     atomic.Int32
-	done      sync.WaitGroup // done when written or left (stageDone)
 	res       Result
+	done      sync.WaitGroup // done when written or left (stageDone)
+	index     int32          // of its attributes (Stage.attrs)
+	pos       int32          // in Stage.jobs
+	state     atomic.Int32
 }
 
 // StartStage starts writing ahead the files at paths (path attributes of
 // Contents, in deploy order), with the given number of goroutines; the
 // workers get the Content attributes of the file at index i with
-// attrs(i), which must be safe to call from several goroutines. ctx
-// gives the workdir, home and Atomic; it must not change while the stage
-// runs.
-func StartStage(ctx *Context, paths []string, attrs func(i int) Attrs, workers int) *Stage {
+// attrs(i, dst), which must be safe to call from several goroutines. dst
+// is nil or what the calling worker's previous call returned: the stage
+// keeps nothing of the attributes, so attrs may fill dst and return it
+// (a map per worker instead of one per file). ctx gives the workdir, home
+// and Atomic; it must not change while the stage runs.
+func StartStage(ctx *Context, paths []string, attrs func(i int, dst Attrs) Attrs, workers int) *Stage {
 	s := &Stage{ctx: ctx, attrs: attrs, byPath: make(map[string]*staged, len(paths))}
 	s.moved = sync.NewCond(&s.mu)
-	all := make([]staged, len(paths))
+	s.jobs = make([]staged, 0, len(paths))
 	for i, path := range paths {
 		p := ctx.hostPath(path)
 		if s.byPath[p] != nil {
 			continue
 		}
-		j := &all[i]
-		j.index, j.pos, j.path, j.tmp = i, len(s.jobs), p, tmpName(p)
+		s.jobs = s.jobs[:len(s.jobs)+1]
+		j := &s.jobs[len(s.jobs)-1]
+		j.index, j.pos, j.path, j.tmp = int32(i), int32(len(s.jobs)-1), p, tmpName(p)
 		j.done.Add(1)
 		s.byPath[p] = j
-		s.jobs = append(s.jobs, j)
 	}
 	for range workers {
 		s.wg.Add(1)
@@ -94,13 +96,14 @@ func StartStage(ctx *Context, paths []string, attrs func(i int) Attrs, workers i
 
 func (s *Stage) work() {
 	defer s.wg.Done()
+	var scratch Attrs // the worker's attributes map (see StartStage)
 	for !s.stopped.Load() {
 		i := int(s.next.Add(1)) - 1
 		if i >= len(s.jobs) || !s.wait(i) {
 			return
 		}
-		if j := s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
-			s.write(j)
+		if j := &s.jobs[i]; j.state.CompareAndSwap(stagePending, stageWriting) {
+			scratch = s.write(j, scratch)
 			j.state.Store(stageDone)
 			j.done.Done()
 		}
@@ -132,27 +135,29 @@ func (s *Stage) advance(i int) {
 
 // write writes j's content to its temporary file when its target is
 // missing, or likely missing (s.missing); j.tmp is cleared when it did
-// not.
-func (s *Stage) write(j *staged) {
+// not. scratch is the worker's attributes map, which write returns for
+// the next file; nothing else keeps it.
+func (s *Stage) write(j *staged, scratch Attrs) Attrs {
 	if !s.missing.Load() {
 		var st syscall.Stat_t
 		if err := syscall.Lstat(j.path, &st); !errors.Is(err, syscall.ENOENT) {
 			j.tmp = ""
-			return
+			return scratch
 		}
 		s.missing.Store(true)
 	}
-	a := s.attrs(j.index)
+	a := s.attrs(int(j.index), scratch)
 	if _, blob := a["content"].(Blob); blob || s.ctx.Atomic.note(j.tmp) != nil {
 		j.tmp = ""
-		return
+		return a
 	}
-	data := contentBytes(a["content"])
+	data := writtenBytes(a["content"])
 	if writeNewTemp(j.tmp, data) != nil {
 		j.tmp = ""
-		return
+		return a
 	}
 	j.res = createdResult(a, j.path, data)
+	return a
 }
 
 // take hands the deploy the job of path: ok is false when there is none
@@ -166,7 +171,7 @@ func (s *Stage) take(path string) (*staged, bool) {
 	if j == nil {
 		return nil, false
 	}
-	s.advance(j.pos)
+	s.advance(int(j.pos))
 	for {
 		switch j.state.Load() {
 		case stagePending:
@@ -195,7 +200,8 @@ func (s *Stage) Stop() {
 	s.moved.Broadcast() // workers waiting for the deploy see the stop
 	s.mu.Unlock()
 	s.wg.Wait()
-	for _, j := range s.jobs {
+	for i := range s.jobs {
+		j := &s.jobs[i]
 		if j.state.CompareAndSwap(stagePending, stageTaken) {
 			continue
 		}

@@ -24,7 +24,7 @@ func startStage(ctx *Context, contents []Attrs, workers int) *Stage {
 	for i, a := range contents {
 		paths[i] = a.str("path")
 	}
-	return StartStage(ctx, paths, func(i int) Attrs { return contents[i] }, workers)
+	return StartStage(ctx, paths, func(i int, _ Attrs) Attrs { return contents[i] }, workers)
 }
 
 // leftovers lists the temporary files in dir.

@@ -43,6 +43,23 @@ func withDefaults(def components.Attrs, a plan.Attrs) components.Attrs {
 	return out
 }
 
+// withDefaultsIn is withDefaults in dst, a map that nothing else keeps
+// and that holds nothing or what a call of withDefaultsIn with the same
+// def returned: only a first call (dst nil) makes a map.
+func withDefaultsIn(dst, def components.Attrs, a plan.Attrs) components.Attrs {
+	if dst == nil {
+		return withDefaults(def, a)
+	}
+	if len(dst) != len(def) {
+		clear(dst) // a's attributes of the last call were not all in def
+	}
+	maps.Copy(dst, def) // dst holds def's names only now (or nothing)
+	for name, v := range a {
+		dst[name] = goValue(v)
+	}
+	return dst
+}
+
 func goValue(v plan.Value) any {
 	switch v := v.(type) {
 	case nil, bool, int64, float64, string:

@@ -70,7 +70,9 @@ func (w *walker) writeAhead() {
 		paths[i], _ = n.Children[1].Attrs["path"].(string) // a string: the Presence's (stageable, pairs)
 	}
 	def := w.d.kindDefaults(w.d.session.Kinds.Get("Content"))
-	attrs := func(i int) components.Attrs { return withDefaults(def, after[i].Children[1].Attrs) }
+	attrs := func(i int, dst components.Attrs) components.Attrs {
+		return withDefaultsIn(dst, def, after[i].Children[1].Attrs)
+	}
 	ctx := &components.Context{Workdir: w.workdir, Home: w.d.home, Atomic: w.d.session.Atomic}
 	run.stage = components.StartStage(ctx, paths, attrs, workers)
 }

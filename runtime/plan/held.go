@@ -30,10 +30,18 @@ type Held struct {
 	timer  *time.Timer // pending Flush, while output waits
 }
 
+// holdCap is the room Buf is given at once: what waits is written once it
+// reaches HoldMax, so with room for an event after that Buf never grows.
+// Grown by doubling from nothing it would allocate twice its final size,
+// all of it fresh memory a process pays to touch.
+const holdCap = HoldMax + HoldMax/4
+
 // NewHeld returns a Held writing to w; failed (when not nil) is told of
 // every failed write, under the lock.
 func NewHeld(w io.Writer, failed func(error)) *Held {
-	return &Held{w: w, failed: failed}
+	h := &Held{w: w, failed: failed}
+	h.Buf.Grow(holdCap)
+	return h
 }
 
 // Hold lets what Buf holds wait, unless HoldMax bytes do.
