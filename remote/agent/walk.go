@@ -31,6 +31,9 @@ type walker struct {
 	// time (scratchAttrs).
 	scratch     components.Attrs
 	scratchKind *components.Kind
+	// reuse holds, by kind, the map reusedAttrs fills again for each
+	// component.
+	reuse map[*components.Kind]components.Attrs
 }
 
 // verdict is what verify found out about one component.
@@ -274,11 +277,29 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Compone
 	if k.Verify == nil {
 		return verdict{}, nil
 	}
-	res, err := k.Verify(w.kindContext(c), w.d.kindAttrs(k, n.Attrs))
+	// Verify neither keeps nor changes its attributes (components.Kind),
+	// and update makes its own: the map is filled again for the next
+	// component of the kind.
+	res, err := k.Verify(w.kindContext(c), w.reusedAttrs(k, n.Attrs))
 	if err != nil {
 		return verdict{}, err
 	}
 	return w.verdictOf(res, n), nil
+}
+
+// reusedAttrs is kindAttrs in the walker's map for k, which the next call
+// for k fills again: for a call that neither keeps nor changes the
+// attributes. That saves a copy of the defaults per component.
+func (w *walker) reusedAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
+	dst, ok := w.reuse[k]
+	dst = withDefaultsIn(dst, w.d.kindDefaults(k), a)
+	if !ok {
+		if w.reuse == nil {
+			w.reuse = map[*components.Kind]components.Attrs{}
+		}
+		w.reuse[k] = dst
+	}
+	return dst
 }
 
 // verdictOf turns the result of a built-in kind's verify of n into a
