@@ -160,7 +160,11 @@ type Kind struct {
 	// it returns must be a map of its own, which then belongs to that
 	// sub-component (its Expand gets it, with the defaults added).
 	Expand func(ctx ExpandContext, a Attrs) (Attrs, []Sub, error)
-	// Verify runs on the host. Nil means always up to date.
+	// Verify runs on the host. Nil means always up to date. Verify must
+	// neither change a nor keep it after it returns (in a Result, the
+	// Shared state, a goroutine, a closure): the agent fills the same map
+	// again for the next component of the kind. It may keep the values
+	// a holds (strings, lists), unchanged. Update gets a map of its own.
 	Verify func(ctx *Context, a Attrs) (Result, error)
 	// Update runs on the host when Verify asked for it (not when predicting).
 	Update func(ctx *Context, a Attrs) error

@@ -17,7 +17,8 @@ import (
 // done. done is false, with nothing changed, when the file cannot be
 // created that way: content held by digest, a leftover temporary file, a
 // missing parent directory or any other error. Then Presence and Content
-// run one after the other and report what went wrong in their words.
+// run one after the other and report what went wrong in their words. It
+// keeps nothing of a (the caller may reuse the map).
 func CreateWithContent(ctx *Context, a Attrs) (res Result, done bool) {
 	return createNew(ctx, a, rename)
 }

@@ -27,10 +27,9 @@ type walker struct {
 	// ctx is the context built-in kinds get, for the component cur.
 	ctx *components.Context
 	cur *starlib.Component
-	// scratch holds the attributes of one component of scratchKind at a
-	// time (scratchAttrs).
-	scratch     components.Attrs
-	scratchKind *components.Kind
+	// reuse holds, by kind, the map reusedAttrs fills again for each
+	// component.
+	reuse map[*components.Kind]components.Attrs
 }
 
 // verdict is what verify found out about one component.
@@ -152,8 +151,10 @@ func (w *walker) deployPair(p *plan.Node, cp *starlib.Component, q *plan.Node, c
 	}
 	w.files.Stop() // the host changes from here on
 	w.writeAhead()
+	// CreateWithContent keeps nothing of the attributes, which are read
+	// no more once q's own deploy starts.
 	k := w.d.session.Kinds.Get(q.Kind)
-	attrs := w.d.kindAttrs(k, q.Attrs)
+	attrs := w.reusedAttrs(k, q.Attrs)
 	res, done := components.CreateWithContent(w.kindContext(cq), attrs)
 	if !done {
 		if _, blob := attrs["content"].(components.Blob); blob && isDir(filepath.Dir(expandHome(path, w.d.home))) {
@@ -192,38 +193,11 @@ func (w *walker) createAhead(path string, q *plan.Node, cq *starlib.Component) (
 	if !w.ahead.missing {
 		return components.Result{}, false
 	}
+	// CreateIfMissing keeps nothing of the attributes.
 	k := w.d.session.Kinds.Get(q.Kind)
-	res, done := components.CreateIfMissing(ctx, w.scratchAttrs(k, q.Attrs))
-	w.resetScratch(k, q.Attrs)
+	res, done := components.CreateIfMissing(ctx, w.reusedAttrs(k, q.Attrs))
 	w.ahead.missing = done
 	return res, done
-}
-
-// scratchAttrs is kindAttrs in a map the walker reuses, for a call that
-// keeps nothing of the attributes (components.CreateIfMissing): that
-// saves a copy of the defaults per File. resetScratch(k, a) must follow
-// the call.
-func (w *walker) scratchAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
-	if w.scratchKind != k {
-		w.scratch, w.scratchKind = withDefaults(w.d.kindDefaults(k), nil), k
-	}
-	for name, v := range a {
-		w.scratch[name] = goValue(v)
-	}
-	return w.scratch
-}
-
-// resetScratch puts the defaults back where scratchAttrs(k, a) set a's
-// attributes.
-func (w *walker) resetScratch(k *components.Kind, a plan.Attrs) {
-	def := w.d.kindDefaults(k)
-	for name := range a {
-		if v, ok := def[name]; ok {
-			w.scratch[name] = v
-		} else {
-			delete(w.scratch, name)
-		}
-	}
 }
 
 // created reports that the missing file path of the Presence p (component
@@ -274,11 +248,30 @@ func (w *walker) verifyKind(k *components.Kind, n *plan.Node, c *starlib.Compone
 	if k.Verify == nil {
 		return verdict{}, nil
 	}
-	res, err := k.Verify(w.kindContext(c), w.d.kindAttrs(k, n.Attrs))
+	// Verify neither keeps nor changes its attributes (components.Kind),
+	// and update makes its own: the map is filled again for the next
+	// component of the kind.
+	res, err := k.Verify(w.kindContext(c), w.reusedAttrs(k, n.Attrs))
 	if err != nil {
 		return verdict{}, err
 	}
 	return w.verdictOf(res, n), nil
+}
+
+// reusedAttrs is kindAttrs in the walker's map for k, which the next call
+// for k fills again: for a call that neither keeps nor changes the
+// attributes (a kind's Verify, components.CreateIfMissing). That saves a
+// copy of the defaults per component.
+func (w *walker) reusedAttrs(k *components.Kind, a plan.Attrs) components.Attrs {
+	dst, ok := w.reuse[k]
+	dst = withDefaultsIn(dst, w.d.kindDefaults(k), a)
+	if !ok {
+		if w.reuse == nil {
+			w.reuse = map[*components.Kind]components.Attrs{}
+		}
+		w.reuse[k] = dst
+	}
+	return dst
 }
 
 // verdictOf turns the result of a built-in kind's verify of n into a
