@@ -123,8 +123,9 @@ type flusher struct {
 	skip int
 }
 
-// flush writes buf (when it holds flushSize bytes, or force) and returns
-// the buffer to go on with. A nil flusher keeps everything in buf.
+// flush writes buf (when it holds flushSize bytes, or force: the last
+// piece) and returns the buffer to go on with. A nil flusher keeps
+// everything in buf.
 func (f *flusher) flush(buf []byte, force bool) []byte {
 	if f == nil || (!force && len(buf) < flushSize) || len(buf) == 0 {
 		return buf
@@ -139,6 +140,9 @@ func (f *flusher) flush(buf []byte, force bool) []byte {
 		// buffer (no copy, and no buffer that grows to the plan's size).
 		*f.keep = append(*f.keep, buf[f.skip:len(buf):len(buf)])
 		f.skip = 0
+		if force {
+			return nil
+		}
 		return make([]byte, 0, cap(buf))
 	}
 	return buf[:0]
