@@ -18,6 +18,10 @@ import (
 type Prestarted struct {
 	mu    sync.Mutex // hosts connect in parallel
 	conns map[string]*conn
+	// starting counts the local agents still being started: the caller
+	// goes on configuring meanwhile (starting a process waits for its
+	// exec), and take and Close wait for them.
+	starting sync.WaitGroup
 	// pool holds the masters started early, for the deployment to adopt
 	// (nil: no ssh host); warmed are the ones this holds until Close.
 	pool    *masterPool
@@ -42,7 +46,7 @@ type resolving struct {
 }
 
 // Prestart starts an agent for every local target that is not ignored
-// and, for ssh targets, the work that does not contact them (sshConfig is
+// (in the background: the caller goes on at once) and, for ssh targets, the work that does not contact them (sshConfig is
 // the -F file, "" for the user's own). Failures are left for Connect to
 // report.
 func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
@@ -56,9 +60,15 @@ func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 			continue
 		}
 		if isLocal(t) {
-			if c, err := startLocal(t.Host, agent, os.Environ()); err == nil {
-				p.conns[t.Host] = c
-			}
+			p.starting.Add(1)
+			go func(host string) {
+				defer p.starting.Done()
+				if c, err := startLocal(host, agent, os.Environ()); err == nil {
+					p.mu.Lock()
+					p.conns[host] = c
+					p.mu.Unlock()
+				}
+			}(t.Host)
 			continue
 		}
 		if _, ok := t.Transport.(SSH); !ok {
@@ -172,6 +182,7 @@ func (p *Prestarted) take(host string) *conn {
 	if p == nil {
 		return nil
 	}
+	p.starting.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c := p.conns[host]
@@ -204,6 +215,7 @@ func (p *Prestarted) Close() {
 	if p == nil {
 		return
 	}
+	p.starting.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for h, c := range p.conns {
