@@ -26,7 +26,7 @@ func localRepo(t *testing.T) string {
 		}
 	}
 	name := fmt.Sprintf("batou-test-%d", os.Getpid())
-	t.Cleanup(func() { exec.Command("dpkg", "--purge", name).Run() })
+	t.Cleanup(func() { exec.Command("apt-get", aptBy("purge", name)...).Run() })
 	dir := t.TempDir()
 	control := fmt.Sprintf("Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <t@example.org>\nDescription: a package the tests install\n", name)
 	writeFile(t, filepath.Join(dir, "pkg/DEBIAN/control"), control, 0o644)
@@ -52,6 +52,13 @@ func localRepo(t *testing.T) string {
 	return name
 }
 
+// aptBy is the arguments of apt-get doing what (remove, purge) to name
+// by hand, as a test does: it waits for the dpkg lock (as apt.Package
+// does), so that another test run on the machine does not fail it.
+func aptBy(what, name string) []string {
+	return []string{"-q", "-y", "-o", "DPkg::Lock::Timeout=300", what, name}
+}
+
 func dpkgInstalled(t *testing.T, name string) bool {
 	out, _ := exec.Command("dpkg-query", "-W", "-f", "${db:Status-Abbrev}", name).Output()
 	return strings.HasPrefix(string(out), "ii")
@@ -72,7 +79,7 @@ func TestAptPackage(t *testing.T) {
 	if got := mustDeploy(t, ctx(false), n); len(got) != 0 {
 		t.Fatalf("second deploy changed %v", got)
 	}
-	mustRun(t, "dpkg", "--remove", name) // drift
+	mustRun(t, "apt-get", aptBy("remove", name)...) // drift
 	if got := mustDeploy(t, ctx(false), n); len(got) != 1 || !dpkgInstalled(t, name) {
 		t.Fatalf("reinstall: changed %v", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,26 @@ func needUseradd(t *testing.T) {
 	}
 }
 
+// unusedGID is the first gid from from on that no group in /etc/group
+// has: a fixed one would be taken by another test run on the machine.
+func unusedGID(t *testing.T, from int) int {
+	t.Helper()
+	data, err := os.ReadFile("/etc/group")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Split(line, ":"); len(f) > 2 {
+			used[f[2]] = true
+		}
+	}
+	for used[strconv.Itoa(from)] {
+		from++
+	}
+	return from
+}
+
 // uniqueName is a user or group name no other test run uses.
 func uniqueName(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, os.Getpid()%1000000)
@@ -37,7 +58,8 @@ func TestUsersGroupAndUser(t *testing.T) {
 		exec.Command("groupdel", extra).Run()
 	})
 	p := newProject(t)
-	g := p.mustExpand("users.Group", Attrs{"name": group, "gid": int64(43210)})
+	gid := unusedGID(t, 40000+os.Getpid()%20000)
+	g := p.mustExpand("users.Group", Attrs{"name": group, "gid": int64(gid)})
 	x := p.mustExpand("users.Group", Attrs{"name": extra, "system": true})
 	u := p.mustExpand("users.User", Attrs{"name": user, "group": group, "groups": []any{extra},
 		"home": home, "shell": "/bin/sh", "comment": "Batou Test"})
@@ -50,7 +72,7 @@ func TestUsersGroupAndUser(t *testing.T) {
 		}
 	}
 	pw, err := userDB{noGetent: true}.user(user)
-	if err != nil || pw.gid != 43210 || pw.home != home || pw.shell != "/bin/sh" || pw.comment != "Batou Test" {
+	if err != nil || pw.gid != gid || pw.home != home || pw.shell != "/bin/sh" || pw.comment != "Batou Test" {
 		t.Fatalf("passwd entry %+v %v", pw, err)
 	}
 	if info, err := os.Stat(home); err != nil || !info.IsDir() {
@@ -63,7 +85,7 @@ func TestUsersGroupAndUser(t *testing.T) {
 	// Drift: shell and groups changed by hand, home removed, gid changed.
 	mustRun(t, "usermod", "--shell", "/bin/bash", "--groups", "", user)
 	os.RemoveAll(home)
-	mustRun(t, "groupmod", "--gid", "43211", group)
+	mustRun(t, "groupmod", "--gid", strconv.Itoa(unusedGID(t, gid+1)), group)
 	res, err := u.kind.Verify(p.ctx(true), u.attrs)
 	if err != nil || !strings.Contains(res.Reason, `shell is "/bin/bash", want "/bin/sh"`) || !strings.Contains(res.Reason, "groups is") {
 		t.Fatalf("drift: %+v %v", res, err)
@@ -72,7 +94,7 @@ func TestUsersGroupAndUser(t *testing.T) {
 		mustDeploy(t, p.ctx(false), n)
 	}
 	pw, _ = userDB{noGetent: true}.user(user)
-	if pw.shell != "/bin/sh" || pw.gid != 43210 {
+	if pw.shell != "/bin/sh" || pw.gid != gid {
 		t.Fatalf("not repaired: %+v", pw)
 	}
 	if info, err := os.Stat(home); err != nil || info.Sys() == nil {
