@@ -46,9 +46,9 @@ type resolving struct {
 }
 
 // Prestart starts an agent for every local target that is not ignored
-// (in the background: the caller goes on at once) and, for ssh targets, the work that does not contact them (sshConfig is
-// the -F file, "" for the user's own). Failures are left for Connect to
-// report.
+// (in the background: the caller goes on at once) and, for ssh targets,
+// the work that does not contact them (sshConfig is the -F file, "" for
+// the user's own). Failures are left for Connect to report.
 func Prestart(targets []*Target, agent []string, sshConfig string) *Prestarted {
 	p := &Prestarted{conns: map[string]*conn{}}
 	share := remoteHosts(targets) > 1 // as Connect decides
