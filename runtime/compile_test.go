@@ -8,6 +8,32 @@ import (
 	"github.com/batou-go/batou/runtime/plan"
 )
 
+// configuredApp configures a project whose host h has the one root app
+// (components/app.star is src, with the other files given) and fails the
+// test on a configure error; it returns the model and the project.
+func configuredApp(t *testing.T, src string, more map[string]string) (*Model, string) {
+	t.Helper()
+	files := map[string]string{"components/app.star": src, "environments/test/environment.cfg": env("h = app")}
+	for name, text := range more {
+		files[name] = text
+	}
+	dir := project(t, files)
+	m, errs := configure(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return m, dir
+}
+
+// nodesByLabel compiles m and returns the nodes of its first plan's first
+// root by label.
+func nodesByLabel(t *testing.T, m *Model) map[string]*plan.Node {
+	t.Helper()
+	nodes := map[string]*plan.Node{}
+	compiled(t, m)[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	return nodes
+}
+
 // Built-in kinds keep their attributes as Go values until Starlark reads
 // them. None given for an attribute whose default is not None (a binary
 // file: encoding=None) must reach the File's Content in the plan, values
@@ -24,12 +50,7 @@ def _configure(self):
     self._.source = "changed"
 App = Component(configure = _configure)
 `
-	dir := project(t, map[string]string{"components/app.star": src,
-		"environments/test/environment.cfg": env("h = app")})
-	m, errs := configure(t, dir)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+	m, _ := configuredApp(t, src, nil)
 	if got := value(t, m, "h", "app", "enc"); got != "None" {
 		t.Errorf("encoding read in configure: %q, want None", got)
 	}
@@ -39,9 +60,7 @@ App = Component(configure = _configure)
 	if got := value(t, m, "h", "app", "mode_seen"); got != "None" {
 		t.Errorf("mode read in configure: %q, want None", got)
 	}
-	plans := compiled(t, m)
-	nodes := map[string]*plan.Node{}
-	plans[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	nodes := nodesByLabel(t, m)
 	content := nodes["Content('bin')"]
 	if content == nil {
 		t.Fatalf("no Content('bin') in %v", nodes)
@@ -70,12 +89,7 @@ App = Component(configure = _configure, attrs = {
     "read": Attribute(str, default = "{{ component.f.read('/etc/hostname') }}", expand = True),
 })
 `
-	dir := project(t, map[string]string{"components/app.star": src,
-		"environments/test/environment.cfg": env("h = app")})
-	m, errs := configure(t, dir)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+	m, dir := configuredApp(t, src, nil)
 	plans := compiled(t, m)
 	attrs := plans[0].Roots[0].Node.Attrs
 	for _, name := range []string{"ran", "read"} {
@@ -105,14 +119,8 @@ def _inner(self):
     return "-"
 App = Component(configure = _configure)
 `
-	dir := project(t, map[string]string{"components/app.star": src,
-		"environments/test/environment.cfg": env("h = app")})
-	m, errs := configure(t, dir)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	nodes := map[string]*plan.Node{}
-	compiled(t, m)[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	m, _ := configuredApp(t, src, nil)
+	nodes := nodesByLabel(t, m)
 	for label, want := range map[string]string{"Content('outer')": "a-a", "Content('inner')": "b"} {
 		if n := nodes[label]; n == nil || n.Attrs["content"] != want {
 			t.Errorf("%s: %v, want content %q", label, n, want)
@@ -135,17 +143,11 @@ def _configure(self):
     self += f
 App = Component(configure = _configure)
 `
-	dir := project(t, map[string]string{"components/app.star": src,
-		"environments/test/environment.cfg": env("h = app")})
-	m, errs := configure(t, dir)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+	m, _ := configuredApp(t, src, nil)
 	if got := value(t, m, "h", "app", "before"); got != "x None 2 file" {
 		t.Errorf("File's attributes before it is added: %q, want %q", got, "x None 2 file")
 	}
-	nodes := map[string]*plan.Node{}
-	compiled(t, m)[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	nodes := nodesByLabel(t, m)
 	if n := nodes["Content('x')"]; n == nil || n.Attrs["content"] != "2" {
 		t.Errorf("Content('x'): %v, want content %q", n, "2")
 	}
@@ -171,14 +173,8 @@ App = Component(configure = _configure)
 		t.Fatalf("configure errors: %v, want t.tmpl not valid utf-8", errs)
 	}
 	src = strings.Replace(src, `source = "t.tmpl")`, `source = "t.tmpl", encoding = "latin-1")`, 1)
-	dir = project(t, map[string]string{"components/app.star": src, "components/t.tmpl": "caf\xe9 {{ 1 + 1 }}\n",
-		"environments/test/environment.cfg": env("h = app")})
-	m, errs := configure(t, dir)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	nodes := map[string]*plan.Node{}
-	compiled(t, m)[0].Roots[0].Node.Walk(func(n *plan.Node) { nodes[n.Label] = n })
+	m, _ := configuredApp(t, src, map[string]string{"components/t.tmpl": "caf\xe9 {{ 1 + 1 }}\n"})
+	nodes := nodesByLabel(t, m)
 	for _, label := range []string{"Content('a')", "Content('b')"} {
 		if got, _ := nodes[label].Attrs["content"].(plan.Bytes); string(got) != "caf\xe9 2\n" {
 			t.Errorf("%s content: %#v, want the latin-1 bytes rendered", label, nodes[label].Attrs["content"])
