@@ -11,14 +11,14 @@ import (
 	"time"
 )
 
-// benchHarness gives the ssh test harness a benchmark: $WORK is a
+// benchHarness gives the ssh test harness a benchmark (or a test): $WORK is a
 // temporary directory, the environment a map, deferred functions cleanups.
 type benchHarness struct {
-	b   *testing.B
+	b   testing.TB
 	env map[string]string
 }
 
-func newBenchHarness(b *testing.B) *benchHarness {
+func newBenchHarness(b testing.TB) *benchHarness {
 	work := b.TempDir()
 	h := &benchHarness{b: b, env: map[string]string{"WORK": work, "HOME": filepath.Join(work, "home")}}
 	h.Check(os.MkdirAll(h.env["HOME"], 0o755))

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestKilledAnywhere stops `batou deploy` at a random moment, again and
+// again, and checks what batou promises whenever it is stopped (SIGKILL,
+// one Ctrl-C, two, SIGTERM, SIGTERM and then SIGKILL as a service manager
+// does):
+//
+//   - no process batou started is left once a grace has passed (an agent
+//     notices that its batou is gone and ends, with its commands);
+//   - nobody holds the lock of a target (a stale holder record may stay);
+//   - while the deploy runs and after it was stopped, every managed file
+//     and symlink holds its old or its new content, never a mix, never
+//     empty;
+//   - the next deploy succeeds, takes over a stale lock saying so and
+//     naming its holder, and brings the hosts to the wanted state, with no
+//     temporary file left (on the hosts, nor batou's own); and the deploy
+//     after it changes nothing.
+//
+// The project has two local hosts (two agents at once): on one, hundreds
+// of templated files in directories, symlinks, a file large enough to
+// travel by digest and a Directory copied from the project; on both, a
+// Command and a component whose update takes a moment. Each round deploys
+// the next generation (every file changes), after removing some of what
+// the last one deployed (so that files are also created). The moment of
+// the stop is drawn from the stages of a deploy measured at the start, so
+// that stops land in load, configure, connect, verify and update of each
+// root, and while the agents close.
+//
+// BATOU_CHAOS=N runs N rounds (default 12); BATOU_CHAOS_SEED=S replays
+// the rounds of a failed run (its seed is logged).
+func TestKilledAnywhere(t *testing.T) {
+	rounds, seed := chaosParams(t, 12)
+	dir := t.TempDir()
+	c := newChaos(t, seed, dir, t.TempDir())
+	c.method, c.hosts = "local", localHosts(dir)
+	c.play(rounds)
+}
+
+// TestKilledAnywhereSSH is TestKilledAnywhere over ssh, to a real sshd on
+// a loopback port: two names of one machine, so that their agents share a
+// connection (a relay). batou's end must reach the agents there through
+// sshd, and its ssh master connections must end with it. BATOU_CHAOS=N
+// runs N rounds (default 2).
+func TestKilledAnywhereSSH(t *testing.T) {
+	if _, err := os.Stat(sshdPath); err != nil {
+		t.Skipf("no sshd: %v", err)
+	}
+	rounds, seed := chaosParams(t, 2)
+	h := newBenchHarness(t)
+	c := newChaos(t, seed, h.Getenv("WORK"), h.Getenv("HOME"))
+	startSshdHost(h, "chaosbox")
+	addAliases(h, 2, "web", "chaosbox")
+	home := h.Getenv("CHAOSBOX_HOME")
+	c.method, c.homes = "ssh", []string{home}
+	for i, name := range []string{"web01", "web02"} {
+		c.hosts = append(c.hosts, chaosHost{name, "~/d/" + name, filepath.Join(home, "d", name), chaosRoots[min(i, 1)]})
+	}
+	c.play(rounds)
+}
+
+// chaosParams returns the number of rounds (BATOU_CHAOS, else def) and
+// the seed.
+func chaosParams(t *testing.T, def int) (int, uint64) {
+	rounds := def
+	if v := os.Getenv("BATOU_CHAOS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("BATOU_CHAOS=%q: want a number of rounds", v)
+		}
+		rounds = n
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("BATOU_CHAOS_SEED"); v != "" {
+		s, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("BATOU_CHAOS_SEED=%q: want a number", v)
+		}
+		seed = s
+	}
+	t.Logf("seed %d", seed)
+	return rounds, seed
+}
+
+// chaos is the state of TestKilledAnywhere.
+type chaos struct {
+	t      *testing.T
+	dir    string   // the project
+	tmp    string   // $TMPDIR of every batou run
+	batou  string   // the batou command
+	env    []string // of every batou run
+	marker string   // in env: marks every process batou starts
+	method string   // connect_method
+	hosts  []chaosHost
+	// homes are the homes of the ssh hosts: a process whose program or
+	// working directory is below one runs there.
+	homes  []string
+	seed   uint64
+	gen    int            // the generation deployed last
+	marks  []chaosMark    // the stages of a deploy (calibrate)
+	points map[string]int // how often a stop landed where
+}
+
+// newChaos writes the project into dir; batou runs with $HOME home.
+func newChaos(t *testing.T, seed uint64, dir, home string) *chaos {
+	batou, err := exec.LookPath("batou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &chaos{t: t, dir: dir, tmp: filepath.Join(home, "tmp"), batou: batou, seed: seed, points: map[string]int{},
+		marker: fmt.Sprintf("BATOU_CHAOS_MARK=%d-%d", os.Getpid(), seed)}
+	if err := os.MkdirAll(c.tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
+		"TMPDIR=" + c.tmp, c.marker}
+	// Leave nothing running, whatever happened.
+	t.Cleanup(func() {
+		for _, pid := range c.procs() {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	writeProject(t, dir)
+	return c
+}
+
+// play deploys twice (a first deploy, and one that changes every file,
+// for calibrate) and then plays rounds rounds.
+func (c *chaos) play(rounds int) {
+	t := c.t
+	c.deploy(1)
+	c.calibrate(2)
+	agents := 0
+	for i := 0; i < rounds && !t.Failed(); i++ {
+		if c.round(i) {
+			agents++
+		}
+	}
+	if t.Failed() {
+		t.Logf("replay with BATOU_CHAOS_SEED=%d BATOU_CHAOS=%d", c.seed, rounds)
+	}
+	t.Logf("seed %d, %d rounds, %d stopped batou while its agents ran; where the stops landed:\n%s", c.seed, rounds, agents, c.tally())
+}
+
+// deploy deploys generation gen, which must succeed.
+func (c *chaos) deploy(gen int) {
+	c.t.Helper()
+	c.gen = gen
+	writeEnv(c.t, c.dir, c.method, c.hosts, gen)
+	run := c.run("deploy", "dev")
+	if run.exited() != "exit 0" || !strings.Contains(run.output(), "DEPLOYMENT FINISHED") {
+		c.t.Fatalf("deploy of generation %d: %s\n%s", gen, run.exited(), run.output())
+	}
+	c.checkState("deploy of generation", wantedState(c.hosts, gen))
+}
+
+// calibrate deploys generation gen and notes when the deploy reached each
+// of its stages: its events, and when they came (of the components, only
+// the first of each root).
+func (c *chaos) calibrate(gen int) {
+	c.t.Helper()
+	c.gen = gen
+	writeEnv(c.t, c.dir, c.method, c.hosts, gen)
+	run := c.run("deploy", "dev", "--json")
+	if run.exited() != "exit 0" {
+		c.t.Fatalf("deploy of generation %d: %s\n%s", gen, run.exited(), run.output())
+	}
+	c.marks = []chaosMark{{}}
+	for _, l := range run.seen() {
+		var e chaosEvent
+		_ = json.Unmarshal([]byte(l.text), &e)
+		m := chaosMark{at: l.at, sig: e.sig()}
+		if e.Type == "component" && slices.ContainsFunc(c.marks, func(o chaosMark) bool { return o.sig == m.sig }) {
+			continue
+		}
+		c.marks = append(c.marks, m)
+	}
+	c.marks = append(c.marks, chaosMark{at: c.marks[len(c.marks)-1].at + 20*time.Millisecond})
+	c.checkState("deploy of generation", wantedState(c.hosts, gen))
+}
+
+// chaosMark is a stage a deploy reached: an event (its sig) and when it
+// came.
+type chaosMark struct {
+	at  time.Duration
+	sig string
+}
+
+// moment draws when to stop a deploy: half the time a moment between two
+// stages of the deploy calibrate measured, else a moment (up to 3 ms)
+// after one of its events, which also hits short stages such as the end
+// of a host's connection. It returns the moment and a function that waits
+// for it in run.
+func (c *chaos) moment(rng *rand.Rand) (string, func(run *chaosRun)) {
+	k := rng.IntN(len(c.marks) - 1)
+	if rng.IntN(2) == 0 || c.marks[k].sig == "" || strings.HasPrefix(c.marks[k].sig, "finish") {
+		a, b := c.marks[k].at, c.marks[k+1].at
+		delay := a + time.Duration(rng.Int64N(int64(b-a)+1))
+		return delay.Round(100 * time.Microsecond).String(), func(run *chaosRun) { time.Sleep(delay - time.Since(run.start)) }
+	}
+	sig, delay := c.marks[k].sig, time.Duration(rng.Int64N(int64(3*time.Millisecond)))
+	return fmt.Sprintf("%s after %s", delay.Round(100*time.Microsecond), sig), func(run *chaosRun) {
+		run.waitEvent(sig)
+		time.Sleep(delay)
+	}
+}
+
+// run runs batou with args to its end; any process it leaves fails the
+// test.
+func (c *chaos) run(args ...string) *chaosRun {
+	c.t.Helper()
+	run := startBatou(c.t, c.batou, c.dir, c.env, args...)
+	run.wait(c.t)
+	c.checkGone(strings.Join(args, " "))
+	return run
+}
+
+// chaosStop is a way to stop batou, and how batou may end then.
+type chaosStop struct {
+	name  string
+	stop  func(p *os.Process, rng *rand.Rand)
+	exits []string
+}
+
+// soon waits up to max for a moment.
+func soon(rng *rand.Rand, max time.Duration) { time.Sleep(time.Duration(rng.Int64N(int64(max)))) }
+
+// chaosStops are the ways batou is stopped. A deploy that ended before
+// the stop came exits with 0; a signal that comes before batou handles
+// it (in its first milliseconds) ends batou.
+var chaosStops = []chaosStop{
+	{"kill", func(p *os.Process, _ *rand.Rand) { _ = p.Signal(syscall.SIGKILL) }, []string{"exit 0", "signal KILL"}},
+	{"ctrl-c", func(p *os.Process, _ *rand.Rand) { _ = p.Signal(syscall.SIGINT) }, []string{"exit 0", "exit 1", "signal INT"}},
+	{"ctrl-c twice", func(p *os.Process, rng *rand.Rand) {
+		_ = p.Signal(syscall.SIGINT)
+		soon(rng, 150*time.Millisecond)
+		_ = p.Signal(syscall.SIGINT)
+	}, []string{"exit 0", "exit 1", "exit 130", "signal INT"}},
+	{"term", func(p *os.Process, _ *rand.Rand) { _ = p.Signal(syscall.SIGTERM) }, []string{"exit 0", "exit 1", "signal TERM"}},
+	{"term, kill", func(p *os.Process, rng *rand.Rand) {
+		_ = p.Signal(syscall.SIGTERM)
+		soon(rng, 300*time.Millisecond)
+		_ = p.Signal(syscall.SIGKILL)
+	}, []string{"exit 0", "exit 1", "signal TERM", "signal KILL"}},
+}
+
+// round deploys the next generation, stops batou at a random moment, and
+// checks what it left and the deploys after it. It reports whether
+// processes batou started (agents, ssh) ran when it was stopped.
+func (c *chaos) round(i int) bool {
+	t := c.t
+	rng := rand.New(rand.NewPCG(c.seed, uint64(i)))
+	old := wantedState(c.hosts, c.gen)
+	removed := c.removeSome(rng, old)
+	c.gen++
+	writeEnv(t, c.dir, c.method, c.hosts, c.gen)
+	want := wantedState(c.hosts, c.gen)
+	how := chaosStops[rng.IntN(len(chaosStops))]
+	moment, wait := c.moment(rng)
+
+	watch := watchFiles(old, want)
+	run := startBatou(t, c.batou, c.dir, c.env, "deploy", "dev", "--json")
+	wait(run)
+	evs, _ := events(run.seen())
+	at := whereIn(evs)
+	how.stop(run.cmd.Process, rng)
+	agents := slices.ContainsFunc(c.procs(), func(pid int) bool { return pid != run.cmd.Process.Pid })
+	run.wait(t)
+	seen := watch.stop()
+	what := fmt.Sprintf("round %d (generation %d, removed %v): %s at %s, in %s", i, c.gen, removed, how.name, moment, at)
+	c.count(how.name, at)
+	t.Log(what)
+	if !slices.Contains(how.exits, run.exited()) {
+		t.Errorf("%s: batou ended with %s, want one of %v\n%s", what, run.exited(), how.exits, run.output())
+	}
+	c.checkOutput(what, run)
+	c.checkGone(what)
+	c.checkLocksFree(what)
+	for _, s := range seen {
+		t.Errorf("%s: while the deploy ran: %s", what, s)
+	}
+	for p, w := range want {
+		if got := oldOrNew(p, old[p], w); got != "" {
+			t.Errorf("%s: %s holds %s: neither its old content (%s) nor its new", what, p, got, old[p])
+		}
+	}
+	c.recover(what)
+	return agents
+}
+
+// count counts a stop how at where.
+func (c *chaos) count(how string, at chaosWhere) {
+	c.points[fmt.Sprintf("%-12s  %s", how, at.stage)]++
+	if at.stage != "deploy" {
+		return
+	}
+	for h, p := range at.hosts {
+		c.points[fmt.Sprintf("%-12s  %s", "(deploy)", h+": "+p)]++
+	}
+}
+
+// tally lists how often stops landed where: by way and stage, and how
+// often each host was in each phase of its deploy then.
+func (c *chaos) tally() string {
+	var lines []string
+	for p, n := range c.points {
+		lines = append(lines, fmt.Sprintf("%-40s %4d", p, n))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
