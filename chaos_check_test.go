@@ -46,10 +46,10 @@ func (c *chaos) removeSome(rng *rand.Rand, old map[string]wanted) []string {
 }
 
 // checkOutput checks the --json output of a batou that ended in order
-// (not killed, nor ended at once by a second Ctrl-C): only events, the
-// last one the finish.
+// (not killed, nor ended at once by a second Ctrl-C) and whose output
+// was read to the end: only events, the last one the finish.
 func (c *chaos) checkOutput(what string, run *chaosRun) {
-	if e := run.exited(); e != "exit 0" && e != "exit 1" {
+	if e := run.exited(); e != "exit 0" && e != "exit 1" || run.closed {
 		return
 	}
 	evs, err := events(run.seen())
@@ -77,7 +77,7 @@ func (c *chaos) recover(what string) {
 		switch {
 		case stale && !strings.Contains(out, prefix) || stale && !strings.Contains(out, fmt.Sprintf("(pid %d, agent pid %d here, since ", rec.PID, rec.AgentPID)):
 			t.Errorf("%s: the next deploy did not take over the stale lock of %s naming its holder %+v:\n%s", what, h.name, rec, out)
-		case !stale && strings.Contains(out, "stale lock"):
+		case !stale && strings.Contains(out, fmt.Sprintf("WARNING: %s: taking over a stale lock", h.name)):
 			t.Errorf("%s: the next deploy took over a stale lock of %s, but the lock had no holder:\n%s", what, h.name, out)
 		}
 	}
@@ -143,12 +143,22 @@ func (c *chaos) procs() []int {
 }
 
 // checkLocksFree checks that nobody holds a target's lock (call it when
-// no batou runs).
+// no batou runs), waiting up to chaosGrace for it: a killed process whose
+// main thread has ended may still be closing its files in another one (a
+// thread in the kernel's syncfs, say).
 func (c *chaos) checkLocksFree(what string) {
+	deadline := time.Now().Add(chaosGrace)
 	for _, h := range c.hosts {
 		p := filepath.Join(h.dir, ".batou-lock")
-		if held, err := lockHeld(p); held || err != nil {
-			c.t.Errorf("%s: the lock %s is still held (%v)", what, p, err)
+		held, err := lockHeld(p)
+		for held && err == nil && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			held, err = lockHeld(p)
+		}
+		if held || err != nil {
+			c.t.Errorf("%s: the lock %s is still held after %s (%v)", what, p, chaosGrace, err)
+		} else if waited := chaosGrace - time.Until(deadline); waited > 100*time.Millisecond {
+			c.t.Logf("%s: the lock %s was free only after %s", what, p, waited.Round(time.Millisecond))
 		}
 	}
 }

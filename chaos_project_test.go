@@ -18,7 +18,7 @@ const (
 	chaosDirs    = 10
 	chaosLinks   = 10
 	chaosStatic  = 40
-	chaosBigRows = 3000 // big.dat: about 200 kB, more than travels in the plan
+	chaosBigRows = 3000 // big.dat: about 90 kB, more than travels in the plan (64 KiB)
 )
 
 // chaosHost is a host of the chaos project and the roots it deploys; the

@@ -38,7 +38,12 @@ type chaosRun struct {
 	mu     sync.Mutex
 	lines  []chaosLine
 	eof    chan struct{} // closed when the output has ended
-	err    error         // how it ended (after wait)
+	out    *os.File      // the output's end that the test reads
+	closed bool          // the test stopped reading it (closeOutput)
+	// procs lists the processes of the deploy (batou's included) for
+	// killAll.
+	procs func() []int
+	err   error // how it ended (after wait)
 }
 
 // startBatou starts batou with args in dir, with environment env.
@@ -61,20 +66,44 @@ func startBatou(t *testing.T, batou, dir string, env []string, args ...string) *
 		r.Close()
 		t.Fatal(err)
 	}
+	run.out = r
 	go run.read(r)
 	return run
 }
 
-// read collects the output until it ends.
+// read collects the output until it ends, or until the test no longer
+// reads it (closeOutput).
 func (run *chaosRun) read(r *os.File) {
 	defer close(run.eof)
-	defer r.Close()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
 		run.mu.Lock()
 		run.lines = append(run.lines, chaosLine{time.Since(run.start), sc.Text()})
 		run.mu.Unlock()
+	}
+}
+
+// closeOutput stops reading batou's output, as a pager that was quit
+// does: its next write fails.
+func (run *chaosRun) closeOutput() {
+	run.closed = true
+	_ = run.out.Close()
+	<-run.eof
+}
+
+// killAll kills batou and every process of its deploy (SIGKILL), until
+// none is left.
+func (run *chaosRun) killAll() {
+	_ = run.cmd.Process.Kill()
+	for i := 0; i < 10; i++ {
+		pids := run.procs()
+		if len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 	}
 }
 
@@ -85,6 +114,7 @@ func (run *chaosRun) wait(t *testing.T) {
 	run.err = run.cmd.Wait()
 	select {
 	case <-run.eof:
+		_ = run.out.Close()
 	case <-time.After(chaosGrace):
 		t.Errorf("batou ended (%v), but its output is still open after %s", run.err, chaosGrace)
 	}
@@ -132,6 +162,10 @@ func signalName(s syscall.Signal) string {
 		return "INT"
 	case syscall.SIGTERM:
 		return "TERM"
+	case syscall.SIGHUP:
+		return "HUP"
+	case syscall.SIGPIPE:
+		return "PIPE"
 	}
 	return s.String()
 }
@@ -206,6 +240,9 @@ type chaosWhere struct {
 	hosts map[string]string
 }
 
+// chaosSections are the stages that sections of the output begin.
+var chaosSections = map[string]string{"Connecting hosts": "connect", "Deploying": "deploy", "Summary": "summary"}
+
 // whereIn tells where the deploy whose events are evs was.
 func whereIn(evs []chaosEvent) chaosWhere {
 	w := chaosWhere{stage: "load", hosts: map[string]string{}}
@@ -213,8 +250,8 @@ func whereIn(evs []chaosEvent) chaosWhere {
 		switch {
 		case e.Type == "log" && strings.HasPrefix(e.Message, "Loading environment"):
 			w.stage = "configure"
-		case e.Type == "section":
-			w.stage = map[string]string{"Connecting hosts": "connect", "Deploying": "deploy", "Summary": "summary"}[e.Title]
+		case e.Type == "section" && chaosSections[e.Title] != "":
+			w.stage = chaosSections[e.Title]
 		case e.Type == "root-start":
 			w.hosts[e.Host] = "verify " + e.Root
 		case e.Type == "component" && w.hosts[e.Host] == "verify "+e.Root:

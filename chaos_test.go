@@ -144,16 +144,16 @@ func (c *chaos) play(rounds int) {
 	t := c.t
 	c.deploy(1)
 	c.calibrate(2)
-	agents := 0
+	locked := 0
 	for i := 0; i < rounds && !t.Failed(); i++ {
 		if c.round(i) {
-			agents++
+			locked++
 		}
 	}
 	if t.Failed() {
 		t.Logf("replay with BATOU_CHAOS_SEED=%d BATOU_CHAOS=%d", c.seed, rounds)
 	}
-	t.Logf("seed %d, %d rounds, %d stopped batou while its agents ran; where the stops landed:\n%s", c.seed, rounds, agents, c.tally())
+	t.Logf("seed %d, %d rounds, %d stopped batou while an agent held a lock; where the stops landed:\n%s", c.seed, rounds, locked, c.tally())
 }
 
 // deploy deploys generation gen, which must succeed.
@@ -232,35 +232,47 @@ func (c *chaos) run(args ...string) *chaosRun {
 // chaosStop is a way to stop batou, and how batou may end then.
 type chaosStop struct {
 	name  string
-	stop  func(p *os.Process, rng *rand.Rand)
+	stop  func(run *chaosRun, rng *rand.Rand)
 	exits []string
 }
 
 // soon waits up to max for a moment.
 func soon(rng *rand.Rand, max time.Duration) { time.Sleep(time.Duration(rng.Int64N(int64(max)))) }
 
+// sendSignal sends batou a signal.
+func sendSignal(sig syscall.Signal) func(run *chaosRun, rng *rand.Rand) {
+	return func(run *chaosRun, _ *rand.Rand) { _ = run.cmd.Process.Signal(sig) }
+}
+
 // chaosStops are the ways batou is stopped. A deploy that ended before
 // the stop came exits with 0; a signal that comes before batou handles
 // it (in its first milliseconds) ends batou.
 var chaosStops = []chaosStop{
-	{"kill", func(p *os.Process, _ *rand.Rand) { _ = p.Signal(syscall.SIGKILL) }, []string{"exit 0", "signal KILL"}},
-	{"ctrl-c", func(p *os.Process, _ *rand.Rand) { _ = p.Signal(syscall.SIGINT) }, []string{"exit 0", "exit 1", "signal INT"}},
-	{"ctrl-c twice", func(p *os.Process, rng *rand.Rand) {
-		_ = p.Signal(syscall.SIGINT)
+	{"kill", sendSignal(syscall.SIGKILL), []string{"exit 0", "signal KILL"}},
+	{"ctrl-c", sendSignal(syscall.SIGINT), []string{"exit 0", "exit 1", "signal INT"}},
+	{"ctrl-c twice", func(run *chaosRun, rng *rand.Rand) {
+		sendSignal(syscall.SIGINT)(run, rng)
 		soon(rng, 150*time.Millisecond)
-		_ = p.Signal(syscall.SIGINT)
+		sendSignal(syscall.SIGINT)(run, rng)
 	}, []string{"exit 0", "exit 1", "exit 130", "signal INT"}},
-	{"term", func(p *os.Process, _ *rand.Rand) { _ = p.Signal(syscall.SIGTERM) }, []string{"exit 0", "exit 1", "signal TERM"}},
-	{"term, kill", func(p *os.Process, rng *rand.Rand) {
-		_ = p.Signal(syscall.SIGTERM)
+	{"term", sendSignal(syscall.SIGTERM), []string{"exit 0", "exit 1", "signal TERM"}},
+	{"hup", sendSignal(syscall.SIGHUP), []string{"exit 0", "exit 1", "signal HUP"}},
+	{"term, kill", func(run *chaosRun, rng *rand.Rand) {
+		sendSignal(syscall.SIGTERM)(run, rng)
 		soon(rng, 300*time.Millisecond)
-		_ = p.Signal(syscall.SIGKILL)
+		sendSignal(syscall.SIGKILL)(run, rng)
 	}, []string{"exit 0", "exit 1", "signal TERM", "signal KILL"}},
+	// Nobody reads the output any more (batou deploy | head).
+	{"output gone", func(run *chaosRun, _ *rand.Rand) { run.closeOutput() }, []string{"exit 0", "exit 1", "signal PIPE"}},
+	// Every process of the deploy at once, agents included, as a CI
+	// runner that kills the job's cgroup does (or the OOM killer, or a
+	// power cut): what the agents leave, the next deploy finds.
+	{"kill all", func(run *chaosRun, _ *rand.Rand) { run.killAll() }, []string{"exit 0", "signal KILL"}},
 }
 
 // round deploys the next generation, stops batou at a random moment, and
-// checks what it left and the deploys after it. It reports whether
-// processes batou started (agents, ssh) ran when it was stopped.
+// checks what it left and the deploys after it. It reports whether an
+// agent held a lock when batou was stopped.
 func (c *chaos) round(i int) bool {
 	t := c.t
 	rng := rand.New(rand.NewPCG(c.seed, uint64(i)))
@@ -274,11 +286,12 @@ func (c *chaos) round(i int) bool {
 
 	watch := watchFiles(old, want)
 	run := startBatou(t, c.batou, c.dir, c.env, "deploy", "dev", "--json")
+	run.procs = c.procs
 	wait(run)
 	evs, _ := events(run.seen())
 	at := whereIn(evs)
-	how.stop(run.cmd.Process, rng)
-	agents := slices.ContainsFunc(c.procs(), func(pid int) bool { return pid != run.cmd.Process.Pid })
+	locked := len(c.lockRecords()) > 0
+	how.stop(run, rng)
 	run.wait(t)
 	seen := watch.stop()
 	what := fmt.Sprintf("round %d (generation %d, removed %v): %s at %s, in %s", i, c.gen, removed, how.name, moment, at)
@@ -298,8 +311,15 @@ func (c *chaos) round(i int) bool {
 			t.Errorf("%s: %s holds %s: neither its old content (%s) nor its new", what, p, got, old[p])
 		}
 	}
+	if len(c.lockRecords()) > 0 {
+		c.points[fmt.Sprintf("%-12s  %s", how.name, "left a stale lock record")]++
+	} else {
+		// The agents ended in order: they removed their temporary
+		// files themselves.
+		c.checkState(what+": after it", nil)
+	}
 	c.recover(what)
-	return agents
+	return locked
 }
 
 // count counts a stop how at where.
