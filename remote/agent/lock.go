@@ -98,17 +98,10 @@ func acquireLock(target string, breakLock bool, who *plan.Holder) (*hostLock, []
 		warnings = append(warnings, fmt.Sprintf("taking over a stale lock %s: the deploy of %s ended without releasing it", path, describe(prev, ok)))
 		leftDirs, sweep = dirs, true
 	}
-	n, err := writeHolder(f, currentHolder(who))
-	if err != nil {
+	l := &hostLock{f: f, dirs: map[string]bool{}}
+	if err := l.start(currentHolder(who), leftDirs); err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("writing lock %s: %w", path, err)
-	}
-	l := &hostLock{f: f, end: n, dirs: map[string]bool{}}
-	for _, dir := range leftDirs {
-		if err := l.record(dir); err != nil {
-			l.release()
-			return nil, nil, fmt.Errorf("writing lock %s: %w", path, err)
-		}
 	}
 	if sweep {
 		if w := removeLeftovers(leftDirs); w != "" {
@@ -220,18 +213,31 @@ func readLock(f *os.File) ([]byte, []string) {
 	return data, dirs
 }
 
-// writeHolder replaces the content of the lock file with the holder
-// record and returns its length.
-func writeHolder(f *os.File, h holder) (int64, error) {
+// start writes the holder record h and, below it, dirs (the directories
+// listed by the deploy whose lock this one takes over) over what the lock
+// file held, in one write, and then cuts the file to that length. So at
+// no moment does the file list none of them: an agent killed while it
+// takes over a stale lock (a kill -9, or a power cut while it syncs)
+// leaves the old record or its own with the same directories (at worst
+// followed by the end of the old list, whose cut line is skipped), and
+// the next deploy still removes the temporary files left in them.
+func (l *hostLock) start(h holder, dirs []string) error {
 	data, _ := json.Marshal(h)
 	data = append(data, '\n')
-	if err := f.Truncate(0); err != nil {
-		return 0, err
+	for _, dir := range dirs {
+		if !l.dirs[dir] {
+			l.dirs[dir] = true
+			data = append(strconv.AppendQuote(data, dir), '\n')
+		}
 	}
-	if _, err := f.WriteAt(data, 0); err != nil {
-		return 0, err
+	if _, err := l.f.WriteAt(data, 0); err != nil {
+		return err
 	}
-	return int64(len(data)), f.Sync()
+	if err := l.f.Truncate(int64(len(data))); err != nil {
+		return err
+	}
+	l.end = int64(len(data))
+	return l.f.Sync()
 }
 
 // release empties the holder record and drops the flock.
