@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +26,9 @@ func (c *chaos) removeSome(rng *rand.Rand, old map[string]wanted) []string {
 	tree := filepath.Join(c.hosts[0].dir, "work", "tree")
 	candidates := []string{tree, filepath.Join(tree, "static"), filepath.Join(tree, "big.dat"),
 		filepath.Join(tree, "tree", "link003"), filepath.Join(c.hosts[1].dir, "work", "slow", "slow.txt")}
+	if c.agentCache != "" {
+		candidates = append(candidates, c.agentCache, c.agentCache)
+	}
 	for d := 0; d < chaosDirs; d++ {
 		candidates = append(candidates, filepath.Join(tree, "tree", fmt.Sprintf("d%03d", d)))
 	}
@@ -44,6 +48,9 @@ func (c *chaos) removeSome(rng *rand.Rand, old map[string]wanted) []string {
 	}
 	return removed
 }
+
+// agentName is the name of an agent in a host's cache.
+var agentName = regexp.MustCompile(`^batou-agent-[0-9a-f]+$`)
 
 // checkOutput checks the --json output of a batou that ended in order
 // (not killed, nor ended at once by a second Ctrl-C) and whose output
@@ -86,6 +93,7 @@ func (c *chaos) recover(what string) {
 	if left, _ := filepath.Glob(filepath.Join(c.tmp, "*")); len(left) > 0 {
 		t.Errorf("%s: after the next deploy, batou's temporary files are left: %v", what, left)
 	}
+	c.checkAgentCache(what)
 
 	run = c.run("deploy", "dev", "--json")
 	evs, err := events(run.seen())
@@ -103,6 +111,28 @@ func (c *chaos) recover(what string) {
 	}
 }
 
+// checkAgentCache checks that the ssh hosts' agent caches hold agents
+// only: an upload that batou's end cut off leaves nothing. One whose
+// shell on the host was killed too (kill all, as a crash of the host
+// would) leaves its partial file there for good: that is counted (and
+// the file removed), not failed, as it is outside the target.
+func (c *chaos) checkAgentCache(what string) {
+	if c.agentCache == "" {
+		return
+	}
+	entries, _ := os.ReadDir(c.agentCache)
+	for _, e := range entries {
+		switch {
+		case agentName.MatchString(e.Name()):
+		case c.hostKilled:
+			c.points["an upload killed on the host left its partial agent"]++
+			_ = os.Remove(filepath.Join(c.agentCache, e.Name()))
+		default:
+			c.t.Errorf("%s: after the next deploy, the host's agent cache holds %s", what, e.Name())
+		}
+	}
+}
+
 // checkState checks that the hosts hold want and no temporary file.
 func (c *chaos) checkState(what string, want map[string]wanted) {
 	for p, w := range want {
@@ -110,14 +140,24 @@ func (c *chaos) checkState(what string, want map[string]wanted) {
 			c.t.Errorf("%s: %s holds %s (%v), want %s", what, p, got, err, w)
 		}
 	}
+	for _, p := range c.tempFiles() {
+		c.t.Errorf("%s: a temporary file is left: %s", what, p)
+	}
+}
+
+// tempFiles lists the temporary files of atomic replacements in the
+// hosts' targets.
+func (c *chaos) tempFiles() []string {
+	var out []string
 	for _, h := range c.hosts {
 		_ = filepath.WalkDir(h.dir, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && components.IsTempName(p) {
-				c.t.Errorf("%s: a temporary file is left: %s", what, p)
+				out = append(out, p)
 			}
 			return err
 		})
 	}
+	return out
 }
 
 // checkGone waits until no process batou started is left, and fails the
@@ -139,7 +179,18 @@ func (c *chaos) checkGone(what string) {
 
 // procs lists the processes batou started, here and on the hosts.
 func (c *chaos) procs() []int {
-	return append(markedProcs(c.marker), procsBelow(c.homes)...)
+	pids := markedProcs(c.marker)
+	for _, home := range c.homes {
+		pids = append(pids, markedProcs("HOME="+home)...)
+	}
+	if c.sshd > 0 {
+		for _, pid := range descendants(c.sshd) {
+			if alive(pid) && !slices.Contains(pids, pid) {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
 }
 
 // checkLocksFree checks that nobody holds a target's lock (call it when

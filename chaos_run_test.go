@@ -34,34 +34,36 @@ type chaosLine struct {
 type chaosRun struct {
 	cmd    *exec.Cmd
 	start  time.Time
-	stderr *os.File
+	stderr string // the file of what it says on stderr
 	mu     sync.Mutex
 	lines  []chaosLine
 	eof    chan struct{} // closed when the output has ended
 	out    *os.File      // the output's end that the test reads
 	closed bool          // the test stopped reading it (closeOutput)
-	// procs lists the processes of the deploy (batou's included) for
-	// killAll.
-	procs func() []int
-	err   error // how it ended (after wait)
+	// agents lists the agents that hold locks, procs every process of
+	// the deploy (batou's included), for killAll.
+	agents, procs func() []int
+	err           error // how it ended (after wait)
 }
 
-// startBatou starts batou with args in dir, with environment env.
-func startBatou(t *testing.T, batou, dir string, env []string, args ...string) *chaosRun {
+// startBatou starts batou with args in dir, with environment env; what
+// it says on stderr goes to the file stderr.
+func startBatou(t *testing.T, batou, dir string, env []string, stderr string, args ...string) *chaosRun {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr, err := os.CreateTemp(t.TempDir(), "stderr")
+	errs, err := os.Create(stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	run := &chaosRun{cmd: exec.Command(batou, args...), stderr: stderr, eof: make(chan struct{})}
-	run.cmd.Dir, run.cmd.Env, run.cmd.Stdout, run.cmd.Stderr = dir, env, w, stderr
+	run.cmd.Dir, run.cmd.Env, run.cmd.Stdout, run.cmd.Stderr = dir, env, w, errs
 	run.start = time.Now()
 	err = run.cmd.Start()
 	w.Close()
+	errs.Close()
 	if err != nil {
 		r.Close()
 		t.Fatal(err)
@@ -93,8 +95,12 @@ func (run *chaosRun) closeOutput() {
 }
 
 // killAll kills batou and every process of its deploy (SIGKILL), until
-// none is left.
+// none is left: first the agents that hold locks, so that they die
+// where they are rather than after noticing that batou is gone.
 func (run *chaosRun) killAll() {
+	for _, pid := range run.agents() {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
 	_ = run.cmd.Process.Kill()
 	for i := 0; i < 10; i++ {
 		pids := run.procs()
@@ -128,7 +134,7 @@ func (run *chaosRun) output() string {
 	for _, l := range run.lines {
 		b.WriteString(l.text + "\n")
 	}
-	stderr, _ := os.ReadFile(run.stderr.Name())
+	stderr, _ := os.ReadFile(run.stderr)
 	if len(stderr) > 0 {
 		b.WriteString("stderr:\n" + string(stderr))
 	}
@@ -295,32 +301,6 @@ func markedProcs(marker string) []int {
 		}
 		if alive(pid) {
 			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-// procsBelow lists the processes whose program or working directory is
-// below one of dirs (the homes of ssh hosts: the agent runs from there,
-// its commands in a workdir there).
-func procsBelow(dirs []string) []int {
-	if len(dirs) == 0 {
-		return nil
-	}
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		exe, _ := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
-		for _, d := range dirs {
-			if (strings.HasPrefix(exe, d+"/") || strings.HasPrefix(cwd, d+"/") || cwd == d) && alive(pid) {
-				out = append(out, pid)
-				break
-			}
 		}
 	}
 	return out

@@ -17,8 +17,9 @@ import (
 
 // TestKilledAnywhere stops `batou deploy` at a random moment, again and
 // again, and checks what batou promises whenever it is stopped (SIGKILL,
-// one Ctrl-C, two, SIGTERM, SIGTERM and then SIGKILL as a service manager
-// does):
+// one Ctrl-C, two, SIGTERM, SIGHUP, SIGTERM and then SIGKILL as a service
+// manager does, an output nobody reads any more, every process of the
+// deploy killed at once):
 //
 //   - no process batou started is left once a grace has passed (an agent
 //     notices that its batou is gone and ends, with its commands);
@@ -39,11 +40,16 @@ import (
 // the last one deployed (so that files are also created). The moment of
 // the stop is drawn from the stages of a deploy measured at the start, so
 // that stops land in load, configure, connect, verify and update of each
-// root, and while the agents close.
+// root, and while the agents close. Some rounds stop a second deploy
+// before the one that must succeed (after a stale lock: by killing all
+// as its agent takes that lock over), and some go back to the generation
+// before, so that files whose writes were cut off are not written again.
 //
 // BATOU_CHAOS=N runs N rounds (default 12); BATOU_CHAOS_SEED=S replays
-// the rounds of a failed run (its seed is logged).
+// the rounds of a failed run (its seed is logged); BATOU_CHAOS_STOPS
+// takes only some ways to stop ("kill all,ctrl-c twice").
 func TestKilledAnywhere(t *testing.T) {
+	t.Parallel() // with TestKilledAnywhereSSH, after the other tests
 	rounds, seed := chaosParams(t, 12)
 	dir := t.TempDir()
 	c := newChaos(t, seed, dir, t.TempDir())
@@ -54,19 +60,30 @@ func TestKilledAnywhere(t *testing.T) {
 // TestKilledAnywhereSSH is TestKilledAnywhere over ssh, to a real sshd on
 // a loopback port: two names of one machine, so that their agents share a
 // connection (a relay). batou's end must reach the agents there through
-// sshd, and its ssh master connections must end with it. BATOU_CHAOS=N
-// runs N rounds (default 2).
+// sshd, and its ssh master connections must end with it; no session may
+// stay in sshd. Some rounds remove the agent from the host first, so that
+// batou may be stopped while it uploads the agent, which must leave
+// nothing behind once the next deploy is done. BATOU_CHAOS=N runs N
+// rounds (default 1).
 func TestKilledAnywhereSSH(t *testing.T) {
 	if _, err := os.Stat(sshdPath); err != nil {
 		t.Skipf("no sshd: %v", err)
 	}
-	rounds, seed := chaosParams(t, 2)
+	t.Parallel()
+	rounds, seed := chaosParams(t, 1)
 	h := newBenchHarness(t)
 	c := newChaos(t, seed, h.Getenv("WORK"), h.Getenv("HOME"))
 	startSshdHost(h, "chaosbox")
 	addAliases(h, 2, "web", "chaosbox")
 	home := h.Getenv("CHAOSBOX_HOME")
-	c.method, c.homes = "ssh", []string{home}
+	c.method, c.homes, c.agentCache = "ssh", []string{home}, filepath.Join(home, ".cache", "batou")
+	pid, err := os.ReadFile(filepath.Join(h.Getenv("WORK"), ".harness", "chaosbox", "sshd.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.sshd, err = strconv.Atoi(strings.TrimSpace(string(pid))); err != nil {
+		t.Fatal(err)
+	}
 	for i, name := range []string{"web01", "web02"} {
 		c.hosts = append(c.hosts, chaosHost{name, "~/d/" + name, filepath.Join(home, "d", name), chaosRoots[min(i, 1)]})
 	}
@@ -101,18 +118,25 @@ type chaos struct {
 	t      *testing.T
 	dir    string   // the project
 	tmp    string   // $TMPDIR of every batou run
+	stderr string   // where a batou run's stderr goes
 	batou  string   // the batou command
 	env    []string // of every batou run
 	marker string   // in env: marks every process batou starts
 	method string   // connect_method
 	hosts  []chaosHost
-	// homes are the homes of the ssh hosts: a process whose program or
-	// working directory is below one runs there.
-	homes  []string
-	seed   uint64
-	gen    int            // the generation deployed last
-	marks  []chaosMark    // the stages of a deploy (calibrate)
-	points map[string]int // how often a stop landed where
+	// homes are the homes of the ssh hosts: a process with one as its
+	// $HOME runs there (sshd sets it); so does every process below sshd
+	// (its pid), the sessions of batou's connections.
+	homes []string
+	sshd  int
+	// agentCache is where the ssh hosts keep the agent; hostKilled is
+	// set when this round killed processes on the hosts.
+	agentCache string
+	hostKilled bool
+	seed       uint64
+	gen        int            // the generation deployed last
+	marks      []chaosMark    // the stages of a deploy (calibrate)
+	points     map[string]int // how often a stop landed where
 }
 
 // newChaos writes the project into dir; batou runs with $HOME home.
@@ -121,8 +145,9 @@ func newChaos(t *testing.T, seed uint64, dir, home string) *chaos {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &chaos{t: t, dir: dir, tmp: filepath.Join(home, "tmp"), batou: batou, seed: seed, points: map[string]int{},
-		marker: fmt.Sprintf("BATOU_CHAOS_MARK=%d-%d", os.Getpid(), seed)}
+	c := &chaos{t: t, dir: dir, tmp: filepath.Join(home, "tmp"), stderr: filepath.Join(t.TempDir(), "stderr"),
+		batou: batou, seed: seed, points: map[string]int{},
+		marker: fmt.Sprintf("BATOU_CHAOS_MARK=%d-%s", os.Getpid(), t.Name())}
 	if err := os.MkdirAll(c.tmp, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +248,7 @@ func (c *chaos) moment(rng *rand.Rand) (string, func(run *chaosRun)) {
 // test.
 func (c *chaos) run(args ...string) *chaosRun {
 	c.t.Helper()
-	run := startBatou(c.t, c.batou, c.dir, c.env, args...)
+	run := startBatou(c.t, c.batou, c.dir, c.env, c.stderr, args...)
 	run.wait(c.t)
 	c.checkGone(strings.Join(args, " "))
 	return run
@@ -266,35 +291,92 @@ var chaosStops = []chaosStop{
 	{"output gone", func(run *chaosRun, _ *rand.Rand) { run.closeOutput() }, []string{"exit 0", "exit 1", "signal PIPE"}},
 	// Every process of the deploy at once, agents included, as a CI
 	// runner that kills the job's cgroup does (or the OOM killer, or a
-	// power cut): what the agents leave, the next deploy finds.
-	{"kill all", func(run *chaosRun, _ *rand.Rand) { run.killAll() }, []string{"exit 0", "signal KILL"}},
+	// power cut): what the agents leave, the next deploy finds. batou
+	// may see its agents killed and end before it is.
+	{"kill all", func(run *chaosRun, _ *rand.Rand) { run.killAll() }, []string{"exit 0", "exit 1", "signal KILL"}},
 }
 
-// round deploys the next generation, stops batou at a random moment, and
-// checks what it left and the deploys after it. It reports whether an
-// agent held a lock when batou was stopped.
+// stops returns the ways to stop batou that BATOU_CHAOS_STOPS names (a
+// comma-separated list), all when it is not set.
+func (c *chaos) stops() []chaosStop {
+	v := os.Getenv("BATOU_CHAOS_STOPS")
+	if v == "" {
+		return chaosStops
+	}
+	var out []chaosStop
+	for _, name := range strings.Split(v, ",") {
+		i := slices.IndexFunc(chaosStops, func(s chaosStop) bool { return s.name == strings.TrimSpace(name) })
+		if i < 0 {
+			c.t.Fatalf("BATOU_CHAOS_STOPS: no way to stop called %q", name)
+		}
+		out = append(out, chaosStops[i])
+	}
+	return out
+}
+
+// round deploys the next generation, stops batou at a random moment
+// (sometimes twice, see below), and checks what that left and the
+// deploys after it. It reports whether an agent held a lock when batou
+// was stopped.
 func (c *chaos) round(i int) bool {
 	t := c.t
 	rng := rand.New(rand.NewPCG(c.seed, uint64(i)))
+	c.hostKilled = false
 	old := wantedState(c.hosts, c.gen)
 	removed := c.removeSome(rng, old)
 	c.gen++
 	writeEnv(t, c.dir, c.method, c.hosts, c.gen)
+	what := fmt.Sprintf("round %d (generation %d, removed %v)", i, c.gen, removed)
+	what, locked := c.stopOnce(rng, what, old, false)
+	// Another deploy, stopped too: half the time after a stale lock, as
+	// it takes that lock over; else a quarter of the time, anywhere.
+	if len(c.lockRecords()) > 0 && rng.IntN(2) == 0 {
+		what, _ = c.stopOnce(rng, what+"; again", old, true)
+	} else if rng.IntN(4) == 0 {
+		what, _ = c.stopOnce(rng, what+"; again", old, false)
+	}
+	// A third of the time, the next deploy goes back to the generation
+	// before: files whose writes were cut off are old and not written
+	// again, so their temporary files must go another way.
+	if rng.IntN(3) == 0 {
+		c.gen--
+		writeEnv(t, c.dir, c.method, c.hosts, c.gen)
+		what += fmt.Sprintf("; then back to generation %d", c.gen)
+		c.points["then back to the generation before"]++
+	}
+	c.recover(what)
+	return locked
+}
+
+// stopOnce deploys generation c.gen, where the managed paths held old,
+// and stops batou at a random moment (with takeover, by killing all as
+// an agent takes over a stale lock), then checks that every path holds
+// its old or its new content, and that nothing runs or holds a lock. It
+// returns what happened (after what) and whether an agent held a lock
+// when batou was stopped.
+func (c *chaos) stopOnce(rng *rand.Rand, what string, old map[string]wanted, takeover bool) (string, bool) {
+	t := c.t
 	want := wantedState(c.hosts, c.gen)
-	how := chaosStops[rng.IntN(len(chaosStops))]
+	stops := c.stops()
+	how := stops[rng.IntN(len(stops))]
 	moment, wait := c.moment(rng)
+	if takeover {
+		how, moment, wait = chaosStops[slices.IndexFunc(chaosStops, func(s chaosStop) bool { return s.name == "kill all" })],
+			"the takeover of a stale lock", c.atTakeover
+	}
 
 	watch := watchFiles(old, want)
-	run := startBatou(t, c.batou, c.dir, c.env, "deploy", "dev", "--json")
-	run.procs = c.procs
+	run := startBatou(t, c.batou, c.dir, c.env, c.stderr, "deploy", "dev", "--json")
+	run.procs, run.agents = c.procs, c.agents
 	wait(run)
 	evs, _ := events(run.seen())
 	at := whereIn(evs)
 	locked := len(c.lockRecords()) > 0
 	how.stop(run, rng)
+	c.hostKilled = c.hostKilled || how.name == "kill all"
 	run.wait(t)
 	seen := watch.stop()
-	what := fmt.Sprintf("round %d (generation %d, removed %v): %s at %s, in %s", i, c.gen, removed, how.name, moment, at)
+	what = fmt.Sprintf("%s: %s at %s, in %s", what, how.name, moment, at)
 	c.count(how.name, at)
 	t.Log(what)
 	if !slices.Contains(how.exits, run.exited()) {
@@ -313,13 +395,43 @@ func (c *chaos) round(i int) bool {
 	}
 	if len(c.lockRecords()) > 0 {
 		c.points[fmt.Sprintf("%-12s  %s", how.name, "left a stale lock record")]++
+		if len(c.tempFiles()) > 0 {
+			c.points[fmt.Sprintf("%-12s  %s", how.name, "left temporary files")]++
+		}
 	} else {
 		// The agents ended in order: they removed their temporary
 		// files themselves.
 		c.checkState(what+": after it", nil)
 	}
-	c.recover(what)
-	return locked
+	return what, locked
+}
+
+// atTakeover waits until the agent of the first host (the one with most
+// files) writes its record into its lock (taking over the stale record
+// there), and kills it at once; or until batou ends.
+func (c *chaos) atTakeover(run *chaosRun) {
+	h := c.hosts[0].name
+	stale := c.lockRecords()[h]
+	for {
+		if rec, ok := c.lockRecords()[h]; ok && rec != stale {
+			_ = syscall.Kill(rec.AgentPID, syscall.SIGKILL)
+			return
+		}
+		select {
+		case <-run.eof:
+			return
+		default:
+		}
+	}
+}
+
+// agents lists the agents that hold the hosts' locks.
+func (c *chaos) agents() []int {
+	var pids []int
+	for _, rec := range c.lockRecords() {
+		pids = append(pids, rec.AgentPID)
+	}
+	return pids
 }
 
 // count counts a stop how at where.
