@@ -236,9 +236,15 @@ func lastLines(s string, n int) string {
 }
 
 // command returns an ssh command running remote (a shell command line) on
-// the host through the master connection.
+// the host through the master connection. It has the master's keepalive
+// options too: a session over the master ignores them, but one whose
+// master has gone away (between taking it and the session's start) makes
+// a connection of its own, which must not wait for a vanished host for
+// ever either.
 func (h *sshHost) command(remote string) *exec.Cmd {
-	args := h.sshArgs("-o", "ControlMaster=no", h.dest, "--", remote)
+	args := h.sshArgs("-o", "ControlMaster=no")
+	args = append(args, aliveArgs(h.timeout)...)
+	args = append(args, h.dest, "--", remote)
 	cmd := exec.Command("ssh", args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A session's ssh hands its input and output to the master, which
