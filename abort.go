@@ -59,10 +59,15 @@ func (h *abortHooks) interrupt() {
 		return
 	}
 	select {
-	case h.sigs <- syscall.SIGPIPE:
+	case h.sigs <- outputGone:
 	default: // two signals wait already: batou is ending
 	}
 }
+
+// outputGone is the signal interrupt sends: the output is gone. No
+// handler receives a real SIGPIPE on sigs (stopOnLostOutput notes it
+// elsewhere), so it stands only for interrupt's.
+const outputGone = syscall.SIGPIPE
 
 // add registers fn; it must be safe to call from another goroutine.
 func (h *abortHooks) add(fn func()) {

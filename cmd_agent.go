@@ -26,7 +26,14 @@ func agentCommand() *cli.Command {
 			// component finish and then asks the agent to stop. A lost
 			// connection (hangup, broken pipe) ends the input instead,
 			// which stops the deploy after the current component too.
+			//
+			// The signals are noted on a channel nobody reads rather than
+			// ignored: an ignored signal stays ignored in every command the
+			// agent starts, and a shell pipeline whose reader has gone
+			// (`while :; do echo y; done | head -1`) would then never end.
+			// Ignore first drops run's handling of Ctrl-C.
 			signal.Ignore(os.Interrupt, syscall.SIGHUP, syscall.SIGPIPE)
+			signal.Notify(make(chan os.Signal, 1), os.Interrupt, syscall.SIGHUP, syscall.SIGPIPE)
 			if c.Bool("relay") {
 				serve := func(in io.Reader, out io.Writer, exit func(int)) error {
 					return agent.Run(in, out, agent.Options{Version: version, Renderer: templates(), Exit: exit})

@@ -83,7 +83,9 @@ func startProfile() func() {
 // until done is closed: the first cancels
 // the command's context (a deploy ends in order), a second ends batou at
 // once, with its ssh masters (the agents on the hosts then see their
-// controller gone).
+// controller gone). Lost output (abortHooks.interrupt) counts as a first
+// signal only: after a hangup the writes to the terminal fail too, and
+// that must not turn the orderly stop into an abort.
 func watchInterrupts(sigs <-chan os.Signal, done <-chan struct{}, cancel func(), hooks *abortHooks) {
 	for n := 0; ; n++ {
 		var sig os.Signal
@@ -94,6 +96,10 @@ func watchInterrupts(sigs <-chan os.Signal, done <-chan struct{}, cancel func(),
 		}
 		if n == 0 {
 			cancel()
+			continue
+		}
+		if sig == outputGone {
+			n-- // not a second signal
 			continue
 		}
 		hooks.run()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,8 +137,10 @@ func cmdLockfree(ts *testscript.TestScript, neg bool, args []string) {
 //
 // ACTION is expect:REGEX (wait for a line of output that matches), int
 // (Ctrl-C: SIGINT to the command), term (SIGTERM), hup (SIGHUP: its terminal
-// is gone), touch:PATH (create a file) or
-// waitfile:PATH (wait until it exists). The command must then end by
+// is gone), closeout (stop reading its output: its writes fail from then
+// on, as to a terminal that is gone), touch:PATH (create a file),
+// waitfile:PATH (wait until it exists) or code:N (it must exit with status
+// N). The command must then end by
 // itself (within 30 s of the last action, else it is killed and the script
 // fails); its output becomes stdout. With !, the command must fail.
 func cmdDrive(ts *testscript.TestScript, neg bool, args []string) {
@@ -167,7 +170,8 @@ func cmdDrive(ts *testscript.TestScript, neg bool, args []string) {
 			lines <- sc.Text()
 		}
 	}()
-	failed := runActions(ts, cmd, actions, lines, &seen)
+	wantCode := -1
+	failed := runActions(ts, cmd, actions, lines, &seen, out, &wantCode)
 	if failed != "" {
 		// The command may never end by itself (it waits for what did
 		// not happen): it has failed the script already.
@@ -193,6 +197,9 @@ func cmdDrive(ts *testscript.TestScript, neg bool, args []string) {
 	if neg != (err != nil) {
 		ts.Fatalf("%s: unexpected exit status: %v", command[0], err)
 	}
+	if wantCode >= 0 && cmd.ProcessState.ExitCode() != wantCode {
+		ts.Fatalf("%s: exit status %d, want %d", command[0], cmd.ProcessState.ExitCode(), wantCode)
+	}
 }
 
 // driveEnv are the variables of the script that drive passes on
@@ -202,7 +209,7 @@ var driveEnv = []string{"PATH", "HOME", "WORK", "TMPDIR", "REPO", "MODE", "EDITO
 
 // runActions carries out the actions of drive; it returns what went wrong
 // (the output read so far is in seen), or "".
-func runActions(ts *testscript.TestScript, cmd *exec.Cmd, actions []string, lines <-chan string, seen *[]string) string {
+func runActions(ts *testscript.TestScript, cmd *exec.Cmd, actions []string, lines <-chan string, seen *[]string, out io.Closer, wantCode *int) string {
 	for _, a := range actions {
 		verb, arg, _ := strings.Cut(a, ":")
 		switch verb {
@@ -228,6 +235,16 @@ func runActions(ts *testscript.TestScript, cmd *exec.Cmd, actions []string, line
 			if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 				return fmt.Sprintf("SIGHUP: %v", err)
 			}
+		case "closeout":
+			if err := out.Close(); err != nil {
+				return fmt.Sprintf("closing the output: %v", err)
+			}
+		case "code":
+			n, err := strconv.Atoi(arg)
+			if err != nil {
+				ts.Fatalf("drive: code:%s: %v", arg, err)
+			}
+			*wantCode = n
 		case "touch":
 			if err := os.WriteFile(ts.MkAbs(arg), nil, 0o644); err != nil {
 				return err.Error()

@@ -89,7 +89,7 @@ func aptStatus(ctx *Context) *dpkgStatus {
 }
 
 // query asks dpkg-query about the names it does not know yet.
-func (s *dpkgStatus) query(names []string) error {
+func (s *dpkgStatus) query(ctx *Context, names []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ask []string
@@ -101,7 +101,7 @@ func (s *dpkgStatus) query(names []string) error {
 	if len(ask) == 0 {
 		return nil
 	}
-	res, err := toolCmd{name: "dpkg-query", args: append([]string{"-W", "-f", "${binary:Package}\t${db:Status-Abbrev}\n"}, ask...)}.run()
+	res, err := toolCmd{name: "dpkg-query", args: append([]string{"-W", "-f", "${binary:Package}\t${db:Status-Abbrev}\n"}, ask...)}.run(ctx)
 	if err != nil {
 		return err
 	}
@@ -150,13 +150,13 @@ func prepareAptPackage(ctx *Context, all []Attrs) {
 	for _, a := range all {
 		names = append(names, aptNames(a)...)
 	}
-	_ = aptStatus(ctx).query(names) // a failure shows again in Verify
+	_ = aptStatus(ctx).query(ctx, names) // a failure shows again in Verify
 }
 
 func verifyAptPackage(ctx *Context, a Attrs) (Result, error) {
 	names := aptNames(a)
 	st := aptStatus(ctx)
-	if err := st.query(names); err != nil {
+	if err := st.query(ctx, names); err != nil {
 		return Result{}, err
 	}
 	present := a.str("state") != "absent"
@@ -175,12 +175,12 @@ func updateAptPackage(ctx *Context, a Attrs) error {
 	wrong := st.wrong(names, present)
 	defer st.forget(wrong)
 	if !present {
-		_, err := aptGet(append([]string{"remove"}, wrong...)).check()
+		_, err := aptGet(append([]string{"remove"}, wrong...)).check(ctx)
 		return err
 	}
 	updated := false
-	if maxAge, _ := a["update_cache_max_age"].(int64); aptListsAge() > time.Duration(maxAge)*time.Second {
-		if _, err := aptGet([]string{"update"}).check(); err != nil {
+	if maxAge, _ := a["update_cache_max_age"].(int64); aptListsAge(ctx) > time.Duration(maxAge)*time.Second {
+		if _, err := aptGet([]string{"update"}).check(ctx); err != nil {
 			return err
 		}
 		updated = true
@@ -189,12 +189,12 @@ func updateAptPackage(ctx *Context, a Attrs) error {
 	if !a.flag("install_recommends") {
 		args = append(args, "--no-install-recommends")
 	}
-	res, err := aptGet(append(args, wrong...)).check()
+	res, err := aptGet(append(args, wrong...)).check(ctx)
 	if err != nil && !updated && strings.Contains(res.stderr, "Unable to locate package") {
-		if _, err := aptGet([]string{"update"}).check(); err != nil {
+		if _, err := aptGet([]string{"update"}).check(ctx); err != nil {
 			return err
 		}
-		_, err = aptGet(append(args, wrong...)).check()
+		_, err = aptGet(append(args, wrong...)).check(ctx)
 	}
 	return err
 }
@@ -211,8 +211,8 @@ func aptGet(args []string) toolCmd {
 // aptListsAge is how long ago the package lists were last refreshed (the
 // newest file of the lists directory apt-config names); very long when
 // there are none.
-func aptListsAge() time.Duration {
-	res, err := toolCmd{name: "apt-config", args: []string{"shell", "L", "Dir::State::lists/d"}}.run()
+func aptListsAge(ctx *Context) time.Duration {
+	res, err := toolCmd{name: "apt-config", args: []string{"shell", "L", "Dir::State::lists/d"}}.run(ctx)
 	if err != nil || res.code != 0 {
 		return time.Duration(1<<62 - 1)
 	}

@@ -132,7 +132,7 @@ func verifyCommand(ctx *Context, a Attrs) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := t.run()
+	res, err := t.run(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -150,6 +150,6 @@ func updateCommand(ctx *Context, a Attrs) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.check()
+	_, err = t.check(ctx)
 	return err
 }

@@ -128,7 +128,7 @@ func verifyCronJob(ctx *Context, a Attrs) (Result, error) {
 	if cronByFile(a) {
 		return verifyContent(ctx, a)
 	}
-	have, err := readCrontab()
+	have, err := readCrontab(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -147,17 +147,17 @@ func updateCronJob(ctx *Context, a Attrs) error {
 		}
 		return updateContent(ctx, a)
 	}
-	have, err := readCrontab()
+	have, err := readCrontab(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = toolCmd{name: "crontab", args: []string{"-"}, stdin: withCronJob(have, a), show: "crontab -"}.check()
+	_, err = toolCmd{name: "crontab", args: []string{"-"}, stdin: withCronJob(have, a), show: "crontab -"}.check(ctx)
 	return err
 }
 
 // readCrontab returns the agent user's crontab ("" when there is none).
-func readCrontab() (string, error) {
-	res, err := toolCmd{name: "crontab", args: []string{"-l"}}.run()
+func readCrontab(ctx *Context) (string, error) {
+	res, err := toolCmd{name: "crontab", args: []string{"-l"}}.run(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package components
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -52,13 +53,24 @@ type toolResult struct {
 }
 
 // run runs the command to its end. err is set when it could not be
-// started; a non-zero exit is only reported in code.
-func (t toolCmd) run() (toolResult, error) {
-	cmd := exec.Command(t.name, t.args...)
-	cmd.Dir = t.dir
-	if t.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: t.cred}
+// started, or when it was stopped because ctx's Stop ended (ctx may be
+// nil); a non-zero exit is only reported in code. The command runs in a
+// process group of its own, which is killed as a whole when Stop ends:
+// nothing it started outlives an agent that is ending.
+func (t toolCmd) run(ctx *Context) (toolResult, error) {
+	var stop context.Context
+	if ctx != nil {
+		stop = ctx.Stop
 	}
+	var cmd *exec.Cmd
+	if stop != nil {
+		cmd = exec.CommandContext(stop, t.name, t.args...)
+		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	} else {
+		cmd = exec.Command(t.name, t.args...)
+	}
+	cmd.Dir = t.dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: t.cred}
 	if len(t.env) > 0 {
 		cmd.Env = append(os.Environ(), t.env...)
 	}
@@ -69,6 +81,9 @@ func (t toolCmd) run() (toolResult, error) {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.WaitDelay = OutputGrace
 	err := cmd.Run()
+	if stop != nil && stop.Err() != nil {
+		return toolResult{code: -1}, fmt.Errorf("%s was stopped: the agent is ending", t.display())
+	}
 	res := toolResult{stdout: t.masked(out.String()), stderr: t.masked(errb.String())}
 	var exit *exec.ExitError
 	switch {
@@ -89,8 +104,8 @@ func (t toolCmd) run() (toolResult, error) {
 
 // check runs the command and turns a non-zero exit into an error that
 // quotes the end of its output.
-func (t toolCmd) check() (toolResult, error) {
-	res, err := t.run()
+func (t toolCmd) check(ctx *Context) (toolResult, error) {
+	res, err := t.run(ctx)
 	if err != nil {
 		return res, err
 	}

@@ -81,6 +81,7 @@ func gitPassword(s string) []string {
 type repo struct {
 	dir  string
 	mask []string
+	ctx  *Context // its Stop ends the git commands
 }
 
 // git builds a git command: never prompting, in the C locale, and without
@@ -94,18 +95,18 @@ func (r repo) git(args ...string) toolCmd {
 // out runs git and returns its trimmed stdout; a non-zero exit is an
 // error.
 func (r repo) out(args ...string) (string, error) {
-	res, err := r.git(args...).check()
+	res, err := r.git(args...).check(r.ctx)
 	return strings.TrimSpace(res.stdout), err
 }
 
 // try runs git and returns its trimmed stdout and whether it succeeded.
 func (r repo) try(args ...string) (string, bool, error) {
-	res, err := r.git(args...).run()
+	res, err := r.git(args...).run(r.ctx)
 	return strings.TrimSpace(res.stdout), err == nil && res.code == 0, err
 }
 
 func newRepo(ctx *Context, a Attrs) repo {
-	return repo{dir: ctx.hostPath(a.str("target")), mask: gitPassword(a.str("url"))}
+	return repo{dir: ctx.hostPath(a.str("target")), mask: gitPassword(a.str("url")), ctx: ctx}
 }
 
 func verifyGitClone(ctx *Context, a Attrs) (Result, error) {

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"context"
 	"fmt"
 	"sort"
 )
@@ -123,6 +124,10 @@ type Context struct {
 	// Blobs fetches the content of blobs from the controller (nil: there
 	// is no controller to ask).
 	Blobs BlobFetcher
+	// Stop ends when the agent must stop what runs (its controller went
+	// away): the commands kinds run are then killed, with everything they
+	// started (their process group). Nil: they run to their end.
+	Stop context.Context
 	// ParentChanged is true when a component deployed before this one
 	// under the same parent changed in this deploy (systemd units restart
 	// then).

@@ -158,14 +158,14 @@ func systemctl(scope string, args ...string) toolCmd {
 // unitStatus asks systemctl whether a unit is enabled and active.
 type unitStatus struct{ enabled, active string }
 
-func queryUnit(scope, name string) (unitStatus, error) {
+func queryUnit(ctx *Context, scope, name string) (unitStatus, error) {
 	var st unitStatus
-	res, err := systemctl(scope, "is-enabled", name).run()
+	res, err := systemctl(scope, "is-enabled", name).run(ctx)
 	if err != nil {
 		return st, err
 	}
 	st.enabled = firstLine(res.stdout)
-	res, err = systemctl(scope, "is-active", name).run()
+	res, err = systemctl(scope, "is-active", name).run(ctx)
 	if err != nil {
 		return st, err
 	}
@@ -198,7 +198,7 @@ func unitNeeds(ctx *Context, a Attrs, file bool) ([]string, error) {
 	if enable == nil && state == nil {
 		return nil, nil
 	}
-	st, err := queryUnit(scope, name)
+	st, err := queryUnit(ctx, scope, name)
 	if err != nil {
 		return nil, err
 	}
@@ -259,37 +259,37 @@ func updateUnit(ctx *Context, a Attrs) error {
 	if a["enable"] == nil && a["state"] == nil {
 		return nil
 	}
-	if err := reloadIfDue(sd, scope); err != nil {
+	if err := reloadIfDue(ctx, sd, scope); err != nil {
 		return err
 	}
-	st, err := queryUnit(scope, name)
+	st, err := queryUnit(ctx, scope, name)
 	if err != nil {
 		return err
 	}
-	if err := applyEnable(scope, name, a["enable"], st); err != nil {
+	if err := applyEnable(ctx, scope, name, a["enable"], st); err != nil {
 		return err
 	}
 	return applyState(ctx, sd, a, st, file.NeedsUpdate)
 }
 
-func reloadIfDue(sd *systemdState, scope string) error {
+func reloadIfDue(ctx *Context, sd *systemdState, scope string) error {
 	if !sd.reloadDue(scope) {
 		return nil
 	}
-	if _, err := systemctl(scope, "daemon-reload").check(); err != nil {
+	if _, err := systemctl(scope, "daemon-reload").check(ctx); err != nil {
 		return err
 	}
 	sd.setReload(scope, false)
 	return nil
 }
 
-func applyEnable(scope, name string, enable any, st unitStatus) error {
+func applyEnable(ctx *Context, scope, name string, enable any, st unitStatus) error {
 	var err error
 	switch {
 	case enable == true && !enabledEnough(st.enabled):
-		_, err = systemctl(scope, "enable", name).check()
+		_, err = systemctl(scope, "enable", name).check(ctx)
 	case enable == false && st.enabled == "enabled":
-		_, err = systemctl(scope, "disable", name).check()
+		_, err = systemctl(scope, "disable", name).check(ctx)
 	}
 	return err
 }
@@ -303,16 +303,16 @@ func applyState(ctx *Context, sd *systemdState, a Attrs, st unitStatus, fileChan
 		restart := (fileChanged || (a.flag("restart_on_change") && ctx.ParentChanged)) && !sd.wasRestarted(key)
 		switch {
 		case restart && isActive(st.active):
-			_, err = systemctl(scope, "restart", name).check()
+			_, err = systemctl(scope, "restart", name).check(ctx)
 		case !isActive(st.active):
-			_, err = systemctl(scope, "start", name).check()
+			_, err = systemctl(scope, "start", name).check(ctx)
 		}
 		if err == nil {
 			sd.markRestarted(key)
 		}
 	case "stopped":
 		if isActive(st.active) {
-			_, err = systemctl(scope, "stop", name).check()
+			_, err = systemctl(scope, "stop", name).check(ctx)
 		}
 	}
 	return err
@@ -323,7 +323,7 @@ func applyState(ctx *Context, sd *systemdState, a Attrs, st unitStatus, fileChan
 func finishSystemd(ctx *Context) error {
 	sd := sdState(ctx)
 	for _, scope := range []string{"system", "user"} {
-		if err := reloadIfDue(sd, scope); err != nil {
+		if err := reloadIfDue(ctx, sd, scope); err != nil {
 			return err
 		}
 	}

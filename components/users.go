@@ -73,13 +73,13 @@ func updateUsersGroup(ctx *Context, a Attrs) error {
 		args = append(args, "--gid", strconv.FormatInt(gid, 10))
 	}
 	if _, err := (userDB{}).group(name); err == nil {
-		_, err := toolCmd{name: "groupmod", args: append(args, name)}.check()
+		_, err := toolCmd{name: "groupmod", args: append(args, name)}.check(ctx)
 		return err
 	}
 	if a.flag("system") {
 		args = append(args, "--system")
 	}
-	_, err := toolCmd{name: "groupadd", args: append(args, name)}.check()
+	_, err := toolCmd{name: "groupadd", args: append(args, name)}.check(ctx)
 	return err
 }
 
@@ -221,7 +221,7 @@ func updateUsersUser(ctx *Context, a Attrs) error {
 	name := a.str("name")
 	u, err := db.user(name)
 	if errors.Is(err, errNoEntry) {
-		_, err = toolCmd{name: "useradd", args: useraddArgs(a)}.check()
+		_, err = toolCmd{name: "useradd", args: useraddArgs(a)}.check(ctx)
 		return err
 	}
 	if err != nil {
@@ -232,7 +232,7 @@ func updateUsersUser(ctx *Context, a Attrs) error {
 		return err
 	}
 	if len(args) > 0 {
-		if _, err := (toolCmd{name: "usermod", args: append(args, name)}).check(); err != nil {
+		if _, err := (toolCmd{name: "usermod", args: append(args, name)}).check(ctx); err != nil {
 			return err
 		}
 		if u, err = db.user(name); err != nil {

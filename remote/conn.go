@@ -43,6 +43,9 @@ type conn struct {
 	blobs blobServer
 	// agentRSS is the agent's peak memory, from its bye event.
 	agentRSS int64
+	// abort ends the agent at once, for one that does not start: its
+	// process group (over ssh: its session's), or its stream of a relay.
+	abort func()
 }
 
 // startLocal runs the agent as a child process.
@@ -76,7 +79,8 @@ func newConn(host string, cmd *exec.Cmd) (*conn, io.Reader, error) {
 	// Waited for once: a lost agent's exit status is looked at as soon as
 	// it is lost (lostText), and again when the connection is closed.
 	c := &conn{host: host, wait: sync.OnceValue(cmd.Wait), stdin: stdin,
-		events: make(chan plan.Event, 64), stderr: stderr.buf, done: make(chan struct{})}
+		events: make(chan plan.Event, 64), stderr: stderr.buf, done: make(chan struct{}),
+		abort: killGroup(cmd.Process)}
 	return c, stdout, nil
 }
 

@@ -198,15 +198,18 @@ func (d *Deployment) connect(ctx context.Context, t *Target) (*conn, error) {
 		return nil, fmt.Errorf("no transport for host %s", t.Host)
 	}
 	req := plan.Request{Type: "plan", Plan: t.Plan, Keep: t.Keep, BreakLock: d.opts.BreakLock, Holder: d.opts.Holder}
-	c, err := t.Transport.start(ctx, d, t, req)
+	w := newStepWatch(ctx, hostTimeout(t))
+	c, err := t.Transport.start(ctx, w, d, t, req)
 	if err != nil {
-		return nil, err
+		return nil, w.done(err)
 	}
 	c.plan = t.Plan
-	if err := d.awaitReady(c); err != nil {
+	// The transport leaves the agent's start running as the last step.
+	if err := w.done(d.awaitReady(c)); err != nil {
 		c.close()
 		return nil, err
 	}
+	c.unwatched()
 	return c, nil
 }
 

@@ -33,7 +33,11 @@ type relaySession struct {
 	h     *sshHost // the host that started it (for its errors)
 	ready chan struct{}
 	err   error // set before ready closes: the relay did not start
-	users int   // under masterPool.mu
+	// stuck is set with err when a step of starting it was ended (it
+	// took too long, or Ctrl-C): the other hosts fail with that error
+	// rather than try a session of their own on the same machine.
+	stuck bool
+	users int // under masterPool.mu
 
 	cmd    *exec.Cmd
 	stderr *lockedWriter
@@ -47,6 +51,10 @@ type relaySession struct {
 	streams map[uint32]*relayStream
 	next    uint32
 	ended   error // set when the session has ended
+	// abandoned is set when an agent that did not start was given up
+	// (abandon): the relay runs until that agent ends, which may be
+	// never, so close ends the session.
+	abandoned bool
 }
 
 // relayStream is one agent of a relay session.
@@ -114,6 +122,9 @@ func (d *Deployment) startRelayed(h *sshHost, t *Target, f *agentFile, req plan.
 	r, fresh := d.masters.relay(m, key, h)
 	if fresh {
 		r.err = d.startRelay(r, h, t, su, f, want)
+		if err := h.w.done(nil); err != nil {
+			r.err, r.stuck = err, true
+		}
 		close(r.ready)
 	}
 	<-r.ready
@@ -121,6 +132,10 @@ func (d *Deployment) startRelayed(h *sshHost, t *Target, f *agentFile, req plan.
 	if err != nil {
 		if d.masters.unrelay(m, key, r) {
 			r.close()
+		}
+		if r.stuck {
+			d.masters.release(m, true)
+			return nil, renamed(err, r.h.dest, h.dest)
 		}
 		return nil, noRelay{err}
 	}
@@ -130,6 +145,7 @@ func (d *Deployment) startRelayed(h *sshHost, t *Target, f *agentFile, req plan.
 		}
 		d.masters.release(m, true)
 	}
+	h.w.watchSession(c, readyStep(t))
 	return withPlan(c, nil, req)
 }
 
@@ -142,12 +158,16 @@ func (d *Deployment) startRelay(r *relaySession, h *sshHost, t *Target, su sudo,
 	if err != nil {
 		return fmt.Errorf("starting ssh: %w", err)
 	}
+	h.w.step(checkStep(su), killGroup(cmd.Process))
 	br := bufio.NewReaderSize(stdout, 256<<10)
 	first, err := br.ReadString('\n')
 	if strings.TrimSpace(first) == markAgent {
+		h.w.step(relayStep, killGroup(cmd.Process))
 		return r.begin(cmd, stdin, br, stderr)
 	}
+	h.w.step(probeStep(su), killGroup(cmd.Process))
 	p, err := h.probeAnswer(cmd, br, first, err, stderr, su, func() { _ = stdin.Close() })
+	h.w.stop()
 	if err != nil {
 		return err
 	}
@@ -162,8 +182,13 @@ func (d *Deployment) startRelay(r *relaySession, h *sshHost, t *Target, su sudo,
 	if stdin, stdout, stderr, err = pipes(cmd); err != nil {
 		return fmt.Errorf("starting ssh: %w", err)
 	}
+	h.w.step(relayStep, killGroup(cmd.Process))
 	return r.begin(cmd, stdin, bufio.NewReaderSize(stdout, 256<<10), stderr)
 }
+
+// relayStep is the step of a relay session that has started the relay:
+// it says hello when it runs.
+const relayStep = "starting the agent as the relay of the machine's hosts"
 
 // begin waits for the relay's hello and then serves the session. A relay
 // that does not say hello (an agent that cannot relay, or one that
@@ -276,7 +301,7 @@ func (r *relaySession) open(host string) (*conn, error) {
 		return nil, err
 	}
 	c := &conn{host: host, stdin: &streamInput{r: r, id: id}, events: make(chan plan.Event, 64),
-		stderr: s.stderr.buf, done: make(chan struct{})}
+		stderr: s.stderr.buf, done: make(chan struct{}), abort: func() { r.abandon(id) }}
 	c.wait = func() error {
 		<-s.exited
 		return s.err
@@ -294,13 +319,36 @@ func (r *relaySession) write(kind byte, id uint32, data []byte) error {
 	return err
 }
 
+// abandon gives up the agent of stream id, which did not start: its
+// stream ends here at once, with an error; what the relay still sends
+// for it is dropped.
+func (r *relaySession) abandon(id uint32) {
+	r.mu.Lock()
+	s := r.streams[id]
+	if s != nil {
+		delete(r.streams, id)
+		r.abandoned = true
+	}
+	r.mu.Unlock()
+	if s != nil {
+		s.end(errors.New("its agent in the relay session did not start and was given up"))
+	}
+}
+
 // close ends the relay session after its last agent: the relay sees its
-// input end and exits once its agents have.
+// input end and exits once its agents have. An agent given up (abandon)
+// may never end: then the session is ended.
 func (r *relaySession) close() {
 	if r.in == nil {
 		return
 	}
 	_ = r.in.Close()
+	r.mu.Lock()
+	abandoned := r.abandoned
+	r.mu.Unlock()
+	if abandoned {
+		killGroup(r.cmd.Process)()
+	}
 	<-r.done
 }
 

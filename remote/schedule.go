@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/batou-go/batou/runtime/plan"
 )
@@ -49,6 +50,9 @@ type scheduler struct {
 	running int
 	stop    bool
 	results chan finished
+	// interrupts are the interrupt requests under way, one goroutine a
+	// host.
+	interrupts sync.WaitGroup
 }
 
 // Deploy runs every root along the schedule: a root starts when the roots
@@ -73,17 +77,23 @@ func (d *Deployment) Deploy(ctx context.Context, sched *plan.Schedule) *Summary 
 			s.interrupt()
 		}
 	}
+	// Every host has its interrupt before anything later (Close's stop).
+	s.interrupts.Wait()
 	return s.summary()
 }
 
 // interrupt starts nothing new and asks every agent to stop after its
-// current component.
+// current component. Each host is asked on its own: a host that takes no
+// input (frozen in the middle of a blob, whose chunk's write holds its
+// connection until ssh gives the host up) holds up no other, nor the
+// scheduler.
 func (s *scheduler) interrupt() {
 	s.stop = true
 	s.d.opts.Emit(plan.Event{Type: plan.EventWarning, Message: "interrupted: running components finish, nothing new starts (Ctrl-C again stops batou at once)"})
 	for host, busy := range s.busy {
 		if busy {
-			_ = s.d.conns[host].send(plan.Request{Type: "interrupt"})
+			c := s.d.conns[host]
+			s.interrupts.Go(func() { _ = c.send(plan.Request{Type: "interrupt"}) })
 		}
 	}
 }

@@ -23,6 +23,8 @@ type sshHost struct {
 	dest    string // what ssh connects to
 	timeout time.Duration
 	m       *master
+	// w bounds the steps of connecting after the login.
+	w *stepWatch
 }
 
 // baseArgs are the options every ssh call of this host gets, but the
@@ -234,23 +236,48 @@ func lastLines(s string, n int) string {
 }
 
 // command returns an ssh command running remote (a shell command line) on
-// the host through the master connection.
+// the host through the master connection. It has the master's keepalive
+// options too: a session over the master ignores them, but one whose
+// master has gone away (between taking it and the session's start) makes
+// a connection of its own, which must not wait for a vanished host for
+// ever either.
 func (h *sshHost) command(remote string) *exec.Cmd {
-	args := h.sshArgs("-o", "ControlMaster=no", h.dest, "--", remote)
+	args := h.sshArgs("-o", "ControlMaster=no")
+	args = append(args, aliveArgs(h.timeout)...)
+	args = append(args, h.dest, "--", remote)
 	cmd := exec.Command("ssh", args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A session's ssh hands its input and output to the master, which
+	// closes its stderr only when the command on the host ends: a session
+	// ended here (stepWatch) would otherwise wait for that command.
+	cmd.WaitDelay = sessionWaitDelay
 	return cmd
 }
 
-// run runs remote with stdin and returns its stdout.
-func (h *sshHost) run(remote string, stdin []byte) (string, error) {
+// sessionWaitDelay is how long, once a session's ssh has exited, Wait
+// waits for the master to close the session's output.
+const sessionWaitDelay = 2 * time.Second
+
+// run runs remote with stdin as the step what of connecting (with
+// stdin, an upload) and returns its stdout.
+func (h *sshHost) run(what, remote string, stdin []byte) (string, error) {
 	cmd := h.command(remote)
 	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
+		cmd.Stdin = &progressReader{r: bytes.NewReader(stdin), w: h.w}
 	}
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return "", h.sessionError(err, "")
+	}
+	if stdin != nil {
+		h.w.upload(what, killGroup(cmd.Process))
+	} else {
+		h.w.step(what, killGroup(cmd.Process))
+	}
+	err := cmd.Wait()
+	h.w.stop()
+	if err != nil {
 		return out.String(), h.sessionError(err, errOut.String())
 	}
 	return out.String(), nil

@@ -23,11 +23,12 @@ import (
 // is the same) and, when the host has the agent already, one session;
 // otherwise that session answers as a probe, the agent is uploaded, and it
 // gets a session of its own.
-func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string, req plan.Request) (*conn, error) {
+func (d *Deployment) openSSH(ctx context.Context, w *stepWatch, t *Target, config, dest string, req plan.Request) (*conn, error) {
 	if exe, err := os.Executable(); err == nil {
 		d.agents.prefetch(exe)
 	}
-	h := &sshHost{t: t, config: config, dest: dest, timeout: hostTimeout(t)}
+	w.over(dest)
+	h := &sshHost{t: t, config: config, dest: dest, timeout: hostTimeout(t), w: w}
 	likely := d.likelyAgent()
 	m, relayed, err := d.masters.acquire(ctx, h, likely != nil)
 	if err != nil {
@@ -48,7 +49,7 @@ func (d *Deployment) openSSH(ctx context.Context, t *Target, config, dest string
 			return nil, err
 		}
 		// A host of its own: the relay session may still refer to h.
-		h = &sshHost{t: t, config: config, dest: dest, timeout: h.timeout, m: m}
+		h = &sshHost{t: t, config: config, dest: dest, timeout: h.timeout, m: m, w: w}
 	}
 	c, err := d.startAgent(h, t, likely, req)
 	if err != nil {
@@ -102,10 +103,12 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, likely *agentFile, req pl
 		return nil, err
 	}
 	c, err := startCmd(t.Host, h.command(su.wrap("exec "+shellQuote(path)+" agent")))
-	if err == nil {
-		c.master = h.masterState
+	if err != nil {
+		return nil, err
 	}
-	return withPlan(c, err, req)
+	c.master = h.masterState
+	h.w.watchSession(c, readyStep(t))
+	return withPlan(c, nil, req)
 }
 
 // provision makes sure the host has its agent, given the probe answer p of
@@ -194,6 +197,7 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 		return nil, nil, err
 	}
 	c.master = h.masterState
+	h.w.watchSession(c, checkStep(su))
 	// Sent before the answer is known, so the agent has its plan one round
 	// trip earlier. When the probe answers instead, the script reads the
 	// plan away, and it is sent again to the agent started later. A failed
@@ -206,14 +210,39 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 	br := bufio.NewReaderSize(stdout, 64<<10)
 	first, err := br.ReadString('\n')
 	if strings.TrimSpace(first) == markAgent {
+		h.w.step(readyStep(h.t), c.abort)
 		go c.read(br)
 		return c, nil, nil
 	}
+	h.w.step(probeStep(su), c.abort)
 	p, err := h.probeAnswer(cmd, br, first, err, c.stderr, su, func() {
 		_ = c.stdin.Close()
 		<-sent
 	})
+	h.w.stop()
 	return nil, p, err
+}
+
+// checkStep, probeStep and uploadStep name the steps of connecting that
+// run in a shell on the host, as su (stepWatch).
+func checkStep(su sudo) string {
+	return "checking whether the host has the agent (in ~/.cache/batou)" + su.as()
+}
+
+func probeStep(su sudo) string {
+	return "asking the host for its user, system and agent cache" + su.as()
+}
+
+func uploadStep(su sudo, dir string, size int) string {
+	return fmt.Sprintf("uploading the agent (%.1f MB) to %s", float64(size)/1e6, dir) + su.as()
+}
+
+// as says, for a step, whom it runs as when that is through sudo.
+func (s sudo) as() string {
+	if s.user == "" {
+		return ""
+	}
+	return " as " + s.user + " through sudo -n"
 }
 
 // probeAnswer reads the probe answer of a session that did not start the
@@ -254,7 +283,7 @@ func (h *sshHost) probeAnswer(cmd *exec.Cmd, br *bufio.Reader, first string, err
 }
 
 func (h *sshHost) probe(su sudo) (*probe, error) {
-	out, err := h.run(su.wrap(probeScript), nil)
+	out, err := h.run(probeStep(su), su.wrap(probeScript), nil)
 	if err != nil {
 		if su.user != "" {
 			return nil, sudoError(su.user, err.Error())
@@ -319,7 +348,7 @@ func (d *Deployment) upload(h *sshHost, t *Target, su sudo, p *probe, f *agentFi
 		return fmt.Errorf("the agent binary %s changed while batou ran: deploy again", f.path)
 	}
 	sum := sha256.Sum256(data)
-	if _, err := h.run(su.wrap(uploadScript(p.dir, f, hex.EncodeToString(sum[:]))), data); err != nil {
+	if _, err := h.run(uploadStep(su, p.dir, len(data)), su.wrap(uploadScript(p.dir, f, hex.EncodeToString(sum[:]))), data); err != nil {
 		return fmt.Errorf("uploading the agent: %w", err)
 	}
 	return nil

@@ -17,8 +17,10 @@ type Transport interface {
 	// Name is the connect_method that selects the transport; the host
 	// event reports it as "via".
 	Name() string
-	// start starts the agent of t for d and sends it req.
-	start(ctx context.Context, d *Deployment, t *Target, req plan.Request) (*conn, error)
+	// start starts the agent of t for d and sends it req; w bounds each
+	// step, and the agent's start (until it is ready) is the step left
+	// running.
+	start(ctx context.Context, w *stepWatch, d *Deployment, t *Target, req plan.Request) (*conn, error)
 }
 
 // Local runs the agent as a child process on this machine, in its own
@@ -42,19 +44,23 @@ func (SSH) Name() string { return "ssh" }
 // Name returns "vagrant".
 func (Vagrant) Name() string { return "vagrant" }
 
-func (Local) start(_ context.Context, d *Deployment, t *Target, req plan.Request) (*conn, error) {
-	if c := d.opts.Prestarted.take(t.Host); c != nil {
-		return withPlan(c, nil, req)
+func (Local) start(_ context.Context, w *stepWatch, d *Deployment, t *Target, req plan.Request) (*conn, error) {
+	c := d.opts.Prestarted.take(t.Host)
+	if c == nil {
+		var err error
+		if c, err = startLocal(t.Host, d.opts.Agent, os.Environ()); err != nil {
+			return nil, err
+		}
 	}
-	c, err := startLocal(t.Host, d.opts.Agent, os.Environ())
-	return withPlan(c, err, req)
+	w.watchSession(c, readyStep(t))
+	return withPlan(c, nil, req)
 }
 
-func (SSH) start(ctx context.Context, d *Deployment, t *Target, req plan.Request) (*conn, error) {
-	return d.openSSH(ctx, t, d.opts.SSHConfig, t.Address, req)
+func (SSH) start(ctx context.Context, w *stepWatch, d *Deployment, t *Target, req plan.Request) (*conn, error) {
+	return d.openSSH(ctx, w, t, d.opts.SSHConfig, t.Address, req)
 }
 
-func (Vagrant) start(ctx context.Context, d *Deployment, t *Target, req plan.Request) (*conn, error) {
+func (Vagrant) start(ctx context.Context, w *stepWatch, d *Deployment, t *Target, req plan.Request) (*conn, error) {
 	dir, err := d.masters.directory()
 	if err != nil {
 		return nil, err
@@ -63,7 +69,7 @@ func (Vagrant) start(ctx context.Context, d *Deployment, t *Target, req plan.Req
 	if err != nil {
 		return nil, err
 	}
-	return d.openSSH(ctx, t, config, dest, req)
+	return d.openSSH(ctx, w, t, config, dest, req)
 }
 
 // transports are the transports by connect_method.

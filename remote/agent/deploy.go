@@ -382,7 +382,7 @@ func splitOrigin(o string) (string, int, bool) {
 func (d *deployer) kindContext(workdir, path string, files *components.Prefetch, c *starlib.Component) *components.Context {
 	parentChanged := c != nil && c.Parent() != nil && c.Parent().Changed
 	return &components.Context{Workdir: workdir, Home: d.home, Predict: d.predict, Files: files, Atomic: d.session.Atomic,
-		Shared: d.shared, ParentChanged: parentChanged, Blobs: d.blobs,
+		Shared: d.shared, ParentChanged: parentChanged, Blobs: d.blobs, Stop: d.session.Context,
 		Log: func(format string, args ...any) {
 			d.emit(plan.Event{Type: plan.EventLog, Root: d.root.Name, Path: path, Message: fmt.Sprintf(format, args...)})
 		}}

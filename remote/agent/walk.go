@@ -324,7 +324,7 @@ func (w *walker) update(n *plan.Node, c *starlib.Component) error {
 func (w *walker) kindContext(c *starlib.Component) *components.Context {
 	if w.ctx == nil {
 		w.ctx = &components.Context{Workdir: w.workdir, Home: w.d.home, Predict: w.d.predict, Files: w.files,
-			Atomic: w.d.session.Atomic, Shared: w.d.shared, Log: w.log, Blobs: w.d.blobs}
+			Atomic: w.d.session.Atomic, Shared: w.d.shared, Log: w.log, Blobs: w.d.blobs, Stop: w.d.session.Context}
 	}
 	w.cur = c
 	w.ctx.Stage = nil
