@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -292,18 +291,26 @@ func markedProcs(marker string) []int {
 	var out []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !strings.Contains("\x00"+string(env), "\x00"+marker+"\x00") {
-			continue
-		}
-		if alive(pid) {
+		if err == nil && pid != os.Getpid() && marked(pid, marker) && alive(pid) {
 			out = append(out, pid)
 		}
 	}
 	return out
+}
+
+// marked reports whether the environment of the process pid holds one of
+// markers.
+func marked(pid int, markers ...string) bool {
+	env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if err != nil {
+		return false
+	}
+	for _, m := range markers {
+		if strings.Contains("\x00"+string(env), "\x00"+m+"\x00") {
+			return true
+		}
+	}
+	return false
 }
 
 // describeProcs says what the processes pids run.

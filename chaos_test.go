@@ -365,6 +365,7 @@ func (c *chaos) stopOnce(rng *rand.Rand, what string, old map[string]wanted, tak
 			"the takeover of a stale lock", c.atTakeover
 	}
 
+	before := c.lockRecords()
 	watch := watchFiles(old, want)
 	run := startBatou(t, c.batou, c.dir, c.env, c.stderr, "deploy", "dev", "--json")
 	run.procs, run.agents = c.procs, c.agents
@@ -393,8 +394,15 @@ func (c *chaos) stopOnce(rng *rand.Rand, what string, old map[string]wanted, tak
 			t.Errorf("%s: %s holds %s: neither its old content (%s) nor its new", what, p, got, old[p])
 		}
 	}
-	if len(c.lockRecords()) > 0 {
-		c.points[fmt.Sprintf("%-12s  %s", how.name, "left a stale lock record")]++
+	if after := c.lockRecords(); len(after) > 0 {
+		for h, rec := range after {
+			if rec != before[h] { // this deploy's, not one left before it
+				c.points[fmt.Sprintf("%-12s  %s", how.name, "left a stale lock record")]++
+				if how.name != "kill all" {
+					t.Logf("%s: %s's agent %d ended without releasing its lock", what, h, rec.AgentPID)
+				}
+			}
+		}
 		if len(c.tempFiles()) > 0 {
 			c.points[fmt.Sprintf("%-12s  %s", how.name, "left temporary files")]++
 		}
@@ -414,7 +422,9 @@ func (c *chaos) atTakeover(run *chaosRun) {
 	stale := c.lockRecords()[h]
 	for {
 		if rec, ok := c.lockRecords()[h]; ok && rec != stale {
-			_ = syscall.Kill(rec.AgentPID, syscall.SIGKILL)
+			if c.ours(rec.AgentPID) {
+				_ = syscall.Kill(rec.AgentPID, syscall.SIGKILL)
+			}
 			return
 		}
 		select {
@@ -425,13 +435,27 @@ func (c *chaos) atTakeover(run *chaosRun) {
 	}
 }
 
-// agents lists the agents that hold the hosts' locks.
+// agents lists the agents that hold the hosts' locks (a record may be a
+// stale one, whose pid is now another process's: only processes of this
+// test count).
 func (c *chaos) agents() []int {
 	var pids []int
 	for _, rec := range c.lockRecords() {
-		pids = append(pids, rec.AgentPID)
+		if c.ours(rec.AgentPID) {
+			pids = append(pids, rec.AgentPID)
+		}
 	}
 	return pids
+}
+
+// ours reports whether the process pid is one that batou started for
+// this test (here or on the ssh hosts).
+func (c *chaos) ours(pid int) bool {
+	markers := []string{c.marker}
+	for _, home := range c.homes {
+		markers = append(markers, "HOME="+home)
+	}
+	return pid > 0 && marked(pid, markers...)
 }
 
 // count counts a stop how at where.
