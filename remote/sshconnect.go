@@ -107,7 +107,7 @@ func (d *Deployment) startAgent(h *sshHost, t *Target, likely *agentFile, req pl
 		return nil, err
 	}
 	c.master = h.masterState
-	h.w.watchSession(c, readyStep(t))
+	h.w.watchAgent(c, readyStep(t))
 	return withPlan(c, nil, req)
 }
 

@@ -230,6 +230,36 @@ func (w *stepWatch) watchSession(c *conn, what string) {
 	w.step(what, c.abort)
 }
 
+// watchAgent is watchSession for an agent that may hold its lock already
+// (it takes it before it says it is ready): the step is ended by ending
+// the agent's input, so that such an agent stops and releases its lock in
+// order, as at any Ctrl-C; one still running after agentEndGrace (stuck
+// on a hung mount, say) is ended at once.
+func (w *stepWatch) watchAgent(c *conn, what string) {
+	w.watchSession(c, what)
+	if w == nil {
+		return
+	}
+	// Taken now: ending the step must not wait for c.mu, which a send
+	// to a stuck agent holds.
+	c.mu.Lock()
+	stdin := c.stdin
+	c.mu.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.end != nil {
+		abort := c.abort
+		w.end = func() {
+			_ = stdin.Close()
+			time.AfterFunc(agentEndGrace, abort)
+		}
+	}
+}
+
+// agentEndGrace is how long an agent whose start was ended (watchAgent)
+// has to stop by itself.
+const agentEndGrace = 2 * time.Second
+
 // unwatched gives c its plain input back once it is ready.
 func (c *conn) unwatched() {
 	c.mu.Lock()

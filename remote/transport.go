@@ -52,7 +52,7 @@ func (Local) start(_ context.Context, w *stepWatch, d *Deployment, t *Target, re
 			return nil, err
 		}
 	}
-	w.watchSession(c, readyStep(t))
+	w.watchAgent(c, readyStep(t))
 	return withPlan(c, nil, req)
 }
 
