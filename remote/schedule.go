@@ -64,6 +64,10 @@ func (d *Deployment) Deploy(ctx context.Context, sched *plan.Schedule) *Summary 
 		busy: map[string]bool{}, results: make(chan finished)}
 	s.skipIgnored()
 	done := ctx.Done()
+	if ctx.Err() != nil { // Ctrl-C while the hosts connected: no root starts
+		done = nil
+		s.interrupt()
+	}
 	for {
 		s.launchReady()
 		if s.running == 0 {

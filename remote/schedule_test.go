@@ -3,6 +3,7 @@ package remote
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"strings"
@@ -77,5 +78,28 @@ func TestInterruptDoesNotWaitForAFrozenHost(t *testing.T) {
 	}
 	if line, err := br.ReadString('\n'); err != nil || !strings.Contains(line, `"interrupt"`) {
 		t.Errorf("after the chunk, the frozen host got %q, %v", line, err)
+	}
+}
+
+// A Ctrl-C while the hosts connected (the context is done before Deploy)
+// starts no root: each is reported as not started, and the interrupt is
+// said once. Before, the first roots were started and then failed as
+// "stopped before this component".
+func TestDeployAfterCtrlCStartsNoRoot(t *testing.T) {
+	var warnings []string
+	d := &Deployment{opts: Options{Emit: func(e plan.Event) {
+		if e.Type == plan.EventWarning {
+			warnings = append(warnings, e.Message)
+		}
+	}}, conns: map[string]*conn{"web1": {host: "web1"}, "web2": {host: "web2"}}} // connected; nothing is sent to them
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sched := &plan.Schedule{Roots: []plan.ScheduledRoot{{Host: "web1", Root: "app"}, {Host: "web2", Root: "app"}}}
+	sum := d.Deploy(ctx, sched)
+	if sum.NotStarted != 2 || sum.Done != 0 || sum.Failed != 0 {
+		t.Errorf("summary %+v, want both roots not started", sum)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "interrupted") {
+		t.Errorf("warnings %q, want the interrupt once", warnings)
 	}
 }
