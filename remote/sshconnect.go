@@ -210,7 +210,7 @@ func (h *sshHost) startCached(host string, su sudo, f *agentFile, want string, r
 	br := bufio.NewReaderSize(stdout, 64<<10)
 	first, err := br.ReadString('\n')
 	if strings.TrimSpace(first) == markAgent {
-		h.w.step(readyStep(h.t), c.abort)
+		h.w.watchAgent(c, readyStep(h.t))
 		go c.read(br)
 		return c, nil, nil
 	}
