@@ -222,11 +222,7 @@ func (w *stepWatch) watchSession(c *conn, what string) {
 	if w == nil {
 		return
 	}
-	c.mu.Lock()
-	if _, ok := c.stdin.(*progressWriter); !ok {
-		c.stdin = &progressWriter{WriteCloser: c.stdin, w: w}
-	}
-	c.mu.Unlock()
+	w.watchInput(c)
 	w.step(what, c.abort)
 }
 
@@ -236,24 +232,26 @@ func (w *stepWatch) watchSession(c *conn, what string) {
 // order, as at any Ctrl-C; one still running after agentEndGrace (stuck
 // on a hung mount, say) is ended at once.
 func (w *stepWatch) watchAgent(c *conn, what string) {
-	w.watchSession(c, what)
 	if w == nil {
 		return
 	}
 	// Taken now: ending the step must not wait for c.mu, which a send
 	// to a stuck agent holds.
+	stdin, abort := w.watchInput(c), c.abort
+	w.step(what, func() {
+		_ = stdin.Close()
+		time.AfterFunc(agentEndGrace, abort)
+	})
+}
+
+// watchInput makes what c sends count as progress, and returns c's input.
+func (w *stepWatch) watchInput(c *conn) io.WriteCloser {
 	c.mu.Lock()
-	stdin := c.stdin
-	c.mu.Unlock()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.end != nil {
-		abort := c.abort
-		w.end = func() {
-			_ = stdin.Close()
-			time.AfterFunc(agentEndGrace, abort)
-		}
+	defer c.mu.Unlock()
+	if _, ok := c.stdin.(*progressWriter); !ok {
+		c.stdin = &progressWriter{WriteCloser: c.stdin, w: w}
 	}
+	return c.stdin
 }
 
 // agentEndGrace is how long an agent whose start was ended (watchAgent)
