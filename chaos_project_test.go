@@ -103,15 +103,7 @@ func writeProject(t *testing.T, dir string) {
 	for i := 0; i < chaosStatic; i++ {
 		files[fmt.Sprintf("components/tree/static/s%02d.txt", i)] = staticContent(i)
 	}
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 }
 
 // writeEnv writes the environment dev of the project in dir, whose hosts
@@ -126,13 +118,7 @@ func writeEnv(t *testing.T, dir, method string, hosts []chaosHost, gen int) {
 	fmt.Fprintf(&b, "\n[component:tree]\ngeneration = %d\nfiles = %d\ndirs = %d\nlinks = %d\nrows = %d\n",
 		gen, chaosFiles, chaosDirs, chaosLinks, chaosBigRows)
 	fmt.Fprintf(&b, "\n[component:stamp]\ngeneration = %d\n\n[component:slow]\ngeneration = %d\n", gen, gen)
-	p := filepath.Join(dir, "environments", "dev", "environment.cfg")
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFiles(t, dir, map[string]string{"environments/dev/environment.cfg": b.String()})
 }
 
 // wanted is what a managed path holds: a file's content, or a symlink's

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,15 +20,7 @@ func replFor(t *testing.T) *repl {
 		"environments/dev/environment.cfg": "[environment]\nconnect_method = local\n[host:web1]\ncomponents = app\n" +
 			"target_directory = h1\n[host:web2]\ncomponents = app\ntarget_directory = h2\n[host:db-1]\ncomponents = lb\ntarget_directory = h3\n",
 	}
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	m, errs := runtime.Load(dir, "dev", newSession(dir))
 	if len(errs) == 0 {
 		errs = m.Configure()

@@ -28,15 +28,7 @@ Broken = Component(configure = _configure)
 		"environments/dev/environment.cfg": "[environment]\nconnect_method = local\n[hosts]\nlocalhost = app\n",
 		"environments/broken.cfg":          "[environment]\nconnect_method = local\n[hosts]\nlocalhost = broken\n",
 	}
-	for name, text := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	return dir
 }
 

@@ -134,3 +134,18 @@ func cmdBackdate(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	ts.Check(err)
 }
+
+// writeFiles writes files (slash-separated paths relative to dir, and
+// their text) into dir, making the directories they need.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
